@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+
+/**
+ * Builds the command tree. Each command lives in its own module under src/cli/ and exports a
+ * `register…Command(program)` function; this is the one list of them.
+ */
+export function buildProgram(): Command {
+  const program = new Command('chuanliu')
+    .description('Elastic capacity scheduler for stacked traffic peaks: forecast, plan time-sharing, apply, simulate.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  return program;
+}

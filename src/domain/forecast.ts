@@ -1,0 +1,39 @@
+/**
+ * A forecast: per workload and time bucket, demand quantiles plus the share of each peak component,
+ * so a person can see *why* a bucket is high.
+ */
+
+export type ComponentKind = 'baseline' | 'offline-retail' | 'promotion' | 'livestream' | 'pulse-reserve';
+
+export interface ForecastComponent {
+  readonly kind: ComponentKind;
+  /** e.g. `baseline`, `promotion:tmall-2000`, `livestream:li-jiaqi-2030`. */
+  readonly name: string;
+  /** Additive contribution to the median (requests/s) per bucket. */
+  readonly values: Float64Array;
+}
+
+export interface Forecast {
+  readonly workload: string;
+  /** The `now` the forecast was made at; it saw only history before it. */
+  readonly issuedAtMs: number;
+  readonly startMs: number;
+  readonly stepMs: number;
+  readonly unit: string;
+  /** Sorted ascending, e.g. [0.5, 0.9, 0.99]. */
+  readonly quantiles: readonly number[];
+  /** bands[k][i] = quantile `quantiles[k]` of demand in bucket i. Monotone in k. */
+  readonly bands: readonly Float64Array[];
+  readonly components: readonly ForecastComponent[];
+  /** Model description for reports, e.g. `seasonal(1d,7d)+events+reserve`. */
+  readonly model: string;
+}
+
+/** The band of `forecast` for quantile `q`; throws when q was not requested. */
+export function bandFor(forecast: Forecast, quantile: number): Float64Array {
+  const index = forecast.quantiles.findIndex((q) => Math.abs(q - quantile) < 1e-9);
+  if (index < 0) {
+    throw new RangeError(`forecast for ${forecast.workload} has no quantile ${quantile} (has ${forecast.quantiles.join(', ')})`);
+  }
+  return forecast.bands[index] as Float64Array;
+}

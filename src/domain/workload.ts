@@ -1,0 +1,89 @@
+/**
+ * The inventory chuanliu manages: online services with a demand series and a capacity model,
+ * offline (preemptible) batch work, and node pools. All quantities carry their unit in the name.
+ */
+
+/** The Kubernetes object whose replicas chuanliu may change. */
+export interface WorkloadRef {
+  readonly apiKind: 'Deployment' | 'StatefulSet' | 'Job' | 'CronJob';
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Startup of one replica from "scheduled" to "Ready", as a distribution. */
+export interface StartupDistribution {
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+}
+
+/** Where an online workload's demand history comes from. */
+export type DemandSource =
+  | { readonly kind: 'csv'; readonly path: string; readonly column?: string; readonly scale: number; readonly timeShiftMs: number }
+  | { readonly kind: 'prometheus'; readonly query: string };
+
+export interface ReplicaResources {
+  readonly cpuMillicores: number;
+  readonly memoryBytes: number;
+}
+
+export interface OnlineWorkload {
+  readonly class: 'online';
+  readonly name: string;
+  readonly ref: WorkloadRef;
+  /** Name of the HPA that already manages this workload; chuanliu then raises its minReplicas floor. */
+  readonly hpaName?: string;
+  /** Requests/s one Ready replica serves within SLO. */
+  readonly rpsPerReplica: number;
+  readonly perReplica: ReplicaResources;
+  readonly startup: StartupDistribution;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Higher is more important; brownout degrades the lowest first. */
+  readonly priority: number;
+  /** Demand quantile the workload must be provisioned for, e.g. 0.99. */
+  readonly demandQuantile: number;
+  readonly demand?: DemandSource;
+  /** Node pool the replicas run on; undefined = any pool. */
+  readonly nodePool?: string;
+}
+
+export interface OfflineWorkload {
+  readonly class: 'offline';
+  readonly name: string;
+  readonly ref: WorkloadRef;
+  readonly priority: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly perReplica: ReplicaResources;
+  /** Work left to finish, in core-hours of this workload's replicas; undefined = open-ended. */
+  readonly workCoreHours?: number;
+  /** Epoch ms by which the work must be done; undefined = no deadline. */
+  readonly deadlineMs?: number;
+  /** Time a replica needs to drain or checkpoint before its resources are free. */
+  readonly drainMs: number;
+  readonly nodePool?: string;
+}
+
+export type Workload = OnlineWorkload | OfflineWorkload;
+
+export interface ElasticPoolSettings {
+  readonly maxNodes: number;
+  /** From "add node" to the node being schedulable. */
+  readonly provisioningMs: number;
+}
+
+export interface NodePool {
+  readonly name: string;
+  readonly perNode: ReplicaResources;
+  /** Nodes always present. */
+  readonly baseNodes: number;
+  readonly costPerNodeHour: number;
+  /** Present when the pool may grow on demand (cluster autoscaler / Karpenter). */
+  readonly elastic?: ElasticPoolSettings;
+}
+
+export interface Inventory {
+  readonly online: readonly OnlineWorkload[];
+  readonly offline: readonly OfflineWorkload[];
+  readonly nodePools: readonly NodePool[];
+}
