@@ -31,6 +31,10 @@ export interface OfflineRetailWindow {
   readonly timeZone: string;
   /** Minutes after local midnight. */
   readonly startMinuteOfDay: number;
+  /**
+   * Minutes after local midnight; a value ≤ startMinuteOfDay means the window ends the next day
+   * (crosses midnight), 1440 means midnight at the end of the day.
+   */
   readonly endMinuteOfDay: number;
   readonly uplift: UpliftSpec;
   readonly workloads: readonly string[];
@@ -61,6 +65,12 @@ export interface Region {
   readonly name: string;
   readonly timeZone: string;
   readonly trafficShare: number;
+  /**
+   * Ids of promotions that also roll into this region: they start again at the same local wall-clock
+   * time in the region's zone. Daily offline-retail windows always repeat in every region.
+   * Undefined = none.
+   */
+  readonly rollingEventIds?: readonly string[];
 }
 
 export interface PeakCalendar {
@@ -80,4 +90,11 @@ export interface EventOccurrence {
   readonly startMs: number;
   readonly endMs: number;
   readonly event: CalendarEvent;
+  /** Region this occurrence belongs to; undefined = the calendar's home zone. */
+  readonly region?: string;
+  /**
+   * Share of the workload's traffic the occurrence applies to (the region's share, or what the regions
+   * leave to the home zone); undefined = 1. A consumer weights the event's uplift by it.
+   */
+  readonly trafficShare?: number;
 }

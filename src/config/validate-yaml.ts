@@ -1,0 +1,220 @@
+/**
+ * YAML + zod validation that reports every problem at once, each with the file, the line and the
+ * path of the field, so an operator fixes a config in one round instead of ten.
+ *
+ * Used for the config, the peak calendar and the simulation scenarios: any zod schema works.
+ * Custom issues (refinements, transforms) should phrase their message as `expected …`; the value
+ * found in the document is then appended as `, got …`.
+ */
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import type { z } from 'zod';
+import { InputError } from '../domain/errors.ts';
+
+export type FieldPath = readonly PropertyKey[];
+
+/** One located problem in a YAML document. */
+export interface YamlProblem {
+  readonly source: string;
+  /** 1-based; undefined only when the document is empty. */
+  readonly line?: number;
+  /** e.g. `online[2].startup.p95`; empty for the document root. */
+  readonly field: string;
+  readonly message: string;
+}
+
+/** `online[2].startup.p95` from `['online', 2, 'startup', 'p95']`. */
+export function formatFieldPath(path: FieldPath): string {
+  let text = '';
+  for (const key of path) {
+    if (typeof key === 'number') text += `[${key}]`;
+    else text += text === '' ? String(key) : `.${String(key)}`;
+  }
+  return text;
+}
+
+/** `file:line: field: message`, the form every problem is listed in. */
+export function formatProblem(problem: YamlProblem): string {
+  const where = problem.line !== undefined ? `${problem.source}:${problem.line}` : problem.source;
+  return problem.field !== '' ? `${where}: ${problem.field}: ${problem.message}` : `${where}: ${problem.message}`;
+}
+
+/** One InputError for all problems: located at the first, every problem listed in `details`. */
+export function problemsToError(problems: readonly YamlProblem[]): InputError {
+  const [first] = problems;
+  if (first === undefined) throw new RangeError('problemsToError needs at least one problem');
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}, listed below)` : '';
+  return new InputError(
+    `${first.message}${more}`,
+    { source: first.source, ...(first.line !== undefined ? { line: first.line } : {}), ...(first.field !== '' ? { field: first.field } : {}) },
+    problems.map(formatProblem),
+  );
+}
+
+/** Describes a value found in the document for a `got …` clause. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)';
+  if (value === null) return 'an empty value';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+/** A parsed YAML document that can locate any field path. */
+export class LocatedYaml {
+  readonly source: string;
+  readonly value: unknown;
+  private readonly document: Document.Parsed;
+  private readonly lineCounter: LineCounter;
+
+  constructor(document: Document.Parsed, lineCounter: LineCounter, source: string) {
+    this.document = document;
+    this.lineCounter = lineCounter;
+    this.source = source;
+    this.value = document.toJS({ maxAliasCount: 1000 });
+  }
+
+  /** Line of the field at `path`; for a missing field, the line of its nearest present parent. */
+  lineOf(path: FieldPath): number | undefined {
+    for (let length = path.length; length >= 0; length -= 1) {
+      const node = this.nodeAt(path.slice(0, length));
+      if (node?.range) return this.lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  }
+
+  /** Line of the key `key` of the mapping at `path` (for unknown keys). */
+  keyLineOf(path: FieldPath, key: string): number | undefined {
+    const node = this.nodeAt(path);
+    if (isMap(node)) {
+      const pair = node.items.find((item: Pair) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === key);
+      const keyNode = pair?.key as Node | undefined;
+      if (keyNode?.range) return this.lineCounter.linePos(keyNode.range[0]).line;
+    }
+    return this.lineOf(path);
+  }
+
+  /** The plain value at `path` (undefined when missing). */
+  valueAt(path: FieldPath): unknown {
+    let current: unknown = this.value;
+    for (const key of path) {
+      if (current === null || typeof current !== 'object') return undefined;
+      current = (current as Record<PropertyKey, unknown>)[key as string];
+    }
+    return current;
+  }
+
+  problem(path: FieldPath, message: string): YamlProblem {
+    const line = this.lineOf(path);
+    return { source: this.source, ...(line !== undefined ? { line } : {}), field: formatFieldPath(path), message };
+  }
+
+  private nodeAt(path: FieldPath): Node | undefined {
+    if (path.length === 0) return (this.document.contents ?? undefined) as Node | undefined;
+    const node = this.document.getIn(path as unknown[], true);
+    return node !== null && typeof node === 'object' ? (node as Node) : undefined;
+  }
+}
+
+/**
+ * Parses YAML, keeping node positions. Syntax errors (bad indentation, duplicate keys, tabs…)
+ * become one InputError listing each with its line.
+ */
+export function parseLocatedYaml(text: string, source: string): LocatedYaml {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw problemsToError(document.errors.map((error) => ({
+      source,
+      ...(error.linePos?.[0] !== undefined ? { line: error.linePos[0].line } : {}),
+      field: '',
+      message: `expected valid YAML: ${error.message.split('\n')[0] ?? error.message}`,
+    })));
+  }
+  return new LocatedYaml(document, lineCounter, source);
+}
+
+function expectedFor(issue: z.core.$ZodIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${describeType(issue.expected)}`;
+    case 'invalid_value':
+      return `expected ${issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`}`;
+    case 'too_small':
+      return `expected ${boundText(issue.origin, issue.inclusive ?? true, issue.minimum, 'min')}`;
+    case 'too_big':
+      return `expected ${boundText(issue.origin, issue.inclusive ?? true, issue.maximum, 'max')}`;
+    case 'invalid_union':
+      if ('options' in issue && Array.isArray(issue.options)) {
+        return `expected one of ${(issue.options as unknown[]).map((option) => JSON.stringify(option)).join(', ')}`;
+      }
+      return `expected ${issue.message.replace(/^Invalid input:?\s*/i, '') || 'one of the documented forms'}`;
+    case 'invalid_format':
+      return `expected ${issue.format === 'regex' ? `text matching ${String((issue as { pattern?: unknown }).pattern)}` : issue.format}`;
+    case 'not_multiple_of':
+      return `expected a multiple of ${String(issue.divisor)}`;
+    default:
+      return undefined;
+  }
+}
+
+function describeType(expected: string): string {
+  const names: Record<string, string> = {
+    object: 'a mapping', array: 'a list', string: 'text', number: 'a number', int: 'an integer',
+    boolean: 'true or false', nonoptional: 'a value',
+  };
+  return names[expected] ?? expected;
+}
+
+function boundText(origin: string, inclusive: boolean, bound: number | bigint, side: 'min' | 'max'): string {
+  if (origin === 'array' || origin === 'set') return `${side === 'min' ? 'at least' : 'at most'} ${bound} item${bound === 1 ? '' : 's'}`;
+  if (origin === 'string') return `${side === 'min' ? 'at least' : 'at most'} ${bound} character${bound === 1 ? '' : 's'}`;
+  const operator = side === 'min' ? (inclusive ? '≥' : '>') : (inclusive ? '≤' : '<');
+  return `a number ${operator} ${bound}`;
+}
+
+/** Turns zod issues into located problems, reading the offending values from the document. */
+export function issuesToProblems(located: LocatedYaml, issues: readonly z.core.$ZodIssue[]): YamlProblem[] {
+  const problems: YamlProblem[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const line = located.keyLineOf(issue.path, key);
+        problems.push({
+          source: located.source, ...(line !== undefined ? { line } : {}),
+          field: formatFieldPath([...issue.path, key]),
+          message: `expected no field "${key}" here (unknown field: misspelt, or in the wrong section), got ${describeValue(located.valueAt([...issue.path, key]))}`,
+        });
+      }
+      continue;
+    }
+    const got = describeValue(located.valueAt(issue.path));
+    const expected = expectedFor(issue);
+    let message: string;
+    if (issue.code === 'custom' || expected === undefined) {
+      message = issue.message.startsWith('expected') && !/\bgot\b/.test(issue.message)
+        ? `${issue.message}, got ${got}` : issue.message;
+    } else {
+      message = `${expected}, got ${got}`;
+    }
+    problems.push(located.problem(issue.path, message));
+  }
+  // Document order reads best; zod reports in schema order.
+  return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+/**
+ * Parses `text` as YAML and validates it with `schema`. Returns the schema's output; throws one
+ * InputError listing every problem as `file:line: field.path: expected …, got …`.
+ */
+export function validateYaml<T>(text: string, source: string, schema: z.ZodType<T>): T {
+  const located = parseLocatedYaml(text, source);
+  return validateLocated(located, schema);
+}
+
+/** As {@link validateYaml}, for a document already parsed (e.g. to read a field before validating). */
+export function validateLocated<T>(located: LocatedYaml, schema: z.ZodType<T>): T {
+  const result = schema.safeParse(located.value === null ? undefined : located.value, { reportInput: true });
+  if (result.success) return result.data;
+  throw problemsToError(issuesToProblems(located, result.error.issues));
+}
