@@ -5,6 +5,11 @@
 export interface Clock {
   /** Current time, epoch milliseconds. */
   nowMs(): number;
-  /** Resolves once `nowMs()` has reached `nowMs() + durationMs` (on a manual clock: when advanced). */
-  sleep(durationMs: number): Promise<void>;
+  /**
+   * Resolves once `nowMs()` has reached `nowMs() + durationMs` (on a manual clock: when advanced).
+   * When `options.signal` aborts first, the sleep settles early (it may resolve or reject with the
+   * signal's reason) and frees its timer, so a closed queue leaves nothing keeping the process
+   * alive; callers that abort ignore the outcome. Implementations may ignore `options`.
+   */
+  sleep(durationMs: number, options?: { readonly signal?: AbortSignal }): Promise<void>;
 }
