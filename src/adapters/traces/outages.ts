@@ -14,8 +14,12 @@ export interface OutageRun {
 }
 
 export interface OutageDetectionOptions {
-  /** Detection is off when more than this share of present buckets are zero: zeros are normal there. */
-  maxZeroShare?: number;
+  /**
+   * Detection is off when zero stretches are common: more than this many maximal zero runs per
+   * non-zero bucket. Counting runs rather than zero buckets keeps one long outage from switching
+   * detection off, while bursty traffic (Azure code: a run of zeros after every burst) stays off.
+   */
+  maxZeroRunsPerBusyBucket?: number;
   /** Shortest zero run considered, in buckets; shorter lulls are left as demand. */
   minRunBuckets?: number;
   /**
@@ -28,7 +32,7 @@ export interface OutageDetectionOptions {
 }
 
 export const OUTAGE_DEFAULTS: Required<OutageDetectionOptions> = {
-  maxZeroShare: 0.05,
+  maxZeroRunsPerBusyBucket: 0.05,
   minRunBuckets: 3,
   minExpectedCount: 14,
   neighbourBuckets: 30,
@@ -36,8 +40,8 @@ export const OUTAGE_DEFAULTS: Required<OutageDetectionOptions> = {
 
 export interface OutageDetection {
   runs: OutageRun[];
-  /** Share of present buckets that are zero. */
-  zeroShare: number;
+  /** Maximal zero runs per non-zero bucket. */
+  zeroRunsPerBusyBucket: number;
   /** False when zeros are too common for a zero run to mean anything. */
   applied: boolean;
 }
@@ -48,15 +52,15 @@ export interface OutageDetection {
  */
 export function detectOutages(counts: Float64Array, options: OutageDetectionOptions = {}): OutageDetection {
   const settings = { ...OUTAGE_DEFAULTS, ...options };
-  let present = 0;
-  let zeros = 0;
-  for (const count of counts) {
-    if (Number.isNaN(count)) continue;
-    present++;
-    if (count === 0) zeros++;
+  let busy = 0;
+  let zeroRuns = 0;
+  for (let index = 0; index < counts.length; index++) {
+    const count = counts[index] as number;
+    if (count > 0) busy++;
+    else if (count === 0 && counts[index - 1] !== 0) zeroRuns++;
   }
-  const zeroShare = present === 0 ? 0 : zeros / present;
-  if (present === 0 || zeroShare > settings.maxZeroShare) return { runs: [], zeroShare, applied: false };
+  const zeroRunsPerBusyBucket = busy === 0 ? Number.POSITIVE_INFINITY : zeroRuns / busy;
+  if (zeroRunsPerBusyBucket > settings.maxZeroRunsPerBusyBucket) return { runs: [], zeroRunsPerBusyBucket, applied: false };
 
   const candidates: { startIndex: number; length: number }[] = [];
   const inCandidate = new Uint8Array(counts.length);
@@ -98,5 +102,5 @@ export function detectOutages(counts: Float64Array, options: OutageDetectionOpti
     const expectedCount = (sum / taken) * candidate.length;
     if (expectedCount >= settings.minExpectedCount) runs.push({ ...candidate, expectedCount });
   }
-  return { runs, zeroShare, applied: true };
+  return { runs, zeroRunsPerBusyBucket, applied: true };
 }

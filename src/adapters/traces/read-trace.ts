@@ -289,25 +289,45 @@ interface SeriesContext {
   notes: string[];
 }
 
-/** The most frequent positive spacing between rows: the file's bucket. */
-function nativeStepOf(rows: Rows): { stepMs: number; share: number } {
+/**
+ * The file's bucket: among the most frequent spacings between rows and their greatest common
+ * divisor, the step whose grid (from the first row) holds the most rows within a tenth of a step;
+ * ties go to the more frequent spacing. The most frequent spacing alone fails on sparse files (rows at
+ * minutes 0, 2, 3, 6, 9 are a 1-minute file with gaps, not a 3-minute one) and on jitter.
+ */
+function nativeStepOf(rows: Rows): { stepMs: number; onGridShare: number } {
   const frequency = new Map<number, number>();
-  let intervals = 0;
+  let divisor = 0;
   for (let index = 1; index < rows.count; index++) {
-    const deltaMs = (rows.timesMs[index] as number) - (rows.timesMs[index - 1] as number);
+    const deltaMs = Math.round((rows.timesMs[index] as number) - (rows.timesMs[index - 1] as number));
     if (deltaMs <= 0) continue;
-    intervals++;
     frequency.set(deltaMs, (frequency.get(deltaMs) ?? 0) + 1);
+    divisor = greatestCommonDivisor(divisor, deltaMs);
   }
-  let stepMs = 0;
-  let best = 0;
-  for (const [deltaMs, seen] of frequency) {
-    if (seen > best || (seen === best && deltaMs < stepMs)) {
-      stepMs = deltaMs;
-      best = seen;
+  if (frequency.size === 0) return { stepMs: 0, onGridShare: 0 };
+  const candidates = [...frequency.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, 5)
+    .map(([deltaMs]) => deltaMs);
+  if (!candidates.includes(divisor)) candidates.push(divisor);
+  const startMs = rows.timesMs[0] as number;
+  let best = { stepMs: 0, onGrid: -1 };
+  for (const stepMs of candidates) {
+    const toleranceMs = stepMs / 10;
+    let onGrid = 0;
+    for (let index = 0; index < rows.count; index++) {
+      const offsetMs = (rows.timesMs[index] as number) - startMs;
+      if (Math.abs(offsetMs - Math.round(offsetMs / stepMs) * stepMs) <= toleranceMs) onGrid++;
     }
+    if (onGrid > best.onGrid) best = { stepMs, onGrid };
   }
-  return { stepMs, share: intervals === 0 ? 0 : best / intervals };
+  return { stepMs: best.stepMs, onGridShare: best.onGrid / rows.count };
+}
+
+function greatestCommonDivisor(a: number, b: number): number {
+  let [x, y] = [a, b];
+  while (y !== 0) [x, y] = [y, x % y];
+  return x;
 }
 
 function bucketsToSeries(rows: Rows, context: SeriesContext): TraceReadResult {
@@ -319,8 +339,8 @@ function bucketsToSeries(rows: Rows, context: SeriesContext): TraceReadResult {
       throw new InputError('cannot infer the step from a single timestamp; give the bucket size', { source, line: rows.lineNumbers[0] });
     }
     stepMs = options.bucketMs;
-  } else if (native.share < 0.5) {
-    notes.push(`irregular spacing: the most common step ${formatDurationMs(stepMs)} covers only ${(native.share * 100).toFixed(0)}% of intervals`);
+  } else if (native.onGridShare < 0.9) {
+    notes.push(`irregular spacing: only ${(native.onGridShare * 100).toFixed(0)}% of rows sit on the ${formatDurationMs(stepMs)} grid`);
   }
   const startMs = rows.timesMs[0] as number;
   const lastMs = rows.timesMs[rows.count - 1] as number;
@@ -447,7 +467,7 @@ function markOutages(arrivals: Float64Array, input: {
 
   const detection = detectOutages(arrivals);
   if (!detection.applied) {
-    notes.push(`outage detection off: ${(detection.zeroShare * 100).toFixed(1)}% of buckets are zero, so zero runs are read as demand`);
+    notes.push(`outage detection off: zero stretches are common (${detection.zeroRunsPerBusyBucket.toFixed(2)} per non-zero bucket), so zeros are read as demand`);
     return mask;
   }
   const described: string[] = [];
