@@ -149,15 +149,22 @@
     var xs = new Array(spec.count);
     for (var i = 0; i < spec.count; i++) xs[i] = spec.startSec + i * spec.stepSec;
     var raw = spec.series.map(function (series) { return series.values; });
-    var plotted = raw;
-    if (spec.stacked) {
-      // Cumulative sums, bottom series first; a gap counts as zero so the stack stays closed.
-      var running = new Array(spec.count).fill(0);
-      plotted = raw.map(function (values) {
-        running = running.map(function (sum, index) { return sum + (values[index] || 0); });
-        return running.slice();
-      });
-    }
+    // Stacked series are drawn as cumulative sums, bottom first.
+    // stackedBelow[i] = index of the stacked series right under series i.
+    var running = null;
+    var stackedBelow = [];
+    var previousStacked = -1;
+    var plotted = raw.map(function (values, index) {
+      stackedBelow.push(-1);
+      if (!spec.series[index].stacked) return values;
+      // A layer without a value is a gap; the layers above stack on whatever is below.
+      var below = running || new Array(spec.count).fill(null);
+      var layer = below.map(function (sum, i) { return values[i] == null ? null : (sum || 0) + values[i]; });
+      running = below.map(function (sum, i) { return layer[i] == null ? sum : layer[i]; });
+      stackedBelow[index] = previousStacked;
+      previousStacked = index;
+      return layer;
+    });
     var hasRight = spec.series.some(function (series) { return series.axis === 'right'; });
     var series = [{ label: 'time', value: '{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}' }].concat(spec.series.map(function (s, index) {
       var options = {
@@ -173,17 +180,16 @@
       };
       if (s.dash) options.dash = s.dash;
       if (s.stepped) options.paths = uPlot.paths.stepped({ align: 1 });
-      if (s.fill && !(spec.stacked && index > 0)) options.fill = s.fill;
+      if (s.spanGaps) options.spanGaps = true;
+      if (s.fill && stackedBelow[index] < 0) options.fill = s.fill;
       return options;
     }));
     var bands = (spec.bands || []).map(function (band) {
       return { series: [band.upper + 1, band.lower + 1], fill: band.fill };
     });
-    if (spec.stacked) {
-      for (var k = 1; k < spec.series.length; k++) {
-        if (spec.series[k].fill) bands.push({ series: [k + 1, k], fill: spec.series[k].fill });
-      }
-    }
+    stackedBelow.forEach(function (below, index) {
+      if (below >= 0 && spec.series[index].fill) bands.push({ series: [index + 1, below + 1], fill: spec.series[index].fill });
+    });
     var axes = [
       { label: 'time (' + timeZone + ')', values: timeTicks, labelSize: 18, labelFont: '12px system-ui,sans-serif', font: '11px system-ui,sans-serif' },
       { label: spec.yLabel, labelSize: 18, labelFont: '12px system-ui,sans-serif', font: '11px system-ui,sans-serif', size: 52,

@@ -17,6 +17,13 @@ export interface ChartSeriesSpec {
   readonly stepped?: boolean;
   /** Which y axis: `right` uses the chart's `y2Label`. @defaultValue `left` */
   readonly axis?: 'left' | 'right';
+  /**
+   * Stack on the previous stacked series of the chart (the first stacked one sits on zero); its
+   * fill then covers only its own layer and the legend still shows its own value.
+   */
+  readonly stacked?: boolean;
+  /** Connect across missing values (a coarser series on a finer grid). */
+  readonly spanGaps?: boolean;
 }
 
 /** Fill between two series (indices into `series`), e.g. a p50–p99 band. */
@@ -45,8 +52,6 @@ export interface ChartSpec {
   readonly stepSec: number;
   readonly count: number;
   readonly series: readonly ChartSeriesSpec[];
-  /** Stack the series in order (bottom first); legends still show each series' own value. */
-  readonly stacked?: boolean;
   readonly bands?: readonly ChartBandSpec[];
   readonly markers?: readonly ChartMarkerSpec[];
   /** Shade the page's calendar events on this chart. @defaultValue true */
