@@ -80,7 +80,8 @@ export class LocatedYaml {
       const node = this.nodeAt(path.slice(0, length));
       if (node?.range) return this.lineCounter.linePos(node.range[0]).line;
     }
-    return undefined;
+    // An empty document has no nodes at all; its problem is on line 1.
+    return 1;
   }
 
   /** Line of the key `key` of the mapping at `path` (for unknown keys). */
@@ -126,7 +127,7 @@ export function parseLocatedYaml(text: string, source: string): LocatedYaml {
   if (document.errors.length > 0) {
     throw problemsToError(document.errors.map((error) => ({
       source,
-      ...(error.linePos?.[0] !== undefined ? { line: error.linePos[0].line } : {}),
+      line: lineCounter.linePos(error.pos[0]).line,
       field: '',
       message: `expected valid YAML: ${error.message.split('\n')[0] ?? error.message}`,
     })));
@@ -188,7 +189,8 @@ export function issuesToProblems(located: LocatedYaml, issues: readonly z.core.$
       }
       continue;
     }
-    const got = describeValue(located.valueAt(issue.path));
+    const value = located.valueAt(issue.path);
+    const got = issue.path.length === 0 && (value === undefined || value === null) ? 'an empty document' : describeValue(value);
     const expected = expectedFor(issue);
     let message: string;
     if (issue.code === 'custom' || expected === undefined) {

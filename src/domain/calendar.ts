@@ -4,7 +4,11 @@
  * forecaster never touches time zones.
  */
 
-/** Uplift of a promotion: stated by the operator, or learned from past occurrences in the history. */
+/**
+ * Uplift of a promotion: stated by the operator, or learned from past occurrences in the history.
+ * A factor multiplies the baseline at full effect: the event adds (factor − 1) × baseline
+ * (shapes in event-shapes.ts).
+ */
 export type UpliftSpec =
   | { readonly kind: 'expected'; readonly factor: number }
   | { readonly kind: 'learn'; readonly fallbackFactor: number; readonly pastStartsMs: readonly number[] };
