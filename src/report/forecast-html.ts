@@ -117,7 +117,7 @@ function historyOnGrid(history: RegularSeries, gridStartMs: number, gridStepMs: 
 function renderPeakHtml(forecast: Forecast, timeZone: string): string {
   const peak = forecastPeak(forecast);
   if (!peak) return '<p class="note">The forecast has no finite values.</p>';
-  const quantileCells = peak.quantileValues.map(({ quantile, value }) => `<th>${escapeHtml(quantileLabel(quantile))}<span class="unit">${escapeHtml(forecast.unit)}</span></th>`).join('');
+  const quantileCells = peak.quantileValues.map(({ quantile }) => `<th>${escapeHtml(quantileLabel(quantile))}<span class="unit">${escapeHtml(forecast.unit)}</span></th>`).join('');
   const quantileValues = peak.quantileValues.map(({ value }) => `<td>${escapeHtml(formatCompact(value))}</td>`).join('');
   const componentRows = [...peak.components].sort((a, b) => b.value - a.value).map((component) =>
     `<tr><td class="text">${escapeHtml(component.name)}</td><td class="text">${escapeHtml(component.kind)}</td><td>${escapeHtml(formatCompact(component.value))}</td><td>${escapeHtml(formatPercent(component.sharePercent))}</td></tr>`).join('');
