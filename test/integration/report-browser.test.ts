@@ -52,10 +52,18 @@ async function load(name: string, html: string): Promise<LoadedPage> {
   return { page, problems, networkRequests };
 }
 
+/** The part of a browser canvas the pixel check uses (tsconfig has no DOM lib: this code runs in the page). */
+interface CanvasLike {
+  readonly width: number;
+  readonly height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray } } | null;
+  getBoundingClientRect(): { width: number; height: number };
+}
+
 /** Per chart canvas: CSS size and how many pixels are not the white background. */
 async function canvases(page: Page): Promise<{ width: number; height: number; inked: number }[]> {
   return page.$$eval('.chart canvas', (elements) => elements.map((element) => {
-    const canvas = element as HTMLCanvasElement;
+    const canvas = element as unknown as CanvasLike;
     const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
     let inked = 0;
     for (let i = 0; i < pixels.length; i += 4) {
