@@ -174,8 +174,69 @@ function boundText(origin: string, inclusive: boolean, bound: number | bigint, s
   return `a number ${operator} ${bound}`;
 }
 
+interface SchemaDefinition {
+  type: string;
+  shape?: Record<string, unknown>;
+  innerType?: unknown;
+  in?: unknown;
+  element?: unknown;
+  options?: unknown[];
+}
+
+function definitionOf(schema: unknown): SchemaDefinition | undefined {
+  return (schema as { _zod?: { def?: SchemaDefinition } } | undefined)?._zod?.def;
+}
+
+/**
+ * Field names the schema allows at `path` (for "unknown field" hints), found by walking zod's
+ * definitions through wrappers, pipes, arrays and unions; empty when the shape is not plain.
+ */
+export function knownFieldsAt(schema: unknown, path: FieldPath): string[] {
+  const definition = definitionOf(schema);
+  if (definition === undefined) return [];
+  switch (definition.type) {
+    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch': case 'nonoptional':
+      return knownFieldsAt(definition.innerType, path);
+    case 'pipe':
+      return knownFieldsAt(definition.in, path);
+    case 'array':
+      return typeof path[0] === 'number' ? knownFieldsAt(definition.element, path.slice(1)) : [];
+    case 'union':
+      return [...new Set((definition.options ?? []).flatMap((option) => knownFieldsAt(option, path)))];
+    case 'object':
+      if (path.length === 0) return Object.keys(definition.shape ?? {});
+      return knownFieldsAt(definition.shape?.[String(path[0])], path.slice(1));
+    default:
+      return [];
+  }
+}
+
+/** Edit distance, for "did you mean" hints on misspelt fields. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1);
+      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+function unknownFieldMessage(key: string, known: readonly string[], got: string): string {
+  const closest = known
+    .map((name) => ({ name, distance: editDistance(key, name) }))
+    .filter(({ distance }) => distance <= Math.max(2, Math.floor(key.length / 3)))
+    .sort((a, b) => a.distance - b.distance)[0];
+  const hint = closest !== undefined ? ` (did you mean "${closest.name}"?)` : '';
+  const allowed = known.length > 0 ? `one of ${known.join(', ')}` : 'no such field here';
+  return `expected ${allowed}; "${key}" is not a field${hint}, got ${got}`;
+}
+
 /** Turns zod issues into located problems, reading the offending values from the document. */
-export function issuesToProblems(located: LocatedYaml, issues: readonly z.core.$ZodIssue[]): YamlProblem[] {
+export function issuesToProblems(located: LocatedYaml, issues: readonly z.core.$ZodIssue[], schema?: unknown): YamlProblem[] {
   const problems: YamlProblem[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -184,7 +245,7 @@ export function issuesToProblems(located: LocatedYaml, issues: readonly z.core.$
         problems.push({
           source: located.source, ...(line !== undefined ? { line } : {}),
           field: formatFieldPath([...issue.path, key]),
-          message: `expected no field "${key}" here (unknown field: misspelt, or in the wrong section), got ${describeValue(located.valueAt([...issue.path, key]))}`,
+          message: unknownFieldMessage(key, schema === undefined ? [] : knownFieldsAt(schema, issue.path), describeValue(located.valueAt([...issue.path, key]))),
         });
       }
       continue;
@@ -218,5 +279,5 @@ export function validateYaml<T>(text: string, source: string, schema: z.ZodType<
 export function validateLocated<T>(located: LocatedYaml, schema: z.ZodType<T>): T {
   const result = schema.safeParse(located.value === null ? undefined : located.value, { reportInput: true });
   if (result.success) return result.data;
-  throw problemsToError(issuesToProblems(located, result.error.issues));
+  throw problemsToError(issuesToProblems(located, result.error.issues, schema));
 }

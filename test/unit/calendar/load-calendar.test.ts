@@ -129,7 +129,7 @@ describe('parseCalendarText: bad input names file, line and field', () => {
     { name: 'region shares of 100 % or more', text: `${BASE.join('\n')}\n  - name: west\n    timeZone: Europe/Berlin\n    trafficShare: 0.95`, line: 23, field: 'regions', message: /sum to less than 1 .*got a sum of 1.05/ },
     { name: 'rolling an unknown promotion', text: withLine(25, '    trafficShare: 0.1\n    rolling: [promo-x]'), line: 26, field: 'regions[0].rolling[0]', message: /id of a promotion in this calendar, got "promo-x"/ },
     { name: 'duplicate region', text: `${BASE.join('\n')}\n  - name: east\n    timeZone: Asia/Seoul\n    trafficShare: 0.1`, line: 26, field: 'regions[1].name', message: /unique region names/ },
-    { name: 'misspelt field', text: withLine(19, '    durration: 20m'), line: 19, field: 'livestreams[0].durration', message: /expected no field "durration" here/ },
+    { name: 'misspelt field', text: withLine(19, '    durration: 20m'), line: 19, field: 'livestreams[0].durration', message: /"durration" is not a field \(did you mean "duration"\?\), got "20m"/ },
   ])('$name', ({ text, line, field, message }) => {
     const error = errorOf(() => parseCalendarText(text, SOURCE));
     expect(error.details).toContainEqual(expect.stringMatching(new RegExp(`^${SOURCE}:${line}: ${field.replace(/[[\].]/g, '\\$&')}: `)));

@@ -107,7 +107,7 @@ describe('parseConfigText: bad input names file, line and field', () => {
     { name: 'unknown node pool', text: withLine(13, '    nodePool: gpu'), line: 13, field: 'online[0].nodePool', message: /expected one of the node pools \(shared\), got "gpu"/ },
     { name: 'replica larger than a node', text: withLine(9, '    perReplica: { cpu: "64", memory: 1Gi }'), line: 9, field: 'online[0].perReplica', message: /fits on one node of pool "shared"/ },
     { name: 'namespace outside the allowlist', text: withLine(20, '  namespaces: [payments]'), line: 16, field: 'offline[0].ref.namespace', message: /expected a namespace listed in controller.namespaces \(payments\), got "batch"/ },
-    { name: 'misspelt field', text: withLine(13, '    nodepool: shared'), line: 13, field: 'online[0].nodepool', message: /expected no field "nodepool" here/ },
+    { name: 'misspelt field', text: withLine(13, '    nodepool: shared'), line: 13, field: 'online[0].nodepool', message: /expected one of name, ref, hpa, .*; "nodepool" is not a field \(did you mean "nodePool"\?\), got "shared"/ },
     { name: 'missing required field', text: withLine(12, '    priority: 5'), line: 6, field: 'online[0].maxReplicas', message: /expected a number, got nothing \(the field is missing\)/ },
     { name: 'unknown object kind', text: withLine(16, '    ref: { kind: Pod, namespace: batch }'), line: 16, field: 'offline[0].ref.kind', message: /expected one of "Deployment", "StatefulSet", "Job", "CronJob", got "Pod"/ },
     { name: 'deadline without offset', text: withLine(17, '    maxReplicas: 50\n    deadline: 2026-11-12T06:00'), line: 18, field: 'offline[0].deadline', message: /expected an ISO 8601 instant with an offset/ },
@@ -133,7 +133,7 @@ describe('parseConfigText: bad input names file, line and field', () => {
     expect(error.details).toEqual([
       `${SOURCE}:8: online[0].rpsPerReplica: expected a number > 0, got -3`,
       `${SOURCE}:9: online[0].perReplica.memory: expected a memory quantity such as 512Mi or 2Gi, got "lots"`,
-      `${SOURCE}:18: offline[0].colour: expected no field "colour" here (unknown field: misspelt, or in the wrong section), got "blue"`,
+      `${SOURCE}:18: offline[0].colour: expected one of name, ref, priority, minReplicas, maxReplicas, perReplica, workCoreHours, deadline, drain, nodePool; "colour" is not a field, got "blue"`,
     ]);
     expect(error.message).toMatch(/and 2 more problems/);
   });
