@@ -6,6 +6,13 @@ export interface WorkloadState {
   /** spec.replicas (Deployment/StatefulSet), spec.parallelism (Job), 0/1 for a suspended/active CronJob. */
   readonly desiredReplicas: number;
   readonly readyReplicas: number;
+  /**
+   * Pods being deleted that still hold their resources (terminating, draining or checkpointing).
+   * readyReplicas drops as soon as a pod starts terminating, so only this shows released capacity
+   * actually gone. Optional: adapters that cannot tell leave it out, and the controller then waits
+   * for the workload's drain time instead.
+   */
+  readonly terminatingReplicas?: number;
   /** Present when an HPA targets the workload. */
   readonly hpa?: { readonly name: string; readonly minReplicas: number; readonly maxReplicas: number; readonly currentReplicas: number };
   /** Annotations chuanliu left on its last write (plan step id etc.). */

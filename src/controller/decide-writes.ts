@@ -1,0 +1,313 @@
+/**
+ * The controller's maths, split from its machinery (like the HPA's replica calculator): given the
+ * plan, a cluster snapshot and the time, which writes to make now and in which order. Pure: no
+ * clock, no I/O; the same input always gives the same decision, so dry-run shows exactly what a
+ * real tick would write.
+ *
+ * Ordering rules (design invariants):
+ * - releases first: offline down (and online scale-in) are written before anything acquires;
+ * - an acquire waits until the capacity released before it has drained: the snapshot shows the
+ *   released replicas gone, or the workload's drain time has passed since the release write;
+ * - node pools grow first (they take longest) and shrink last (once nothing drains);
+ * - level-triggered: targets are absolute levels from the plan (see level-targets.ts), so a tick
+ *   repeated or replayed after a crash finds everything at its level and writes nothing more.
+ */
+import type { CapacityPlan } from '../domain/plan.ts';
+import type { Inventory, Workload } from '../domain/workload.ts';
+import type { ClusterSnapshot, ClusterWrite, NodePoolState, WorkloadState, WriteProvenance } from '../ports/cluster.ts';
+import type {
+  DeferredWrite, OrderedWrite, ResolvedTarget, SkippedTarget, TargetOverride, WriteDecision, WritePhase,
+} from './decision.ts';
+import { compareText, dueSteps, levelTargets, type LevelTarget } from './level-targets.ts';
+import { checkSafety, DEFAULT_SAFETY_POLICY, refKey, type SafetyPolicy } from './safety.ts';
+
+/** Kubernetes' default termination grace period: what an online scale-in is assumed to take. */
+export const DEFAULT_ONLINE_DRAIN_MS = 30_000;
+
+export interface DecideWritesInput {
+  /** The plan to follow; undefined = no plan (targets are the cluster's current values plus overrides). */
+  readonly plan: CapacityPlan | undefined;
+  readonly snapshot: ClusterSnapshot;
+  readonly inventory: Inventory;
+  readonly nowMs: number;
+  /** Step ids already recorded as applied (from the applied-steps store). */
+  readonly appliedStepIds: ReadonlySet<string>;
+  /** When each target's latest release was written (from the applied-steps store), epoch ms. */
+  readonly releaseStartedAtMs?: ReadonlyMap<string, number>;
+  /** Guard floors/caps layered on the plan's levels. */
+  readonly overrides?: readonly TargetOverride[];
+  /** @defaultValue DEFAULT_SAFETY_POLICY */
+  readonly safety?: SafetyPolicy;
+  /** Drain time assumed for an online scale-in (online workloads declare none). @defaultValue 30 s */
+  readonly onlineDrainMs?: number;
+}
+
+export function decideWrites(input: DecideWritesInput): WriteDecision {
+  const { plan, snapshot, inventory, nowMs } = input;
+  const skipped: SkippedTarget[] = [];
+  const warnings: string[] = [];
+  const targets = resolveTargets(input, skipped, warnings);
+  const newlyDueSteps = plan === undefined ? [] : dueSteps(plan, nowMs).filter((step) => !input.appliedStepIds.has(step.id));
+  const refusals = checkSafety({ plan, inventory, snapshot, nowMs, targets, policy: input.safety ?? DEFAULT_SAFETY_POLICY });
+  const drains = findDrains(input, targets);
+
+  const planned: Array<Omit<OrderedWrite, 'order'>> = [];
+  const waits: DeferredWrite[] = [];
+  for (const target of targets) {
+    if (target.target === target.current) {
+      skipped.push({ target: target.name, reason: 'already-at-target', message: `${target.name} already at ${target.current}` });
+      continue;
+    }
+    const phase = phaseOf(target);
+    const write = writeFor(target, provenanceFor(target, plan, nowMs));
+    const entry = { phase, target: target.name, class: target.class, stepId: target.source.stepId, fromReplicas: target.current, toReplicas: target.target, write };
+    if (phase === 'acquire' || phase === 'pool-shrink') {
+      const placement = target.class === 'pool' ? target.name : target.nodePool;
+      // A target still draining an earlier release waits for its own drain too: its terminating
+      // pods hold the capacity the new ones need.
+      const blockers = [...drains.values()]
+        .filter((drain) => poolsOverlap(drain.nodePool, placement))
+        .sort((a, b) => compareText(a.name, b.name));
+      if (blockers.length > 0) {
+        waits.push({ ...entry, ...describeWait(target, blockers) });
+        continue;
+      }
+    }
+    planned.push(entry);
+  }
+
+  const refused = refusals.length > 0;
+  return {
+    nowMs,
+    planId: plan?.id,
+    writes: refused ? [] : orderWrites(planned, targets),
+    waits: refused ? [] : waits,
+    skipped,
+    refusals,
+    warnings,
+    targets,
+    newlyDueSteps,
+    draining: [...drains.keys()].sort(compareText),
+  };
+}
+
+interface Drain {
+  readonly name: string;
+  readonly nodePool?: string;
+  /** When the drain time is over; undefined when the release time is unknown (only the snapshot can tell). */
+  readonly untilMs?: number;
+}
+
+/**
+ * Everything still draining a release, i.e. capacity that is released but not yet free:
+ * - a release written in this tick whose removed replicas include running ones (the snapshot was
+ *   taken before the write), until its drain time is over;
+ * - a release written earlier, until the snapshot shows its terminating replicas gone or its
+ *   drain time has passed since the write, whichever comes first.
+ */
+function findDrains(input: DecideWritesInput, targets: readonly ResolvedTarget[]): Map<string, Drain> {
+  const { nowMs, snapshot, inventory } = input;
+  const onlineDrainMs = input.onlineDrainMs ?? DEFAULT_ONLINE_DRAIN_MS;
+  const drainMsOf = (workload: Workload): number => (workload.class === 'offline' ? workload.drainMs : onlineDrainMs);
+  const drains = new Map<string, Drain>();
+  const add = (workload: Workload, untilMs: number | undefined): void => {
+    drains.set(workload.name, {
+      name: workload.name,
+      ...(workload.nodePool !== undefined ? { nodePool: workload.nodePool } : {}),
+      ...(untilMs !== undefined ? { untilMs } : {}),
+    });
+  };
+  const earlierRelease = (workload: Workload, pods: Pick<ResolvedTarget, 'readyReplicas' | 'desiredReplicas' | 'terminatingReplicas'>): void => {
+    const startedAtMs = input.releaseStartedAtMs?.get(workload.name);
+    const untilMs = startedAtMs === undefined ? undefined : startedAtMs + drainMsOf(workload);
+    if (untilMs !== undefined && untilMs <= nowMs) return;
+    if (pods.terminatingReplicas !== undefined) {
+      if (pods.terminatingReplicas > 0) add(workload, untilMs);
+      return;
+    }
+    // Ready drops the moment a pod starts terminating, so without a terminating count only the
+    // drain time can tell; "Ready above desired" is the last resort when the write time is unknown.
+    if (untilMs !== undefined || pods.readyReplicas > pods.desiredReplicas) add(workload, untilMs);
+  };
+  const resolvedNames = new Set(targets.map((target) => target.name));
+  for (const target of targets) {
+    const workload = target.workload;
+    if (workload === undefined) continue;
+    if (target.target < target.current) {
+      const drainMs = drainMsOf(workload);
+      if (target.readyReplicas > target.target && drainMs > 0) {
+        add(workload, nowMs + drainMs);
+        continue;
+      }
+    }
+    earlierRelease(workload, target);
+  }
+  for (const workload of [...inventory.online, ...inventory.offline]) {
+    if (resolvedNames.has(workload.name)) continue;
+    const state = stateOf(snapshot, workload);
+    if (state !== undefined) earlierRelease(workload, state);
+  }
+  return drains;
+}
+
+function describeWait(target: ResolvedTarget, blockers: readonly Drain[]): Pick<DeferredWrite, 'blockedBy' | 'notBeforeMs' | 'message'> {
+  const names = blockers.map((blocker) => blocker.name);
+  const known = blockers.every((blocker) => blocker.untilMs !== undefined);
+  const notBeforeMs = known ? Math.max(...blockers.map((blocker) => blocker.untilMs as number)) : undefined;
+  const until = notBeforeMs !== undefined
+    ? `until ${new Date(notBeforeMs).toISOString()}`
+    : 'until the snapshot shows their released replicas gone';
+  return {
+    blockedBy: names,
+    ...(notBeforeMs !== undefined ? { notBeforeMs } : {}),
+    message: `${target.name} ${target.current}→${target.target} waits for ${names.join(', ')} to drain (${until})`,
+  };
+}
+
+/** Two placements compete for capacity unless both are pinned to different pools. */
+function poolsOverlap(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined || a === b;
+}
+
+function phaseOf(target: ResolvedTarget): WritePhase {
+  if (target.class === 'pool') return target.target > target.current ? 'pool-grow' : 'pool-shrink';
+  return target.target < target.current ? 'release' : 'acquire';
+}
+
+const PHASE_RANK: Record<WritePhase, number> = { 'pool-grow': 0, release: 1, acquire: 2, 'pool-shrink': 3 };
+
+/**
+ * Releases: offline before online, least important first. Acquires: online before offline, most
+ * important first (it gets the capacity first when the phase runs with bounded concurrency).
+ */
+function orderWrites(planned: ReadonlyArray<Omit<OrderedWrite, 'order'>>, targets: readonly ResolvedTarget[]): OrderedWrite[] {
+  const priorityOf = new Map(targets.map((target) => [target.name, target.workload?.priority ?? 0] as const));
+  const classRank = (phase: WritePhase, targetClass: string): number => {
+    if (phase === 'release') return targetClass === 'offline' ? 0 : 1;
+    if (phase === 'acquire') return targetClass === 'online' ? 0 : 1;
+    return 0;
+  };
+  const sorted = [...planned].sort((a, b) => {
+    const byPhase = PHASE_RANK[a.phase] - PHASE_RANK[b.phase];
+    if (byPhase !== 0) return byPhase;
+    const byClass = classRank(a.phase, a.class) - classRank(b.phase, b.class);
+    if (byClass !== 0) return byClass;
+    const priorityA = priorityOf.get(a.target) ?? 0;
+    const priorityB = priorityOf.get(b.target) ?? 0;
+    const byPriority = a.phase === 'acquire' ? priorityB - priorityA : priorityA - priorityB;
+    return byPriority !== 0 ? byPriority : compareText(a.target, b.target);
+  });
+  return sorted.map((entry, order) => ({ ...entry, order }));
+}
+
+function provenanceFor(target: ResolvedTarget, plan: CapacityPlan | undefined, nowMs: number): WriteProvenance {
+  return {
+    planId: plan?.id ?? 'none',
+    stepId: target.source.stepId,
+    reason: target.source.reason,
+    message: target.source.message,
+    atMs: nowMs,
+  };
+}
+
+function writeFor(target: ResolvedTarget, provenance: WriteProvenance): ClusterWrite {
+  if (target.class === 'pool') return { kind: 'pool-nodes', pool: target.name, nodes: target.target, provenance };
+  const ref = (target.workload as Workload).ref;
+  if (target.hpaName !== undefined) return { kind: 'hpa-min', ref, hpaName: target.hpaName, minReplicas: target.target, provenance };
+  switch (ref.apiKind) {
+    case 'Job': return { kind: 'job-parallelism', ref, parallelism: target.target, provenance };
+    case 'CronJob': return { kind: 'cronjob-suspend', ref, suspend: target.target === 0, provenance };
+    default: return { kind: 'replicas', ref, replicas: target.target, provenance };
+  }
+}
+
+function stateOf(snapshot: ClusterSnapshot, workload: Workload): WorkloadState | undefined {
+  const key = refKey(workload.ref);
+  return snapshot.workloads.find((state) => refKey(state.ref) === key);
+}
+
+/** Plan levels + overrides → one normalised target per managed object present in the snapshot. */
+function resolveTargets(input: DecideWritesInput, skipped: SkippedTarget[], warnings: string[]): ResolvedTarget[] {
+  const { plan, snapshot, inventory, nowMs } = input;
+  const workloads = new Map<string, Workload>([...inventory.online, ...inventory.offline].map((workload) => [workload.name, workload] as const));
+  const pools = new Map<string, NodePoolState>(snapshot.nodePools.map((pool) => [pool.pool, pool] as const));
+  const levels = plan === undefined ? new Map<string, LevelTarget>() : levelTargets(plan, nowMs);
+  const overridesByName = new Map<string, TargetOverride[]>();
+  for (const override of input.overrides ?? []) {
+    overridesByName.set(override.workload, [...(overridesByName.get(override.workload) ?? []), override]);
+  }
+  const names = new Set([...levels.keys(), ...overridesByName.keys()]);
+  const resolved: ResolvedTarget[] = [];
+  for (const name of [...names].sort(compareText)) {
+    const level = levels.get(name);
+    const workload = workloads.get(name);
+    if (workload === undefined) {
+      const isPool = plan !== undefined && (plan.nodes[name] !== undefined || pools.has(name) || inventory.nodePools.some((pool) => pool.name === name));
+      if (!isPool || level === undefined) {
+        skipped.push({ target: name, reason: 'not-in-inventory', message: `${name} is in the plan but not in the inventory; left alone` });
+        continue;
+      }
+      const poolState = pools.get(name);
+      if (poolState === undefined) {
+        skipped.push({ target: name, reason: 'missing-from-snapshot', message: `node pool ${name} is not in the cluster snapshot; left alone` });
+        continue;
+      }
+      resolved.push({
+        name, class: 'pool', current: poolState.readyNodes + poolState.provisioningNodes, requested: level.replicas, target: level.replicas,
+        desiredReplicas: poolState.readyNodes + poolState.provisioningNodes, readyReplicas: poolState.readyNodes, source: sourceOf(level, plan as CapacityPlan, name),
+      });
+      continue;
+    }
+    const state = stateOf(snapshot, workload);
+    if (state === undefined) {
+      // Missing data never scales anything, least of all down.
+      skipped.push({ target: name, reason: 'missing-from-snapshot', message: `${name} (${refKey(workload.ref)}) is not in the cluster snapshot; left alone` });
+      continue;
+    }
+    const hpaName = workload.class === 'online' ? (workload.hpaName ?? state.hpa?.name) : undefined;
+    if (hpaName !== undefined && state.hpa === undefined) {
+      // Writing replicas would fight an HPA we cannot see; wait until the snapshot shows it.
+      skipped.push({ target: name, reason: 'hpa-missing', message: `${name} is managed by HPA ${hpaName}, which is not in the cluster snapshot; left alone` });
+      continue;
+    }
+    const current = controlledQuantity(workload, state, hpaName !== undefined);
+    let requested = level?.replicas ?? current;
+    let source = level !== undefined ? sourceOf(level, plan as CapacityPlan, name) : { stepId: `hold/${name}`, reason: 'hold', message: `${name} held at ${current}` };
+    for (const override of overridesByName.get(name) ?? []) {
+      const bounded = override.kind === 'floor' ? Math.max(requested, override.replicas) : Math.min(requested, override.replicas);
+      if (bounded !== requested) {
+        requested = bounded;
+        source = { stepId: override.stepId, reason: override.reason, message: override.message };
+      }
+    }
+    let target = workload.ref.apiKind === 'CronJob' ? (requested > 0 ? 1 : 0) : requested;
+    if (hpaName !== undefined && state.hpa !== undefined && target > state.hpa.maxReplicas) {
+      // The API server rejects an HPA whose minReplicas exceeds its maxReplicas.
+      warnings.push(`${name}: floor ${target} clamped to HPA ${hpaName} maxReplicas ${state.hpa.maxReplicas}`);
+      target = state.hpa.maxReplicas;
+    }
+    resolved.push({
+      name, class: workload.class, workload, current, requested, target,
+      desiredReplicas: state.desiredReplicas, readyReplicas: state.readyReplicas,
+      ...(state.terminatingReplicas !== undefined ? { terminatingReplicas: state.terminatingReplicas } : {}),
+      ...(workload.nodePool !== undefined ? { nodePool: workload.nodePool } : {}),
+      source,
+      ...(hpaName !== undefined ? { hpaName } : {}),
+    });
+  }
+  return resolved;
+}
+
+function sourceOf(level: LevelTarget, plan: CapacityPlan, name: string): ResolvedTarget['source'] {
+  if (level.step !== undefined) {
+    return { stepId: level.step.id, reason: level.step.reason, message: level.step.message, step: level.step };
+  }
+  return { stepId: `level/${name}/${level.slotIndex}`, reason: 'plan-level', message: `${name} at plan ${plan.id} slot ${level.slotIndex}: ${level.replicas}` };
+}
+
+/** What the controller changes on the object: HPA floor, replicas, parallelism or CronJob active (0/1). */
+function controlledQuantity(workload: Workload, state: WorkloadState, viaHpa: boolean): number {
+  if (viaHpa && state.hpa !== undefined) return state.hpa.minReplicas;
+  if (workload.ref.apiKind === 'CronJob') return state.desiredReplicas > 0 ? 1 : 0;
+  return state.desiredReplicas;
+}

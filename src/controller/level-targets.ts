@@ -1,0 +1,77 @@
+/**
+ * Level-triggered targets: what every workload and node pool should have *now*, read from the plan's
+ * per-slot replicas rather than replayed from step history, so a repeated or crashed-and-replayed
+ * tick computes the same targets and writes nothing more.
+ *
+ * The plan's slot arrays say *how many*; its steps say *when* (lead time already subtracted). A step
+ * that is due pulls the level forward to the slot it serves: an online increase due 7m30s before
+ * its slot makes that slot's value the target now, an offline release due before an online peak
+ * makes the offline's lowered value the target now.
+ */
+import type { CapacityPlan, PlanStep } from '../domain/plan.ts';
+
+export interface LevelTarget {
+  /** Workload or node-pool name (the plan's key). */
+  readonly name: string;
+  readonly replicas: number;
+  /** Slot whose value is the target. */
+  readonly slotIndex: number;
+  /** The due step that set the level, when a step did (its id goes into the write's provenance). */
+  readonly step?: PlanStep;
+}
+
+/** Index of the slot containing `timeMs` (may be outside [0, slotCount)). */
+export function slotIndexAt(plan: Pick<CapacityPlan, 'startMs' | 'slotMs'>, timeMs: number): number {
+  return Math.floor((timeMs - plan.startMs) / plan.slotMs);
+}
+
+/** Steps whose effective time has come, in a deterministic order (effective time, slot served, id). */
+export function dueSteps(plan: CapacityPlan, nowMs: number): PlanStep[] {
+  return plan.steps
+    .filter((step) => step.effectiveAtMs <= nowMs)
+    .sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.readyByMs - b.readyByMs || compareText(a.id, b.id));
+}
+
+/**
+ * Targets of every workload and pool the plan covers at `nowMs`.
+ *
+ * For each name: the target slot is the later of the slot containing `now` and the slots served by
+ * the name's due steps; the target is the plan's value at that slot (clamped to the horizon: a plan
+ * past its end holds its last value). Before the plan starts, a name with no due step has no target:
+ * the controller leaves it alone.
+ */
+export function levelTargets(plan: CapacityPlan, nowMs: number): Map<string, LevelTarget> {
+  const stepsByName = new Map<string, PlanStep[]>();
+  for (const step of dueSteps(plan, nowMs)) {
+    const list = stepsByName.get(step.workload) ?? [];
+    list.push(step);
+    stepsByName.set(step.workload, list);
+  }
+  const names = new Set<string>([...Object.keys(plan.replicas), ...Object.keys(plan.nodes), ...stepsByName.keys()]);
+  const nowSlot = slotIndexAt(plan, nowMs);
+  const targets = new Map<string, LevelTarget>();
+  for (const name of [...names].sort(compareText)) {
+    const series = plan.replicas[name] ?? plan.nodes[name];
+    const steps = stepsByName.get(name) ?? [];
+    // The step serving the furthest slot sets the level (ties: the later step in due order).
+    let leading: PlanStep | undefined;
+    for (const step of steps) {
+      if (leading === undefined || step.readyByMs >= leading.readyByMs) leading = step;
+    }
+    if (leading === undefined && nowSlot < 0) continue;
+    const wantedSlot = Math.max(nowSlot, leading === undefined ? nowSlot : slotIndexAt(plan, leading.readyByMs));
+    if (series === undefined || series.length === 0) {
+      // A step for a name without a slot array: its absolute `toReplicas` is the level.
+      if (leading !== undefined) targets.set(name, { name, replicas: leading.toReplicas, slotIndex: wantedSlot, step: leading });
+      continue;
+    }
+    const slotIndex = Math.min(series.length - 1, Math.max(0, wantedSlot));
+    const replicas = series[slotIndex] as number;
+    targets.set(name, leading === undefined ? { name, replicas, slotIndex } : { name, replicas, slotIndex, step: leading });
+  }
+  return targets;
+}
+
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

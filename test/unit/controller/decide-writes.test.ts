@@ -1,0 +1,423 @@
+import { describe, expect, it } from 'vitest';
+import { decideWrites, type DecideWritesInput } from '../../../src/controller/decide-writes.ts';
+import type { OrderedWrite, TargetOverride } from '../../../src/controller/decision.ts';
+import type { SafetyPolicy } from '../../../src/controller/safety.ts';
+import type { Inventory } from '../../../src/domain/workload.ts';
+import { GIB, planOf, snapshotOf, standardInventory, T0, type StateSpec } from './fixtures.ts';
+import type { ClusterSnapshot } from '../../../src/ports/cluster.ts';
+
+/** `phase kind target=value`, e.g. `release replicas etl=14`. */
+function describeWrite(entry: Pick<OrderedWrite, 'phase' | 'write' | 'target'>): string {
+  const write = entry.write;
+  const value = write.kind === 'replicas' ? write.replicas
+    : write.kind === 'hpa-min' ? write.minReplicas
+      : write.kind === 'job-parallelism' ? write.parallelism
+        : write.kind === 'cronjob-suspend' ? write.suspend
+          : write.nodes;
+  return `${entry.phase} ${write.kind} ${entry.target}=${String(value)}`;
+}
+
+interface Row {
+  name: string;
+  inventory?: Inventory;
+  pools?: ClusterSnapshot['nodePools'];
+  plan: Parameters<typeof planOf>[0];
+  states: Record<string, StateSpec>;
+  atMs: number;
+  applied?: string[];
+  releaseStartedAtMs?: Record<string, number>;
+  overrides?: TargetOverride[];
+  writes: string[];
+  waits?: Array<{ target: string; blockedBy: string[]; notBeforeMs?: number }>;
+}
+
+function decide(row: Pick<Row, 'inventory' | 'pools' | 'plan' | 'states' | 'atMs' | 'applied' | 'releaseStartedAtMs' | 'overrides'> & { safety?: SafetyPolicy }) {
+  const inventory = row.inventory ?? standardInventory();
+  const input: DecideWritesInput = {
+    plan: planOf(row.plan),
+    snapshot: snapshotOf(inventory, row.states, { atMs: row.atMs, ...(row.pools !== undefined ? { pools: row.pools } : {}) }),
+    inventory,
+    nowMs: row.atMs,
+    appliedStepIds: new Set(row.applied ?? []),
+    releaseStartedAtMs: new Map(Object.entries(row.releaseStartedAtMs ?? {})),
+    ...(row.overrides !== undefined ? { overrides: row.overrides } : {}),
+    ...(row.safety !== undefined ? { safety: row.safety } : {}),
+  };
+  return decideWrites(input);
+}
+
+const SLOT1 = T0 + 60_000;
+
+describe('decideWrites: ordering', () => {
+  it.each<Row>([
+    {
+      name: 'on the way up, offline is released first and online waits for the drain',
+      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      states: { pay: { desired: 4 }, etl: { desired: 20 } },
+      atMs: SLOT1,
+      writes: ['release replicas etl=14'],
+      waits: [{ target: 'pay', blockedBy: ['etl'], notBeforeMs: SLOT1 + 60_000 }],
+    },
+    {
+      name: 'online acquires once the drain time has passed since the release',
+      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      states: { pay: { desired: 4 }, etl: { desired: 14 } },
+      atMs: SLOT1 + 60_000,
+      applied: ['etl@1'],
+      releaseStartedAtMs: { etl: SLOT1 },
+      writes: ['acquire replicas pay=10'],
+    },
+    {
+      name: 'online acquires early when the snapshot shows the released pods gone',
+      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      states: { pay: { desired: 4 }, etl: { desired: 14, terminating: 0 } },
+      atMs: SLOT1 + 10_000,
+      applied: ['etl@1'],
+      releaseStartedAtMs: { etl: SLOT1 },
+      writes: ['acquire replicas pay=10'],
+    },
+    {
+      name: 'online keeps waiting while released pods still terminate inside the drain time',
+      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      states: { pay: { desired: 4 }, etl: { desired: 14, terminating: 6 } },
+      atMs: SLOT1 + 10_000,
+      applied: ['etl@1'],
+      releaseStartedAtMs: { etl: SLOT1 },
+      writes: [],
+      waits: [{ target: 'pay', blockedBy: ['etl'], notBeforeMs: SLOT1 + 60_000 }],
+    },
+    {
+      name: 'a release of unknown time waits for the snapshot alone',
+      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      states: { pay: { desired: 4 }, etl: { desired: 14, ready: 20 } },
+      atMs: SLOT1 + 10_000,
+      writes: [],
+      waits: [{ target: 'pay', blockedBy: ['etl'] }],
+    },
+    {
+      name: 'lead time: the release is due before the slot, the acquire after the drain, both ahead of the slot',
+      plan: { replicas: { pay: [4, 4, 10], etl: [20, 20, 14] }, leadMs: { pay: 90_000, etl: 150_000 } },
+      states: { pay: { desired: 4 }, etl: { desired: 14 } },
+      atMs: T0 + 30_000,
+      applied: ['etl@2'],
+      releaseStartedAtMs: { etl: T0 - 30_000 },
+      writes: ['acquire replicas pay=10'],
+    },
+    {
+      name: 'with a zero drain time the acquire follows the release in the same tick',
+      inventory: standardInventory({ etlDrainMs: 0 }),
+      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      states: { pay: { desired: 4 }, etl: { desired: 20 } },
+      atMs: SLOT1,
+      writes: ['release replicas etl=14', 'acquire replicas pay=10'],
+    },
+    {
+      name: 'on the way down, online scales in first and offline is restored after its drain',
+      plan: { replicas: { pay: [10, 4], etl: [14, 20] } },
+      states: { pay: { desired: 10 }, etl: { desired: 14 } },
+      atMs: SLOT1,
+      writes: ['release replicas pay=4'],
+      waits: [{ target: 'etl', blockedBy: ['pay'], notBeforeMs: SLOT1 + 30_000 }],
+    },
+    {
+      name: 'acquires go most important first: online by descending priority, then offline',
+      plan: { replicas: { pay: [4, 10], refund: [3, 6], etl: [10, 12] } },
+      states: { pay: { desired: 4 }, refund: { desired: 3, hpa: { min: 3 } }, etl: { desired: 10 } },
+      atMs: SLOT1,
+      writes: ['acquire replicas pay=10', 'acquire hpa-min refund=6', 'acquire replicas etl=12'],
+    },
+    {
+      name: 'releases go least important first: offline by ascending priority, then online',
+      plan: { replicas: { pay: [10, 4], settle: [8, 2], reports: [1, 0], etl: [5, 3] } },
+      states: { pay: { desired: 10 }, settle: { desired: 8 }, reports: { desired: 1 }, etl: { desired: 5 } },
+      atMs: SLOT1,
+      writes: ['release cronjob-suspend reports=true', 'release replicas etl=3', 'release job-parallelism settle=2', 'release replicas pay=4'],
+    },
+  ])('$name', (row) => {
+    const decision = decide(row);
+    expect(decision.refusals).toEqual([]);
+    expect(decision.writes.map(describeWrite)).toEqual(row.writes);
+    expect(decision.writes.map((write) => write.order)).toEqual(row.writes.map((_, index) => index));
+    expect(decision.waits.map((wait) => ({ target: wait.target, blockedBy: wait.blockedBy, ...(wait.notBeforeMs !== undefined ? { notBeforeMs: wait.notBeforeMs } : {}) })))
+      .toEqual(row.waits ?? []);
+  });
+});
+
+describe('decideWrites: what is written per object kind', () => {
+  it.each<Row>([
+    {
+      name: 'an HPA-managed workload gets its minReplicas raised, not its replicas',
+      plan: { replicas: { refund: [3, 12] } },
+      states: { refund: { desired: 5, hpa: { min: 3 } } },
+      atMs: SLOT1,
+      writes: ['acquire hpa-min refund=12'],
+    },
+    {
+      name: 'after the peak the HPA floor goes back down; the HPA keeps its replicas above it',
+      plan: { replicas: { refund: [12, 3] } },
+      states: { refund: { desired: 14, hpa: { min: 12, current: 14 } } },
+      atMs: SLOT1,
+      writes: ['release hpa-min refund=3'],
+    },
+    {
+      name: 'an HPA above the planned floor is left alone (never fought downward)',
+      plan: { replicas: { refund: [3, 6] } },
+      states: { refund: { desired: 40, hpa: { min: 6, current: 40 } } },
+      atMs: SLOT1,
+      writes: [],
+    },
+    {
+      name: 'Job parallelism is lowered for a release',
+      plan: { replicas: { settle: [8, 2] } },
+      states: { settle: { desired: 8 } },
+      atMs: SLOT1,
+      writes: ['release job-parallelism settle=2'],
+    },
+    {
+      name: 'a CronJob is suspended at zero',
+      plan: { replicas: { reports: [1, 0] } },
+      states: { reports: { desired: 1 } },
+      atMs: SLOT1,
+      writes: ['release cronjob-suspend reports=true'],
+    },
+    {
+      name: 'a CronJob is resumed above zero',
+      plan: { replicas: { reports: [0, 3] } },
+      states: { reports: { desired: 0 } },
+      atMs: SLOT1,
+      writes: ['acquire cronjob-suspend reports=false'],
+    },
+    {
+      name: 'an elastic pool grows before the online acquire it makes room for',
+      plan: { replicas: { pay: [4, 60] }, nodes: { general: [10, 12] } },
+      states: { pay: { desired: 4 } },
+      atMs: SLOT1,
+      writes: ['pool-grow pool-nodes general=12', 'acquire replicas pay=60'],
+    },
+    {
+      name: 'a pool shrinks only once nothing drains on it',
+      plan: { replicas: { etl: [20, 10] }, nodes: { general: [12, 10] } },
+      pools: [{ pool: 'general', readyNodes: 12, provisioningNodes: 0, allocatableCpuMillicores: 96_000, allocatableMemoryBytes: 384 * GIB }],
+      states: { etl: { desired: 20 } },
+      atMs: SLOT1,
+      writes: ['release replicas etl=10'],
+      waits: [{ target: 'general', blockedBy: ['etl'], notBeforeMs: SLOT1 + 60_000 }],
+    },
+    {
+      name: 'guard overrides: an online floor above the plan and an offline cap below it',
+      inventory: standardInventory({ etlDrainMs: 0 }),
+      plan: { replicas: { pay: [10, 10], etl: [20, 20] } },
+      states: { pay: { desired: 10 }, etl: { desired: 20 } },
+      atMs: SLOT1,
+      overrides: [
+        { workload: 'pay', kind: 'floor', replicas: 30, stepId: 'guard/pay/1', reason: 'guard-emergency', message: 'pulse' },
+        { workload: 'etl', kind: 'cap', replicas: 5, stepId: 'guard/pay/1', reason: 'guard-emergency', message: 'pulse' },
+      ],
+      writes: ['release replicas etl=5', 'acquire replicas pay=30'],
+    },
+  ])('$name', (row) => {
+    const decision = decide(row);
+    expect(decision.refusals).toEqual([]);
+    expect(decision.writes.map(describeWrite)).toEqual(row.writes);
+    expect(decision.waits.map((wait) => ({ target: wait.target, blockedBy: wait.blockedBy, ...(wait.notBeforeMs !== undefined ? { notBeforeMs: wait.notBeforeMs } : {}) })))
+      .toEqual(row.waits ?? []);
+  });
+
+  it('carries provenance: plan id, step id, reason, message and time', () => {
+    const decision = decide({ plan: { replicas: { etl: [20, 14] } }, states: { etl: { desired: 20 } }, atMs: SLOT1 });
+    expect(decision.writes[0]?.write.provenance).toEqual({
+      planId: 'plan-1', stepId: 'etl@1', reason: 'offline-release', message: 'etl 20→14 for slot 1', atMs: SLOT1,
+    });
+  });
+
+  it('marks guard writes with the guard reason', () => {
+    const decision = decide({
+      plan: { replicas: { pay: [10, 10] } }, states: { pay: { desired: 10 } }, atMs: SLOT1,
+      overrides: [{ workload: 'pay', kind: 'floor', replicas: 30, stepId: 'guard/pay/1', reason: 'guard-emergency', message: 'pulse' }],
+    });
+    expect(decision.writes[0]?.write.provenance).toMatchObject({ stepId: 'guard/pay/1', reason: 'guard-emergency' });
+  });
+
+  it('clamps an HPA floor to the HPA maxReplicas and says so', () => {
+    const decision = decide({
+      inventory: standardInventory({ nodes: 100 }),
+      plan: { replicas: { refund: [3, 150] } }, states: { refund: { desired: 5, hpa: { min: 3, max: 100 } } }, atMs: SLOT1,
+    });
+    expect(decision.writes.map(describeWrite)).toEqual(['acquire hpa-min refund=100']);
+    expect(decision.warnings).toEqual(['refund: floor 150 clamped to HPA refund-hpa maxReplicas 100']);
+  });
+});
+
+describe('decideWrites: level-triggered', () => {
+  it.each<Row & { skipped: string[] }>([
+    {
+      name: 'a replayed tick finds everything at its level and writes nothing',
+      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      states: { pay: { desired: 10 }, etl: { desired: 14 } },
+      atMs: SLOT1 + 120_000,
+      applied: ['pay@1', 'etl@1'],
+      releaseStartedAtMs: { etl: SLOT1 },
+      writes: [],
+      skipped: ['pay already-at-target', 'etl already-at-target'],
+    },
+    {
+      name: 'drift from the level is corrected even when the step is recorded as applied',
+      plan: { replicas: { pay: [4, 10] } },
+      states: { pay: { desired: 7 } },
+      atMs: SLOT1 + 120_000,
+      applied: ['pay@1'],
+      writes: ['acquire replicas pay=10'],
+      skipped: [],
+    },
+    {
+      name: 'before the plan starts and with no step due, nothing is touched',
+      plan: { replicas: { pay: [4, 10] }, startMs: T0 + 3_600_000 },
+      states: { pay: { desired: 7 } },
+      atMs: T0,
+      writes: [],
+      skipped: [],
+    },
+    {
+      name: 'past the horizon the last slot holds',
+      plan: { replicas: { pay: [4, 10] } },
+      states: { pay: { desired: 4 } },
+      atMs: T0 + 3_600_000,
+      applied: [],
+      writes: ['acquire replicas pay=10'],
+      skipped: [],
+    },
+    {
+      name: 'a workload missing from the snapshot is left alone, never scaled on missing data',
+      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      states: { pay: { desired: 4 } },
+      atMs: SLOT1,
+      writes: ['acquire replicas pay=10'],
+      skipped: ['etl missing-from-snapshot'],
+    },
+    {
+      name: 'an HPA the snapshot does not show is not fought with replica writes',
+      plan: { replicas: { refund: [3, 12] } },
+      states: { refund: { desired: 5 } },
+      atMs: SLOT1,
+      writes: [],
+      skipped: ['refund hpa-missing'],
+    },
+    {
+      name: 'a plan row for an unknown workload is reported and left alone',
+      plan: { replicas: { ghost: [1, 2] } },
+      states: {},
+      atMs: SLOT1,
+      writes: [],
+      skipped: ['ghost not-in-inventory'],
+    },
+  ])('$name', (row) => {
+    const decision = decide(row);
+    expect(decision.writes.map(describeWrite)).toEqual(row.writes);
+    expect(decision.skipped.map((skip) => `${skip.target} ${skip.reason}`).sort()).toEqual([...row.skipped].sort());
+  });
+
+  it('two increases with crossing lead times keep the higher level until the later slot (no dip)', () => {
+    // pay 4 → 10 at slot 3 (lead 1 min) and 10 → 20 at slot 4 (lead 3 min): the slot-4 step is due
+    // first; when the slot-3 step falls due later, the level must not drop back to 10.
+    const row = { plan: { replicas: { pay: [4, 4, 4, 10, 20] }, leadMs: { pay: 0 } }, states: { pay: { desired: 20 } }, atMs: T0 + 150_000 };
+    const plan = planOf(row.plan);
+    const adjusted = { ...plan, steps: plan.steps.map((step) => ({ ...step, effectiveAtMs: step.id === 'pay@3' ? T0 + 120_000 : T0 + 60_000 })) };
+    const inventory = standardInventory();
+    const decision = decideWrites({
+      plan: adjusted, snapshot: snapshotOf(inventory, row.states), inventory, nowMs: row.atMs, appliedStepIds: new Set(),
+    });
+    expect(decision.writes).toEqual([]);
+    expect(decision.targets.find((target) => target.name === 'pay')?.target).toBe(20);
+  });
+
+  it('lists due steps not yet applied', () => {
+    const decision = decide({ plan: { replicas: { pay: [4, 10, 12], etl: [20, 14, 14] } }, states: { pay: { desired: 4 }, etl: { desired: 20 } }, atMs: SLOT1, applied: ['etl@1'] });
+    expect(decision.newlyDueSteps.map((step) => step.id)).toEqual(['pay@1']);
+  });
+});
+
+describe('decideWrites: refusals write nothing and say why', () => {
+  it.each<{ name: string; plan: Parameters<typeof planOf>[0]; states: Record<string, StateSpec>; safety?: SafetyPolicy; inventory?: Inventory; code: string; message: RegExp }>([
+    {
+      name: 'a slot that exceeds the cluster',
+      plan: { replicas: { pay: [4, 90], etl: [20, 20] } },
+      states: { pay: { desired: 4 }, etl: { desired: 20 } },
+      code: 'capacity-exceeded',
+      message: /plan plan-1 targets need 110\.0 cores CPU but only 80\.0 cores/,
+    },
+    {
+      name: 'online below its minimum',
+      plan: { replicas: { pay: [4, 1] } },
+      states: { pay: { desired: 4 } },
+      code: 'online-below-min',
+      message: /puts online pay at 1 replicas at 2024-11-11T11:51:00\.000Z, below its minimum of 2/,
+    },
+    {
+      name: 'above the maximum',
+      plan: { replicas: { pay: [4, 250] } },
+      states: { pay: { desired: 4 } },
+      inventory: standardInventory({ nodes: 100 }),
+      code: 'above-max',
+      message: /puts pay at 250 replicas .* above its maximum of 200/,
+    },
+    {
+      name: 'a workload outside the namespace allowlist',
+      plan: { replicas: { etl: [20, 14] } },
+      states: { etl: { desired: 20 } },
+      safety: { maxStepReplicas: 1000, namespaceAllowlist: ['pay'] },
+      code: 'namespace-not-allowed',
+      message: /etl is in namespace "batch", which is not in the allowlist \(pay\)/,
+    },
+    {
+      name: 'an absurd jump',
+      plan: { replicas: { pay: [4, 50] } },
+      states: { pay: { desired: 4 } },
+      safety: { maxStepReplicas: 20 },
+      code: 'step-too-large',
+      message: /moves pay from 4 to 50 replicas in one step \(46 > maxStepReplicas 20\)/,
+    },
+    {
+      name: 'a fractional replica count',
+      plan: { replicas: { etl: [20, 20] } },
+      states: { etl: { desired: 20 } },
+      code: 'invalid-replicas',
+      message: /asks for 2\.5 replicas of etl/,
+    },
+  ])('refuses $name', (row) => {
+    const inventory = row.inventory ?? standardInventory();
+    const plan = planOf(row.plan);
+    const fractional = row.code === 'invalid-replicas'
+      ? { ...plan, replicas: { etl: Float64Array.from([20, 2.5]) as unknown as Int32Array } }
+      : plan;
+    const decision = decideWrites({
+      plan: fractional, snapshot: snapshotOf(inventory, row.states), inventory, nowMs: SLOT1, appliedStepIds: new Set(),
+      ...(row.safety !== undefined ? { safety: row.safety } : {}),
+    });
+    expect(decision.writes).toEqual([]);
+    expect(decision.waits).toEqual([]);
+    expect(decision.refusals.map((refusal) => refusal.code)).toContain(row.code);
+    expect(decision.refusals.map((refusal) => refusal.message).join('\n')).toMatch(row.message);
+  });
+
+  it('counts planned elastic nodes as capacity (the pool grows for the slot)', () => {
+    const inventory = standardInventory();
+    const decision = decideWrites({
+      plan: planOf({ replicas: { pay: [4, 90] }, nodes: { general: [10, 12] } }),
+      snapshot: snapshotOf(inventory, { pay: { desired: 4 } }), inventory, nowMs: SLOT1, appliedStepIds: new Set(),
+    });
+    expect(decision.refusals).toEqual([]);
+  });
+
+  it('refuses workloads pinned to a pool that cannot hold them', () => {
+    const base = standardInventory();
+    const inventory: Inventory = {
+      ...base,
+      online: base.online.map((workload) => (workload.name === 'pay' ? { ...workload, nodePool: 'gpu' } : workload)),
+      nodePools: [...base.nodePools, { name: 'gpu', perNode: { cpuMillicores: 4000, memoryBytes: 16 * 1024 ** 3 }, baseNodes: 1, costPerNodeHour: 3 }],
+    };
+    const decision = decideWrites({
+      plan: planOf({ replicas: { pay: [4, 10] } }), snapshot: snapshotOf(inventory, { pay: { desired: 4 } }), inventory, nowMs: SLOT1, appliedStepIds: new Set(),
+    });
+    expect(decision.refusals).toEqual([{ code: 'capacity-exceeded', target: 'gpu', message: 'plan plan-1 targets pinned to pool gpu need 10.0 cores CPU but only 4.0 cores the pool can hold' }]);
+  });
+});

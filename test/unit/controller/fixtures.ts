@@ -1,0 +1,125 @@
+/**
+ * Small hand-built inventories, plans and snapshots for the controller's tests. Synthetic: the
+ * numbers are chosen to make each rule visible, not taken from any real system.
+ */
+import type { CapacityPlan, PlanStep, ReasonCode, StepDirection } from '../../../src/domain/plan.ts';
+import type { Inventory, OfflineWorkload, OnlineWorkload, WorkloadRef } from '../../../src/domain/workload.ts';
+import type { ClusterSnapshot, WorkloadState } from '../../../src/ports/cluster.ts';
+
+export const T0 = Date.UTC(2024, 10, 11, 11, 50, 0);
+export const SLOT_MS = 60_000;
+export const GIB = 1024 ** 3;
+
+function ref(apiKind: WorkloadRef['apiKind'], name: string, namespace = 'pay'): WorkloadRef {
+  return { apiKind, namespace, name };
+}
+
+export function online(name: string, overrides: Partial<OnlineWorkload> = {}): OnlineWorkload {
+  return {
+    class: 'online', name, ref: ref('Deployment', name), rpsPerReplica: 100,
+    perReplica: { cpuMillicores: 1000, memoryBytes: GIB }, startup: { p50Ms: 20_000, p95Ms: 45_000 },
+    minReplicas: 2, maxReplicas: 200, priority: 10, demandQuantile: 0.99, ...overrides,
+  };
+}
+
+export function offline(name: string, overrides: Partial<OfflineWorkload> = {}): OfflineWorkload {
+  return {
+    class: 'offline', name, ref: ref('Deployment', name, 'batch'), priority: 1, minReplicas: 0, maxReplicas: 100,
+    perReplica: { cpuMillicores: 1000, memoryBytes: GIB }, drainMs: 60_000, ...overrides,
+  };
+}
+
+/** pay (Deployment), refund (HPA-managed), etl (Deployment, drain 60 s), settle (Job), reports (CronJob). */
+export function standardInventory(options: { etlDrainMs?: number; nodes?: number } = {}): Inventory {
+  return {
+    online: [
+      online('pay', { priority: 10 }),
+      online('refund', { priority: 5, hpaName: 'refund-hpa', minReplicas: 3 }),
+    ],
+    offline: [
+      offline('etl', { priority: 1, drainMs: options.etlDrainMs ?? 60_000 }),
+      offline('settle', { priority: 2, drainMs: 30_000, ref: ref('Job', 'settle', 'batch') }),
+      offline('reports', { priority: 0, drainMs: 0, maxReplicas: 1, ref: ref('CronJob', 'reports', 'batch') }),
+    ],
+    nodePools: [{ name: 'general', perNode: { cpuMillicores: 8000, memoryBytes: 32 * GIB }, baseNodes: options.nodes ?? 10, costPerNodeHour: 1 }],
+  };
+}
+
+export interface StateSpec {
+  desired: number;
+  ready?: number;
+  terminating?: number;
+  hpa?: { min: number; max?: number; current?: number };
+}
+
+export function snapshotOf(inventory: Inventory, states: Record<string, StateSpec>, options: { atMs?: number; pools?: ClusterSnapshot['nodePools'] } = {}): ClusterSnapshot {
+  const workloads: WorkloadState[] = [];
+  for (const workload of [...inventory.online, ...inventory.offline]) {
+    const spec = states[workload.name];
+    if (spec === undefined) continue;
+    workloads.push({
+      ref: workload.ref,
+      desiredReplicas: spec.desired,
+      readyReplicas: spec.ready ?? spec.desired,
+      ...(spec.terminating !== undefined ? { terminatingReplicas: spec.terminating } : {}),
+      ...(spec.hpa !== undefined ? {
+        hpa: { name: `${workload.name}-hpa`, minReplicas: spec.hpa.min, maxReplicas: spec.hpa.max ?? 100, currentReplicas: spec.hpa.current ?? spec.desired },
+      } : {}),
+      annotations: {},
+    });
+  }
+  const nodePools = options.pools ?? inventory.nodePools.map((pool) => ({
+    pool: pool.name, readyNodes: pool.baseNodes, provisioningNodes: 0,
+    allocatableCpuMillicores: pool.baseNodes * pool.perNode.cpuMillicores, allocatableMemoryBytes: pool.baseNodes * pool.perNode.memoryBytes,
+  }));
+  return { takenAtMs: options.atMs ?? T0, workloads, nodePools };
+}
+
+export interface StepSpec {
+  workload: string;
+  /** Slot the change serves. */
+  slot: number;
+  from: number;
+  to: number;
+  /** How long before the slot start the write is due. */
+  leadMs?: number;
+  reason?: ReasonCode;
+}
+
+/**
+ * A plan from per-slot replica arrays; steps are derived from each change between slots
+ * (lead time subtracted) unless given explicitly.
+ */
+export function planOf(options: {
+  id?: string;
+  replicas: Record<string, number[]>;
+  nodes?: Record<string, number[]>;
+  leadMs?: Record<string, number>;
+  startMs?: number;
+}): CapacityPlan {
+  const startMs = options.startMs ?? T0;
+  const id = options.id ?? 'plan-1';
+  const slotCount = Math.max(...Object.values(options.replicas).map((series) => series.length), ...Object.values(options.nodes ?? {}).map((series) => series.length));
+  const steps: PlanStep[] = [];
+  for (const [name, series] of [...Object.entries(options.replicas), ...Object.entries(options.nodes ?? {})]) {
+    for (let slot = 1; slot < series.length; slot += 1) {
+      const from = series[slot - 1] as number;
+      const to = series[slot] as number;
+      if (from === to) continue;
+      const direction: StepDirection = to < from ? 'release' : 'acquire';
+      const readyByMs = startMs + slot * SLOT_MS;
+      const leadMs = direction === 'acquire' ? (options.leadMs?.[name] ?? 0) : (options.leadMs?.[name] ?? 0);
+      steps.push({
+        id: `${name}@${slot}`, workload: name, effectiveAtMs: readyByMs - leadMs, readyByMs, fromReplicas: from, toReplicas: to,
+        direction, reason: direction === 'acquire' ? 'forecast-increase' : 'offline-release',
+        message: `${name} ${from}→${to} for slot ${slot}`,
+      });
+    }
+  }
+  return {
+    id, createdAtMs: startMs - SLOT_MS, startMs, slotMs: SLOT_MS, slotCount,
+    replicas: Object.fromEntries(Object.entries(options.replicas).map(([name, series]) => [name, Int32Array.from(series)])),
+    nodes: Object.fromEntries(Object.entries(options.nodes ?? {}).map(([name, series]) => [name, Int32Array.from(series)])),
+    steps, shortfalls: [], brownoutOrder: [],
+  };
+}
