@@ -103,6 +103,7 @@ describe('HTML reports in headless Chromium', () => {
       const legend = await page.locator('.u-legend').first().innerText();
       expect(legend).toContain('2024-11-11 20:05');
       expect(legend).toMatch(/demand\s*:?\s*\d/);
+      expect(await page.locator('.chart-events').first().innerText()).toBe('events at cursor: tmall 20:00 promotion');
       await page.mouse.move(0, 0);
 
       await page.screenshot({ path: '/tmp/report.png', fullPage: true });

@@ -7,9 +7,9 @@
   var data = JSON.parse(document.getElementById('chuanliu-data').textContent);
   var timeZone = data.timeZone;
   var eventFill = {
-    promotion: 'rgba(230,159,0,0.16)',
-    livestream: 'rgba(204,121,167,0.22)',
-    'offline-retail': 'rgba(0,158,115,0.10)',
+    promotion: 'rgba(230,159,0,0.10)',
+    livestream: 'rgba(204,121,167,0.20)',
+    'offline-retail': 'rgba(0,158,115,0.07)',
   };
   var eventText = { promotion: '#8a5a00', livestream: '#8e3b6b', 'offline-retail': '#0b6b4f' };
 
@@ -60,31 +60,64 @@
     });
   }
 
-  // Calendar events as shaded bands behind the series, labelled when the band is wide enough.
-  function eventsPlugin() {
+  // Calendar events as shaded bands behind the series with a line at each start (starts are what
+  // capacity must be Ready for). Labels go in up to three rows in the padding above the plot, so they
+  // never cover data; a label that finds no free row is left out, and hovering lists the events
+  // active at the cursor under the chart.
+  var eventLabelRows = Math.min(3, data.events.length);
+  var eventRowHeight = 13;
+
+  function eventsPlugin(activeLine) {
     return {
       hooks: {
         drawClear: [function (u) {
           var ctx = u.ctx;
           var left = u.bbox.left;
           var right = u.bbox.left + u.bbox.width;
+          var pad = 3 * devicePixelRatio;
+          var rowHeight = eventRowHeight * devicePixelRatio;
+          var labelsTop = u.bbox.top - eventLabelRows * rowHeight - 2 * devicePixelRatio;
+          var rowEnds = [];
+          for (var r = 0; r < eventLabelRows; r++) rowEnds.push(-Infinity);
           ctx.save();
           ctx.font = Math.round(10 * devicePixelRatio) + 'px system-ui,sans-serif';
           ctx.textBaseline = 'top';
           data.events.forEach(function (event) {
-            var x0 = Math.max(left, u.valToPos(event.startSec, 'x', true));
+            var start = u.valToPos(event.startSec, 'x', true);
+            var x0 = Math.max(left, start);
             var x1 = Math.min(right, u.valToPos(event.endSec, 'x', true));
             if (!(x1 > left && x0 < right)) return;
-            var width = Math.max(x1 - x0, devicePixelRatio * 2);
-            ctx.fillStyle = eventFill[event.kind] || 'rgba(120,120,120,0.12)';
-            ctx.fillRect(x0, u.bbox.top, width, u.bbox.height);
-            var label = fitText(ctx, event.label, width - 6 * devicePixelRatio);
-            if (label) {
-              ctx.fillStyle = eventText[event.kind] || '#444';
-              ctx.fillText(label, x0 + 3 * devicePixelRatio, u.bbox.top + 3 * devicePixelRatio);
+            ctx.fillStyle = eventFill[event.kind] || 'rgba(120,120,120,0.10)';
+            ctx.fillRect(x0, u.bbox.top, Math.max(x1 - x0, devicePixelRatio * 2), u.bbox.height);
+            ctx.fillStyle = eventText[event.kind] || '#444';
+            if (start >= left) {
+              ctx.globalAlpha = 0.45;
+              ctx.fillRect(Math.round(start), u.bbox.top, devicePixelRatio, u.bbox.height);
+              ctx.globalAlpha = 1;
+            }
+            var label = fitText(ctx, event.label, right - x0);
+            if (!label) return;
+            var width = ctx.measureText(label).width;
+            for (var row = 0; row < rowEnds.length; row++) {
+              if (rowEnds[row] + pad <= x0) {
+                rowEnds[row] = x0 + width;
+                ctx.fillText(label, x0, labelsTop + row * rowHeight);
+                return;
+              }
             }
           });
           ctx.restore();
+        }],
+        setCursor: [function (u) {
+          var index = u.cursor.idx;
+          if (index == null) {
+            activeLine.textContent = '\u00a0';
+            return;
+          }
+          var time = u.data[0][index];
+          var active = data.events.filter(function (event) { return event.startSec <= time && time < event.endSec; });
+          activeLine.textContent = active.length === 0 ? '\u00a0'
+            : 'events at cursor: ' + active.map(function (event) { return event.label; }).join(' · ');
         }],
       },
     };
@@ -201,7 +234,13 @@
         values: function (u, splits) { return splits.map(compact); } });
     }
     var plugins = [];
-    if (spec.showEvents !== false && data.events.length > 0) plugins.push(eventsPlugin());
+    var withEvents = spec.showEvents !== false && data.events.length > 0;
+    if (withEvents) {
+      var activeLine = document.createElement('div');
+      activeLine.className = 'chart-events';
+      activeLine.textContent = '\u00a0';
+      plugins.push(eventsPlugin(activeLine));
+    }
     if (spec.markers && spec.markers.length > 0) {
       var tip = document.createElement('div');
       tip.className = 'marker-tip';
@@ -221,8 +260,12 @@
       plugins: plugins,
       legend: { live: true },
       cursor: { sync: { key: 'chuanliu' }, drag: { x: true, y: false } },
+      // Room above the plot for the event labels.
+      padding: [withEvents ? eventLabelRows * eventRowHeight + 6 : 10, 12, 0, 0],
     };
-    return new uPlot(options, [xs].concat(plotted), element);
+    var plot = new uPlot(options, [xs].concat(plotted), element);
+    if (withEvents) element.appendChild(activeLine);
+    return plot;
   }
 
   var charts = [];

@@ -42,6 +42,7 @@ figure.chart-card{margin:0;background:#fff;border:1px solid #d9dde3;border-radiu
 figure.chart-card figcaption{font-weight:600;margin:0 0 4px 4px}
 .chart{position:relative;width:100%}
 .chart .marker-tip{position:absolute;z-index:10;pointer-events:none;background:#1d2330;color:#fff;font-size:12px;padding:5px 8px;border-radius:3px;max-width:420px;white-space:pre-wrap;display:none}
+.chart-events{font-size:11px;color:#4a5263;min-height:16px;padding:0 4px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .uplot{font-family:inherit}
 .u-legend{font-size:12px;text-align:left}
 .u-legend .u-marker{width:12px;height:12px}
