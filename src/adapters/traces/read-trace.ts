@@ -465,7 +465,9 @@ function markOutages(arrivals: Float64Array, input: {
   if (explicit > 0) notes.push(`${explicit} bucket(s) inside the given outage windows set to NaN`);
   if (options.detectOutages === false) return mask;
 
-  const detection = detectOutages(arrivals);
+  // Buckets already inside a given window are not evidence of anything: hide them from detection.
+  const unexplained = explicit > 0 ? arrivals.map((count, bucket) => (mask[bucket] === 1 ? Number.NaN : count)) : arrivals;
+  const detection = detectOutages(unexplained);
   if (!detection.applied) {
     notes.push(`outage detection off: zero stretches are common (${detection.zeroRunsPerBusyBucket.toFixed(2)} per non-zero bucket), so zeros are read as demand`);
     return mask;
