@@ -31,6 +31,12 @@ export interface PlanStep {
   readonly direction: StepDirection;
   readonly reason: ReasonCode;
   readonly message: string;
+  /** What the step changes; undefined = a workload. Node-pool steps name the pool in `workload`. */
+  readonly subject?: 'workload' | 'node-pool';
+  /** Lead time the planner allowed for an increase (apply + startup p95 [+ node provisioning]). */
+  readonly leadMs?: number;
+  /** > 0 when the step could not be written early enough (the need came too close to `now`). */
+  readonly lateByMs?: number;
 }
 
 export interface Shortfall {
@@ -55,4 +61,92 @@ export interface CapacityPlan {
   readonly shortfalls: readonly Shortfall[];
   /** Brownout order used when the cluster was short (lowest priority first). */
   readonly brownoutOrder: readonly string[];
+  /** Offline work: whether each deadline is met under this plan, and what is left. */
+  readonly offlineOutlook?: readonly OfflineOutlook[];
+  /** Plan-wide remarks (missing forecasts, fallbacks, unmet deadlines), for people. */
+  readonly notes?: readonly string[];
+  /** Per-slot reasons behind the targets, so `explain` can answer without re-planning. */
+  readonly explanation?: PlanExplanationData;
+}
+
+/** Why a slot's target is what it is (one code per workload and slot). */
+export type SlotCause =
+  | 'forecast'        // online: the quantile need from the forecast
+  | 'observed'        // online: the observed rate needs more than the forecast (scale-in follows observed demand)
+  | 'no-forecast'     // online: no forecast covers the slot; planned from observed demand or current replicas
+  | 'min'             // clamped up to minReplicas
+  | 'max'             // capped at maxReplicas
+  | 'lead'            // online: raised ahead of a later need (lead time)
+  | 'stabilization'   // online: held after the peak for the scale-in stabilization window
+  | 'event-hold'      // online: held inside a calendar event (no scale-in)
+  | 'coalesced'       // online: raised early so several increases become one step
+  | 'brownout'        // online: cut because the pool is full (lowest priority first)
+  | 'leftover'        // offline: what online leaves, by priority
+  | 'no-room'         // offline: online leaves nothing for it
+  | 'work-done'       // offline: its work is finished
+  | 'deadline'        // offline: ahead of other offline work so its deadline is met
+  | 'drain';          // offline: lowered early so its replicas drain before online needs the room
+
+export const SLOT_CAUSES: readonly SlotCause[] = [
+  'forecast', 'observed', 'no-forecast', 'min', 'max', 'lead', 'stabilization', 'event-hold', 'coalesced',
+  'brownout', 'leftover', 'no-room', 'work-done', 'deadline', 'drain',
+];
+
+export interface WorkloadPlanDetail {
+  readonly class: 'online' | 'offline';
+  readonly pool: string;
+  readonly priority: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** causes[slot] = index into SLOT_CAUSES. */
+  readonly causes: Uint8Array;
+  /** Online: demand at the provisioning quantile per slot, requests/s (NaN = not forecast). */
+  readonly demandRps?: Float32Array;
+  /** Online: the band actually used (the workload's quantile, or the nearest higher one). */
+  readonly quantile?: number;
+  readonly rpsPerReplica?: number;
+  /** Online: replicas the demand needs per slot, before lead, stabilization and capacity. */
+  readonly needReplicas?: Int32Array;
+  /** Online: lead time of an increase and its parts. */
+  readonly lead?: { readonly totalMs: number; readonly applyMs: number; readonly startupP95Ms: number; readonly nodeProvisioningMs: number };
+  /** Offline: drain/checkpoint time before its resources are free. */
+  readonly drainMs?: number;
+}
+
+export interface PoolPlanDetail {
+  /** Nodes the online allocation needs per slot, before the scale-in stabilization of the pool. */
+  readonly nodesNeeded: Int32Array;
+  readonly minNodes: number;
+  readonly maxNodes: number;
+  readonly provisioningMs: number;
+  /** CPU held per slot (millicores), for charts. */
+  readonly onlineCpuMillicores: Float64Array;
+  readonly offlineCpuMillicores: Float64Array;
+  readonly capacityCpuMillicores: Float64Array;
+}
+
+export interface PlanExplanationData {
+  readonly scaleInStabilizationMs: number;
+  readonly applyLatencyMs: number;
+  /** IANA zone the messages print times in. */
+  readonly displayTimeZone: string;
+  readonly workloads: Readonly<Record<string, WorkloadPlanDetail>>;
+  readonly pools: Readonly<Record<string, PoolPlanDetail>>;
+  /** Calendar occurrences the plan held capacity for. */
+  readonly occurrences: readonly { readonly label: string; readonly startMs: number; readonly endMs: number; readonly workloads: readonly string[] }[];
+}
+
+export interface OfflineOutlook {
+  readonly workload: string;
+  readonly remainingCoreHoursAtStart: number;
+  /** Work left at the end of the horizon under this plan (0 = finishes inside it). */
+  readonly remainingCoreHoursAtEnd: number;
+  readonly deadlineMs?: number;
+  /** undefined when the workload has no deadline. */
+  readonly deadlineMet?: boolean;
+  /** Work the plan cannot finish before the deadline (core-hours). */
+  readonly missingCoreHoursAtDeadline?: number;
+  /** True when the workload was moved ahead of other offline work to meet its deadline. */
+  readonly prioritizedForDeadline: boolean;
+  readonly message: string;
 }
