@@ -53,6 +53,7 @@ export class MemoryCluster implements Cluster {
         ref: workload.ref,
         desiredReplicas: desiredAsSeenByApi(workload.ref, simulation.desired[index]!),
         readyReplicas: simulation.ready[index]!,
+        terminatingReplicas: simulation.terminating[index]!,
         ...(hpa === undefined ? {} : {
           hpa: { name: hpa.name, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, currentReplicas: hpa.currentReplicas },
         }),

@@ -295,12 +295,15 @@ export class SimulatedCluster {
       };
     });
 
-    // A warm start: initial replicas are Ready (and past initialization) at the start.
-    spec.workloads.forEach((entry, index) => {
-      const initial = Math.max(0, Math.trunc(entry.initialReplicas));
+    // A warm start: initial replicas are Ready (and past initialization) at the start, placed in
+    // priority order as the scheduler would have; what does not fit starts Pending.
+    const placementOrder = spec.workloads.map((_, index) => index)
+      .sort((a, b) => this.priority[b]! - this.priority[a]! || a - b);
+    for (const index of placementOrder) {
+      const initial = Math.max(0, Math.trunc(spec.workloads[index]!.initialReplicas));
       this.desired[index] = initial;
       this.placeWarm(index, initial);
-    });
+    }
     this.schedulingDirty = true;
     this.scheduleAll();
   }
@@ -362,6 +365,13 @@ export class SimulatedCluster {
   /** Nodes being paid for (Ready or provisioning) per pool, in pool order. */
   billedNodes(): number[] {
     return this.pools.map((runtime) => runtime.readyNodes + runtime.provisioning.length);
+  }
+
+  /** Nodes being paid for, all pools together. */
+  billedNodeTotal(): number {
+    let nodes = 0;
+    for (const runtime of this.pools) nodes += runtime.readyNodes + runtime.provisioning.length;
+    return nodes;
   }
 
   /** Cost per hour of all billed nodes right now. */

@@ -1,0 +1,17 @@
+/** The built-in strategies; a new strategy is one import and one `register` line here. */
+import { StrategyRegistry } from '../strategy.ts';
+import { hpaStrategy } from './hpa.ts';
+import { kedaCronStrategy } from './keda-cron.ts';
+import { oracleStrategy } from './oracle.ts';
+import { staticPeakStrategy } from './static-peak.ts';
+
+export function builtinStrategies(): StrategyRegistry {
+  return new StrategyRegistry()
+    .register(staticPeakStrategy)
+    .register(hpaStrategy)
+    .register(kedaCronStrategy)
+    .register(oracleStrategy);
+}
+
+/** Strategies run when none are named. */
+export const DEFAULT_STRATEGIES = ['static-peak', 'hpa', 'keda-cron', 'oracle'] as const;

@@ -1,0 +1,101 @@
+/**
+ * `oracle`: perfect foresight. Every tick each online workload gets exactly the replicas demand
+ * will need, started early enough to be Ready in time — the lower bound of online cost at zero
+ * unserved, against which every real strategy is measured.
+ *
+ * With a lead time L (the workload's worst-case startup, plus node provisioning and one
+ * autoscaler scan when the cluster has elastic pools), the replicas at tick t are
+ *   max over s in [t, t + L] of ceil(demand(s) / rpsPerReplica)
+ * (kept within the workload's min/max): a replica needed at t + L must start now, and one needed
+ * again within L is cheaper kept than restarted. A sliding-window maximum (monotonic deque) makes
+ * this O(1) per tick. The oracle pays for its replicas' startup like everyone else; it does not
+ * know individual pods' startup draws, only the world's worst case, so it is a lower bound up to
+ * that spread.
+ */
+import { z } from 'zod';
+import type { Strategy, StrategyFactory } from '../strategy.ts';
+import { initialReplicasWith, replicasFor } from './shared.ts';
+
+export const oracleSettingsSchema = z.strictObject({}).prefault({});
+export type OracleSettings = z.output<typeof oracleSettingsSchema>;
+
+/** Sliding maximum over a window of future ticks. */
+class WindowMax {
+  private readonly ticks: number[] = [];
+  private readonly values: number[] = [];
+  private head = 0;
+
+  push(tick: number, value: number): void {
+    while (this.values.length > this.head && this.values[this.values.length - 1]! <= value) {
+      this.values.pop();
+      this.ticks.pop();
+    }
+    this.ticks.push(tick);
+    this.values.push(value);
+  }
+
+  /** Maximum of the values pushed for ticks ≥ fromTick. */
+  maxFrom(fromTick: number): number {
+    while (this.head < this.ticks.length && this.ticks[this.head]! < fromTick) this.head += 1;
+    if (this.head > 1024) {
+      this.ticks.splice(0, this.head);
+      this.values.splice(0, this.head);
+      this.head = 0;
+    }
+    return this.head < this.values.length ? this.values[this.head]! : 0;
+  }
+}
+
+/** An autoscaler scan can add up to one scan interval before nodes are even requested. */
+const AUTOSCALER_SCAN_MS = 10_000;
+
+export const oracleStrategy: StrategyFactory<OracleSettings> = {
+  name: 'oracle',
+  description: 'perfect foresight: exactly the replicas demand needs, started in time',
+  usesForesight: true,
+  settingsSchema: oracleSettingsSchema,
+  create(): Strategy {
+    let windows: WindowMax[] = [];
+    let leadTicks: number[] = [];
+    let onlineIndices: number[] = [];
+    let totalTicks = 0;
+    let tickMs = 1000;
+    return {
+      start(setup) {
+        const { scenario, foresight } = setup;
+        if (foresight === undefined) throw new Error('the oracle needs foresight');
+        tickMs = scenario.tickMs;
+        totalTicks = Math.ceil((scenario.endMs - scenario.startMs) / tickMs);
+        const nodeLeadMs = setup.longestProvisioningMs > 0 ? setup.longestProvisioningMs + AUTOSCALER_SCAN_MS : 0;
+        onlineIndices = scenario.workloads.flatMap((workload, index) => (workload.class === 'online' ? [index] : []));
+        windows = scenario.workloads.map(() => new WindowMax());
+        leadTicks = scenario.workloads.map((_, index) => Math.ceil((setup.maxStartupMs(index) + nodeLeadMs) / tickMs) + 1);
+        const initialReplicas = initialReplicasWith(setup, (workload, index) => {
+          const window = windows[index]!;
+          // Prime the window with ticks [0, L): act() adds one tick per call from L on.
+          for (let tick = 0; tick < leadTicks[index]!; tick += 1) {
+            window.push(tick, replicasFor(workload, foresight.demandRps(index, Math.min(tick, totalTicks - 1))));
+          }
+          return window.maxFrom(0);
+        });
+        return { initialReplicas, hpas: [] };
+      },
+      get actIntervalMs() {
+        return tickMs;
+      },
+      act({ tick, scenario, cluster, foresight }) {
+        if (foresight === undefined) return;
+        for (const index of onlineIndices) {
+          const workload = scenario.workloads[index]!;
+          if (workload.class !== 'online') continue;
+          const futureTick = tick + leadTicks[index]!;
+          const window = windows[index]!;
+          // Past the end, demand is taken to stay at its last value (no artificial scale-in at the end).
+          window.push(futureTick, replicasFor(workload, foresight.demandRps(index, Math.min(futureTick, totalTicks - 1))));
+          const replicas = window.maxFrom(tick);
+          if (replicas !== cluster.desired[index]) cluster.setDesiredReplicas(index, replicas);
+        }
+      },
+    };
+  },
+};
