@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerTraceCommand } from './trace.ts';
 
 /**
  * Builds the command tree. Each command lives in its own module under src/cli/ and exports a
@@ -10,5 +11,6 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  registerTraceCommand(program);
   return program;
 }
