@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerTraceCommand } from './trace.ts';
+import { registerSimulateCommand } from './simulate.ts';
 
 /**
  * Builds the command tree. Each command lives in its own module under src/cli/ and exports a
@@ -12,5 +13,6 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerTraceCommand(program);
+  registerSimulateCommand(program);
   return program;
 }

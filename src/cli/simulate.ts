@@ -1,0 +1,109 @@
+/**
+ * `chuanliu simulate --scenario <yaml>`: replays a scenario's traffic through capacity strategies on
+ * the simulated cluster and scores them — a table in the terminal (best value per column marked),
+ * JSON with `-o json`, and a self-contained HTML report with `--report`.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { InputError } from '../domain/errors.ts';
+import { runSimulation } from '../simulator/engine.ts';
+import { loadScenarioFile } from '../simulator/load-scenario.ts';
+import { simulationResultToJson } from '../simulator/result-json.ts';
+import { builtinStrategies, DEFAULT_STRATEGIES } from '../simulator/strategies/index.ts';
+import type { StrategyRegistry } from '../simulator/strategy.ts';
+import { renderSimulationHtml, renderSimulationTable, shouldUseColor } from '../report/index.ts';
+
+interface SimulateFlags {
+  scenario: string;
+  strategies?: string;
+  seed?: string;
+  report?: string;
+  output: string;
+}
+
+const OUTPUT_FORMATS = ['table', 'json'] as const;
+
+export function registerSimulateCommand(program: Command): void {
+  const registry = builtinStrategies();
+  program
+    .command('simulate')
+    .description('Replay a scenario\'s traffic through capacity strategies on a simulated cluster and score them')
+    .requiredOption('--scenario <yaml>', 'scenario file (sim/*.yaml)')
+    .option('--strategies <list>', `comma-separated strategies: ${registry.names().join(', ')}`, DEFAULT_STRATEGIES.join(','))
+    .option('--seed <n>', 'replace the scenario\'s seed (traffic noise, startup times, metric lags)')
+    .option('--report <html>', 'write a self-contained HTML report here')
+    .option('-o, --output <format>', `stdout format: ${OUTPUT_FORMATS.join(' | ')}`, 'table')
+    .action(async (flags: SimulateFlags) => {
+      const output = parseOutput(flags.output);
+      const strategies = parseStrategies(flags.strategies ?? DEFAULT_STRATEGIES.join(','), registry);
+      const seed = flags.seed === undefined ? undefined : parseSeed(flags.seed);
+      const scenario = await loadScenarioFile(flags.scenario, { registry, ...(seed !== undefined ? { seed } : {}) });
+      const progress = startProgress(strategies.length);
+      let result;
+      try {
+        result = await runSimulation(scenario, {
+          strategies,
+          registry,
+          ...(progress !== undefined ? { onProgress: progress.update } : {}),
+        });
+      } finally {
+        progress?.stop();
+      }
+      if (flags.report !== undefined) {
+        await writeFile(flags.report, renderSimulationHtml(result));
+        process.stderr.write(`report written to ${flags.report}\n`);
+      }
+      process.stdout.write(output === 'json'
+        ? `${simulationResultToJson(result)}\n`
+        : `${renderSimulationTable(result, { color: shouldUseColor(process.stdout) })}\n`);
+    });
+}
+
+function parseOutput(value: string): (typeof OUTPUT_FORMATS)[number] {
+  if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as (typeof OUTPUT_FORMATS)[number];
+  throw new InputError(`"${value}" is not one of ${OUTPUT_FORMATS.join(', ')}`, { source: '--output' });
+}
+
+export function parseStrategies(list: string, registry: StrategyRegistry): string[] {
+  const names = list.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  if (names.length === 0) throw new InputError('expected at least one strategy', { source: '--strategies' });
+  const unknown = names.filter((name) => !registry.has(name));
+  if (unknown.length > 0) {
+    throw new InputError(`unknown strateg${unknown.length > 1 ? 'ies' : 'y'} ${unknown.map((name) => `"${name}"`).join(', ')}; known: ${registry.names().join(', ')}`, { source: '--strategies' });
+  }
+  const repeated = names.find((name, index) => names.indexOf(name) !== index);
+  if (repeated !== undefined) throw new InputError(`strategy "${repeated}" is listed twice`, { source: '--strategies' });
+  return names;
+}
+
+function parseSeed(text: string): number {
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) {
+    throw new InputError(`"${text}" is not an integer seed`, { source: '--seed' });
+  }
+  return Number(text);
+}
+
+/** A progress bar on stderr when it is a terminal; nothing otherwise (logs and pipes stay clean). */
+function startProgress(strategyCount: number): { update: (p: { strategy: string; strategyIndex: number; tick: number; totalTicks: number }) => void; stop: () => void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const bar = new cliProgress.SingleBar({
+    stream: process.stderr,
+    format: 'simulating {strategy} [{bar}] {percentage}% | ETA {eta_formatted}',
+    hideCursor: true,
+    clearOnComplete: true,
+  }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update({ strategy, strategyIndex, tick, totalTicks }) {
+      if (!started) {
+        bar.start(totalTicks * strategyCount, 0, { strategy });
+        started = true;
+      }
+      bar.update(strategyIndex * totalTicks + tick, { strategy });
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
