@@ -53,7 +53,7 @@ export interface TraceReadOptions {
 export interface TraceCleaningReport {
   source: string;
   format: TraceFormat;
-  /** Data rows read (blank lines excluded). */
+  /** Data rows in the file (blank lines excluded, rows later dropped included). */
   rows: number;
   /** Step of the file (for arrivals: the counting bucket). */
   nativeStepMs: number;
@@ -88,6 +88,8 @@ interface Rows {
   values: Float64Array;
   lineNumbers: Int32Array;
   count: number;
+  /** Data rows in the file, including any dropped (nonexistent local times). */
+  rowsRead: number;
   /** Rows read at the first instant of an ambiguous wall time, with the second instant. */
   foldCandidates: { row: number; laterMs: number }[];
   dstAdjustments: number;
@@ -275,7 +277,7 @@ function readRows(input: {
   if (secondOccurrences > 0) {
     notes.push(`${secondOccurrences} row(s) in a repeated fall-back hour read as its second occurrence (standard time)`);
   }
-  return { timesMs, values, lineNumbers, count, foldCandidates, dstAdjustments };
+  return { timesMs, values, lineNumbers, count, rowsRead: count + nonexistent.length, foldCandidates, dstAdjustments };
 }
 
 function listSome(items: string[], limit = 5): string {
@@ -417,7 +419,7 @@ function bucketsToSeries(rows: Rows, context: SeriesContext): TraceReadResult {
     notes.push(`values are counts per ${formatDurationMs(stepMs)} bucket, divided by ${secondsPerBucket} s to give requests/s`);
   }
   return finish({ startMs, stepMs, rates, outageMask }, {
-    context, rowCount: rows.count, nativeStepMs: stepMs, duplicates, dstAdjustments,
+    context, rowCount: rows.rowsRead, nativeStepMs: stepMs, duplicates, dstAdjustments,
   });
 }
 
@@ -440,7 +442,7 @@ function arrivalsToSeries(rows: Rows, context: SeriesContext): TraceReadResult {
   const seconds = bucketMs / 1000;
   const rates = counts.map((count, bucket) => (outageMask[bucket] === 1 ? Number.NaN : count / seconds));
   return finish({ startMs, stepMs: bucketMs, rates, outageMask }, {
-    context, rowCount: rows.count, nativeStepMs: bucketMs, duplicates: 0, dstAdjustments: rows.dstAdjustments,
+    context, rowCount: rows.rowsRead, nativeStepMs: bucketMs, duplicates: 0, dstAdjustments: rows.dstAdjustments,
   });
 }
 
