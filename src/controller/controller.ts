@@ -1,0 +1,207 @@
+/**
+ * The controller: composes reconcile ticks with a Clock and a JobQueue. Adopting a plan schedules
+ * one delayed job per step, with a deterministic id (plan id + step id), plus one to reconcile at
+ * once; every job runs a level-triggered reconcile, so a job delivered twice, retried, or replayed
+ * after a restart changes nothing more. Acquires held back by a drain get a follow-up job at the
+ * time the drain is over. The reactive guard's samples go through `observe`.
+ *
+ * Ticks never overlap: a queue job and a guard tick that arrive together run one after the other.
+ * Logs and metrics are plain callbacks; pino and prom-client are wired by adapters.
+ */
+import { RuntimeFailure } from '../domain/errors.ts';
+import type { CapacityPlan } from '../domain/plan.ts';
+import type { Inventory } from '../domain/workload.ts';
+import type { AppliedStepStore } from '../ports/applied-steps.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Cluster } from '../ports/cluster.ts';
+import type { JobQueue, QueuedJob } from '../ports/job-queue.ts';
+import { GuardLoop, type GuardedSample, type GuardTickResult } from './guard-loop.ts';
+import type { ForecastMiss, GuardConfig, GuardDecision } from './reactive-guard.ts';
+import { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.ts';
+import type { SafetyPolicy } from './safety.ts';
+
+export type ControllerJob =
+  /** A plan step falls due. */
+  | { readonly kind: 'step'; readonly planId: string; readonly stepId: string }
+  /** Re-check after a drain (or a plan adoption): a plain reconcile of the current plan. */
+  | { readonly kind: 'reconcile'; readonly planId: string; readonly why: string };
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ControllerHooks {
+  /** After every reconcile tick (metrics: writes, outcomes, waits, refusals). */
+  readonly onReconcile?: (result: ReconcileResult, job: ControllerJob | undefined) => void;
+  readonly onGuardDecision?: (decision: GuardDecision) => void;
+  /** A forecast miss opened by the guard (its end arrives with the `release` decision). */
+  readonly onForecastMiss?: (miss: ForecastMiss) => void;
+  readonly log?: (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
+}
+
+export interface ControllerOptions {
+  readonly cluster: Cluster;
+  readonly inventory: Inventory;
+  readonly clock: Clock;
+  readonly queue: JobQueue<ControllerJob>;
+  readonly appliedSteps: AppliedStepStore;
+  readonly safety?: SafetyPolicy;
+  readonly guard?: Partial<GuardConfig>;
+  /** Decide and report only; the cluster and the store are never written. */
+  readonly dryRun?: boolean;
+  /** @defaultValue 4 */
+  readonly maxConcurrentWrites?: number;
+  /** @defaultValue 30 s */
+  readonly onlineDrainMs?: number;
+  /**
+   * When a wait has no known end (only the snapshot can tell the drain is over), look again after
+   * this long. @defaultValue 15 s
+   */
+  readonly recheckMs?: number;
+  readonly hooks?: ControllerHooks;
+}
+
+/** Job ids safe for BullMQ (no `:`, never a bare integer) and injective: encoded parts joined by dots. */
+export function controllerJobId(...parts: readonly string[]): string {
+  return ['cl', ...parts.map((part) => encodeURIComponent(part).replace(/\./g, '%2E'))].join('.');
+}
+
+export class Controller {
+  readonly guard: GuardLoop;
+  private readonly options: ControllerOptions;
+  private plan: CapacityPlan | undefined;
+  private scheduledIds: string[] = [];
+  private tail: Promise<unknown> = Promise.resolve();
+  private started = false;
+
+  constructor(options: ControllerOptions) {
+    this.options = options;
+    this.guard = new GuardLoop({ inventory: options.inventory, ...(options.guard !== undefined ? { config: options.guard } : {}) });
+  }
+
+  currentPlan(): CapacityPlan | undefined {
+    return this.plan;
+  }
+
+  /**
+   * Makes `plan` the plan to follow: cancels the jobs of the previous plan still pending, schedules
+   * a job per step at its effective time and one reconcile at once. Adopting the same plan again
+   * schedules nothing new (the ids exist).
+   */
+  async adoptPlan(plan: CapacityPlan): Promise<{ scheduled: number; cancelled: number }> {
+    const { queue, clock } = this.options;
+    let cancelled = 0;
+    if (this.plan !== undefined && this.plan.id !== plan.id) {
+      for (const id of this.scheduledIds) if (await queue.cancel(id)) cancelled += 1;
+      this.scheduledIds = [];
+    }
+    this.plan = plan;
+    const jobs: Array<QueuedJob<ControllerJob>> = [
+      { id: controllerJobId(plan.id, 'adopt'), runAtMs: clock.nowMs(), payload: { kind: 'reconcile', planId: plan.id, why: 'plan adopted' } },
+      ...plan.steps.map((step) => ({
+        id: controllerJobId(plan.id, 'step', step.id),
+        runAtMs: step.effectiveAtMs,
+        payload: { kind: 'step', planId: plan.id, stepId: step.id } as const,
+      })),
+    ];
+    for (const job of jobs) await queue.schedule(job);
+    this.scheduledIds = jobs.map((job) => job.id);
+    this.log('info', `adopted plan ${plan.id}: ${plan.steps.length} steps scheduled`, { planId: plan.id, cancelled });
+    return { scheduled: jobs.length, cancelled };
+  }
+
+  /** Starts running queued jobs. */
+  start(): void {
+    if (this.started) throw new Error('controller already started');
+    this.started = true;
+    this.options.queue.process((job) => this.handle(job));
+  }
+
+  /** One reconcile of the current plan now (the cron-driven variant calls this once a minute). */
+  reconcileNow(options: { dryRun?: boolean } = {}): Promise<ReconcileResult> {
+    return this.serialized(() => this.runReconcile(undefined, options.dryRun));
+  }
+
+  /** Feeds live samples to the reactive guard; applies any emergency at once. */
+  observe(samples: readonly GuardedSample[]): Promise<GuardTickResult> {
+    return this.serialized(async () => {
+      const result = await this.guard.tick({ samples, reconcile: this.reconcileOptions(undefined) });
+      for (const decision of result.decisions) {
+        this.options.hooks?.onGuardDecision?.(decision);
+        if (decision.kind === 'engage') this.options.hooks?.onForecastMiss?.(decision.miss);
+        this.log(decision.kind === 'release' ? 'info' : 'warn', decision.message, { workload: decision.workload, guard: decision.kind });
+      }
+      if (result.heldMessage !== undefined) this.log('warn', result.heldMessage);
+      if (result.reconcile !== undefined) await this.afterReconcile(result.reconcile, undefined);
+      return result;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.options.queue.close();
+    await this.tail.catch(() => undefined);
+  }
+
+  private async handle(job: QueuedJob<ControllerJob>): Promise<void> {
+    await this.serialized(async () => {
+      const payload = job.payload;
+      if (this.plan === undefined || payload.planId !== this.plan.id) {
+        this.log('debug', `job ${job.id} belongs to superseded plan ${payload.planId}; skipped`);
+        return;
+      }
+      if (payload.kind === 'step') {
+        // A step a previous tick already carried out needs no tick of its own (double delivery, or
+        // several steps due at the same time: the first tick applied them all).
+        const applied = await this.options.appliedSteps.list(payload.planId);
+        if (applied.some((record) => record.stepId === payload.stepId)) return;
+      }
+      const result = await this.runReconcile(payload, this.options.dryRun);
+      // Held or failed writes: throw so the queue retries with backoff (the tick is idempotent).
+      if (result.status === 'held' || result.status === 'write-failures') {
+        throw new RuntimeFailure(`reconcile for job ${job.id} ${result.status}: ${result.message}`);
+      }
+    });
+  }
+
+  private async runReconcile(job: ControllerJob | undefined, dryRun: boolean | undefined): Promise<ReconcileResult> {
+    const result = await reconcile({ ...this.reconcileOptions(dryRun), overrides: this.guard.overrides() });
+    await this.afterReconcile(result, job);
+    return result;
+  }
+
+  private reconcileOptions(dryRun: boolean | undefined): Omit<ReconcileOptions, 'overrides' | 'snapshot'> {
+    const { cluster, inventory, appliedSteps, clock, safety, maxConcurrentWrites, onlineDrainMs } = this.options;
+    return {
+      cluster, plan: this.plan, inventory, appliedSteps, clock,
+      dryRun: dryRun ?? this.options.dryRun ?? false,
+      ...(safety !== undefined ? { safety } : {}),
+      ...(maxConcurrentWrites !== undefined ? { maxConcurrentWrites } : {}),
+      ...(onlineDrainMs !== undefined ? { onlineDrainMs } : {}),
+    };
+  }
+
+  /** Reports the tick and schedules the follow-up for acquires waiting on a drain. */
+  private async afterReconcile(result: ReconcileResult, job: ControllerJob | undefined): Promise<void> {
+    this.options.hooks?.onReconcile?.(result, job);
+    const level: LogLevel = result.status === 'refused' || result.status === 'held' || result.status === 'write-failures' ? 'warn' : 'info';
+    this.log(level, `reconcile ${result.status}: ${result.message}`, { planId: result.planId, atMs: result.atMs });
+    const waits = result.decision?.waits ?? [];
+    if (waits.length === 0 || result.status === 'dry-run' || this.plan === undefined) return;
+    const nowMs = this.options.clock.nowMs();
+    const recheckMs = this.options.recheckMs ?? 15_000;
+    const times = new Set(waits.map((wait) => Math.max(nowMs, wait.notBeforeMs ?? nowMs + recheckMs)));
+    for (const runAtMs of times) {
+      const id = controllerJobId(this.plan.id, 'drain', String(runAtMs));
+      await this.options.queue.schedule({ id, runAtMs, payload: { kind: 'reconcile', planId: this.plan.id, why: 'drain over' } });
+      this.scheduledIds.push(id);
+    }
+  }
+
+  private serialized<Result>(run: () => Promise<Result>): Promise<Result> {
+    const next = this.tail.then(run, run);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void {
+    this.options.hooks?.log?.(level, message, fields);
+  }
+}

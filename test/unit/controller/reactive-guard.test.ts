@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  INITIAL_GUARD_STATE, observeGuard, sizeEmergency, validateGuardConfig,
+  type GuardCapacityContext, type GuardConfig, type GuardDecision, type GuardState,
+} from '../../../src/controller/reactive-guard.ts';
+import { offline, online, T0 } from './fixtures.ts';
+
+const config: GuardConfig = { toleranceFraction: 0.1, consecutiveSamples: 3, headroomFactor: 1.2, coolDownMs: 300_000, stabilizationMs: 120_000 };
+
+const pay = online('pay', { rpsPerReplica: 100, minReplicas: 2, maxReplicas: 200 });
+const context: GuardCapacityContext = {
+  workload: pay,
+  currentReplicas: 10,
+  freeCpuMillicores: 4_000,
+  freeMemoryBytes: 1024 ** 4,
+  offline: [
+    { workload: offline('etl', { priority: 1 }), replicas: 20 },
+    { workload: offline('settle', { priority: 2, minReplicas: 2 }), replicas: 10 },
+    { workload: offline('reports', { priority: 0 }), replicas: 1 },
+  ],
+};
+
+/** Feeds samples 10 s apart (band 1000 rps unless given) and returns "t=<s> <kind> <target>" lines. */
+function run(observed: ReadonlyArray<number | [number, number]>, options: { context?: GuardCapacityContext } = {}) {
+  let state: GuardState = INITIAL_GUARD_STATE;
+  const decisions: GuardDecision[] = [];
+  observed.forEach((entry, index) => {
+    const [observedRps, bandRps] = Array.isArray(entry) ? entry : [entry, 1000];
+    const result = observeGuard(state, { timeMs: T0 + index * 10_000, observedRps, bandRps }, config, options.context ?? context);
+    state = result.state;
+    if (result.decision !== undefined) decisions.push(result.decision);
+  });
+  const lines = decisions.map((decision) => `t=${(decision.atMs - T0) / 1000} ${decision.kind}${decision.kind === 'release' ? '' : ` ${decision.targetReplicas}`}`);
+  return { decisions, lines, state };
+}
+
+const repeat = (value: number, count: number): number[] => Array.from({ length: count }, () => value);
+
+describe('reactive guard state machine', () => {
+  it.each([
+    { name: 'demand within the tolerance never triggers', samples: repeat(1090, 20), expected: [] },
+    { name: 'two breaches then a calm sample reset the count', samples: [1500, 1500, 900, 1500, 1500, 900], expected: [] },
+    { name: 'three breaches in a row engage at once', samples: [1500, 1500, 1500], expected: ['t=20 engage 18'] },
+    { name: 'a missing sample neither counts nor resets', samples: [1500, Number.NaN, 1500, 1500], expected: ['t=30 engage 18'] },
+    { name: 'a missing band neither counts nor resets', samples: [1500, [1500, Number.NaN] as [number, number], 1500, 1500], expected: ['t=30 engage 18'] },
+    { name: 'demand that keeps climbing raises the floor', samples: [1500, 1500, 1500, 3000, 2000], expected: ['t=20 engage 18', 't=30 raise 36'] },
+    {
+      name: 'the floor is held through the cool-down, then released after the stabilization window',
+      // engaged at 20 s, calm from 30 s: cool-down ends at 320 s, stabilization (120 s) at 150 s.
+      samples: [1500, 1500, 1500, ...repeat(800, 40)],
+      expected: ['t=20 engage 18', 't=320 release'],
+    },
+    {
+      name: 'a breach after the engagement restarts the stabilization window',
+      // calm from 30 s, a breach at 290 s (no raise: 1200 × 1.2 / 100 = 15 < 18), calm from 300 s → release at 420 s.
+      samples: [1500, 1500, 1500, ...repeat(800, 26), 1200, ...repeat(800, 20)],
+      expected: ['t=20 engage 18', 't=420 release'],
+    },
+    {
+      name: 'missing data during an emergency never releases it',
+      samples: [1500, 1500, 1500, ...repeat(Number.NaN, 60), ...repeat(800, 13)],
+      expected: ['t=20 engage 18', 't=750 release'],
+    },
+    {
+      name: 'a second pulse after the release engages again',
+      samples: [1500, 1500, 1500, ...repeat(800, 30), 2000, 2000, 2000],
+      expected: ['t=20 engage 18', 't=320 release', 't=350 engage 24'],
+    },
+  ])('$name', ({ samples, expected }) => {
+    expect(run(samples).lines).toEqual(expected);
+  });
+
+  it('records the forecast miss from the first breaching sample, with its peak and end', () => {
+    const { decisions } = run([1300, 1500, 1400, 2500, ...repeat(800, 40)]);
+    expect(decisions[0]).toMatchObject({ kind: 'engage', miss: { workload: 'pay', startMs: T0, observedRps: 1400, bandRps: 1000, peakObservedRps: 1400 } });
+    expect(decisions.at(-1)).toMatchObject({ kind: 'release', miss: { startMs: T0, peakObservedRps: 2500, endMs: T0 + 320_000 } });
+  });
+
+  it('explains the engagement in one line', () => {
+    const { decisions } = run([1500, 1500, 1500]);
+    expect(decisions[0]?.message).toBe(
+      'pay: observed 1500 rps left the forecast band 1000 rps for 3 samples since 2024-11-11T11:50:00.000Z;'
+      + ' emergency floor 18 replicas; taken from offline: reports 1→0, etl 20→17',
+    );
+  });
+});
+
+describe('emergency sizing', () => {
+  it.each([
+    {
+      name: 'free capacity first, then offline by ascending priority',
+      observedRps: 1500, context,
+      expected: { targetReplicas: 18, wantedReplicas: 18, shortfallReplicas: 0, offlineCaps: [{ workload: 'reports', fromReplicas: 1, toReplicas: 0 }, { workload: 'etl', fromReplicas: 20, toReplicas: 17 }] },
+    },
+    {
+      name: 'free capacity alone when it suffices',
+      observedRps: 1100, context,
+      expected: { targetReplicas: 14, wantedReplicas: 14, shortfallReplicas: 0, offlineCaps: [] },
+    },
+    {
+      name: 'offline never below its minimum; the rest is a shortfall',
+      observedRps: 5000,
+      context: { ...context, offline: [{ workload: offline('settle', { minReplicas: 8 }), replicas: 10 }] },
+      expected: { targetReplicas: 16, wantedReplicas: 60, shortfallReplicas: 44, offlineCaps: [{ workload: 'settle', fromReplicas: 10, toReplicas: 8 }] },
+    },
+    {
+      name: 'the workload maximum bounds the floor',
+      observedRps: 100_000, context: { ...context, freeCpuMillicores: 1_000_000 },
+      expected: { targetReplicas: 200, wantedReplicas: 200, shortfallReplicas: 0, offlineCaps: [] },
+    },
+    {
+      name: 'never below what the workload already has',
+      observedRps: 500, context: { ...context, currentReplicas: 30 },
+      expected: { targetReplicas: 30, wantedReplicas: 6, shortfallReplicas: 0, offlineCaps: [] },
+    },
+  ])('$name', ({ observedRps, context: sizingContext, expected }) => {
+    expect(sizeEmergency(observedRps, config, sizingContext)).toEqual(expected);
+  });
+
+  it('funds exactly what it asks for: freed + free capacity covers the added replicas', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 50_000 }),
+      fc.integer({ min: 2, max: 60 }),
+      fc.integer({ min: 0, max: 20_000 }),
+      fc.array(fc.record({ replicas: fc.integer({ min: 0, max: 30 }), min: fc.integer({ min: 0, max: 5 }), priority: fc.integer({ min: 0, max: 9 }), cpu: fc.integer({ min: 250, max: 4000 }) }), { maxLength: 5 }),
+      (observedRps, currentReplicas, freeCpuMillicores, donors) => {
+        const sizing = sizeEmergency(observedRps, config, {
+          workload: pay, currentReplicas, freeCpuMillicores, freeMemoryBytes: 1024 ** 5,
+          offline: donors.map((donor, index) => ({
+            workload: offline(`o${index}`, { priority: donor.priority, minReplicas: donor.min, perReplica: { cpuMillicores: donor.cpu, memoryBytes: 1 } }),
+            replicas: Math.max(donor.replicas, donor.min),
+          })),
+        });
+        const freed = sizing.offlineCaps.reduce((sum, cap) => sum + (cap.fromReplicas - cap.toReplicas) * (donors[Number(cap.workload.slice(1))]?.cpu ?? 0), 0);
+        expect(sizing.targetReplicas).toBeGreaterThanOrEqual(currentReplicas);
+        expect((sizing.targetReplicas - currentReplicas) * 1000).toBeLessThanOrEqual(freeCpuMillicores + freed);
+        expect(sizing.targetReplicas + sizing.shortfallReplicas).toBe(Math.max(sizing.wantedReplicas, currentReplicas));
+        for (const cap of sizing.offlineCaps) {
+          const donor = donors[Number(cap.workload.slice(1))];
+          expect(cap.toReplicas).toBeGreaterThanOrEqual(donor?.min ?? 0);
+        }
+      },
+    ), { numRuns: 300 });
+  });
+});
+
+describe('guard config', () => {
+  it('refuses nonsense with every problem named', () => {
+    expect(() => validateGuardConfig({ ...config, consecutiveSamples: 0, headroomFactor: 0.5 }))
+      .toThrow('guard config: consecutiveSamples must be a whole number ≥ 1, got 0; headroomFactor must be ≥ 1, got 0.5');
+  });
+});
