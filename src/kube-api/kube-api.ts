@@ -10,14 +10,14 @@ import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.ts';
 import { ensureBaseNamespaces, seedObjects, type LocatedObject } from './objects-file.ts';
 import { RequestLog } from './request-log.ts';
 import { KubeApiServer } from './server.ts';
-import { ObjectStore } from './store.ts';
+import { ObjectStore, type KubeObject } from './store.ts';
 
 export interface KubeApiOptions {
   readonly clock: Clock;
   /** 0 (default) picks a free port. Always bound to 127.0.0.1. */
   readonly port?: number;
   /** Objects to create before serving (namespaces they use are created too). */
-  readonly objects?: readonly LocatedObject[];
+  readonly objects?: readonly (KubeObject | LocatedObject)[];
   /** What plays the cluster; default: `new ClusterEmulation({ clock, podStartupMs })`. */
   readonly bridge?: ClusterBridge;
   /** Startup delay of pods in the default emulation, ms. @defaultValue 0 */
@@ -46,7 +46,7 @@ export async function startKubeApi(options: KubeApiOptions): Promise<RunningKube
   const requestLog = new RequestLog();
   const server = new KubeApiServer({ clock: options.clock, store, faults, requestLog });
   ensureBaseNamespaces(server.api);
-  if (options.objects) seedObjects(server.api, options.objects);
+  if (options.objects) seedObjects(server.api, options.objects.map((item) => ('source' in item && 'object' in item ? (item as LocatedObject) : { object: item as KubeObject, source: 'objects', line: 0 })));
   const bridge = options.bridge ?? new ClusterEmulation({ clock: options.clock, podStartupMs: options.podStartupMs ?? 0 });
   bridge.start(store);
   const url = await server.listen(options.port ?? 0);

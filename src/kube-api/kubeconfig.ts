@@ -20,7 +20,8 @@ export function kubeconfigYaml(options: KubeconfigOptions): string {
     apiVersion: 'v1',
     kind: 'Config',
     'current-context': name,
-    clusters: [{ name, cluster: { server: options.url } }],
+    // client-node refuses plain http unless TLS verification is off; kube-api is loopback-only.
+    clusters: [{ name, cluster: { server: options.url, 'insecure-skip-tls-verify': true } }],
     users: [{ name, user: { token: 'kube-api-does-not-check-tokens' } }],
     contexts: [{ name, context: { cluster: name, user: name, namespace: options.namespace ?? 'default' } }],
   });

@@ -317,6 +317,8 @@ export class KubeApiServer {
     try {
       if (fromResourceVersion !== undefined && !Number.isInteger(fromResourceVersion)) throw badRequest(`invalid resourceVersion "${fromText}"`);
       response.writeHead(200, { 'content-type': table ? tableType : jsonType, 'transfer-encoding': 'chunked', 'cache-control': 'no-cache' });
+      // Clients (client-node's Watch, informers) wait for the headers before they see any event.
+      response.flushHeaders();
       this.openWatches.add(stop);
       unsubscribe = this.api.watch(
         routed.type,
