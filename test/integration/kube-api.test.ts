@@ -84,7 +84,7 @@ describe('kube-api through @kubernetes/client-node', () => {
     expect(checkout.spec?.replicas).toBe(2);
     expect(checkout.metadata?.creationTimestamp).toBeInstanceOf(Date);
     const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'checkout', namespace: 'shop' });
-    expect(hpa.spec.scaleTargetRef.name).toBe('checkout');
+    expect(hpa.spec?.scaleTargetRef.name).toBe('checkout');
   });
 
   it('scales through the scale subresource; pods become Ready only after the startup delay on the clock', async () => {
