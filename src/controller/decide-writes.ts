@@ -53,6 +53,7 @@ export function decideWrites(input: DecideWritesInput): WriteDecision {
 
   const planned: Array<Omit<OrderedWrite, 'order'>> = [];
   const waits: DeferredWrite[] = [];
+  const blockersOf = blockerLookup(drains);
   for (const target of targets) {
     if (target.target === target.current) {
       skipped.push({ target: target.name, reason: 'already-at-target', message: `${target.name} already at ${target.current}` });
@@ -62,13 +63,10 @@ export function decideWrites(input: DecideWritesInput): WriteDecision {
     const write = writeFor(target, provenanceFor(target, plan, nowMs));
     const entry = { phase, target: target.name, class: target.class, stepId: target.source.stepId, fromReplicas: target.current, toReplicas: target.target, write };
     if (phase === 'acquire' || phase === 'pool-shrink') {
-      const placement = target.class === 'pool' ? target.name : target.nodePool;
       // A target still draining an earlier release waits for its own drain too: its terminating
       // pods hold the capacity the new ones need.
-      const blockers = [...drains.values()]
-        .filter((drain) => poolsOverlap(drain.nodePool, placement))
-        .sort((a, b) => compareText(a.name, b.name));
-      if (blockers.length > 0) {
+      const blockers = blockersOf(target.class === 'pool' ? target.name : target.nodePool);
+      if (blockers.names.length > 0) {
         waits.push({ ...entry, ...describeWait(target, blockers) });
         continue;
       }
@@ -150,17 +148,50 @@ function findDrains(input: DecideWritesInput, targets: readonly ResolvedTarget[]
   return drains;
 }
 
-function describeWait(target: ResolvedTarget, blockers: readonly Drain[]): Pick<DeferredWrite, 'blockedBy' | 'notBeforeMs' | 'message'> {
-  const names = blockers.map((blocker) => blocker.name);
-  const known = blockers.every((blocker) => blocker.untilMs !== undefined);
-  const notBeforeMs = known ? Math.max(...blockers.map((blocker) => blocker.untilMs as number)) : undefined;
+interface Blockers {
+  /** Sorted names of the drains a placement waits for (shared between waits: never mutate). */
+  readonly names: readonly string[];
+  readonly notBeforeMs?: number;
+}
+
+/**
+ * Drains that block an acquire on a placement (a pool name, or undefined = any pool), computed once
+ * per distinct placement: with thousands of acquires and releases in one tick, filtering all
+ * drains for every acquire would be quadratic.
+ */
+function blockerLookup(drains: ReadonlyMap<string, Drain>): (placement: string | undefined) => Blockers {
+  const sorted = [...drains.values()].sort((a, b) => compareText(a.name, b.name));
+  const cache = new Map<string | undefined, Blockers>();
+  return (placement) => {
+    let blockers = cache.get(placement);
+    if (blockers === undefined) {
+      const matching = sorted.filter((drain) => poolsOverlap(drain.nodePool, placement));
+      const known = matching.every((drain) => drain.untilMs !== undefined);
+      const notBeforeMs = known && matching.length > 0
+        ? matching.reduce((latest, drain) => Math.max(latest, drain.untilMs as number), -Infinity)
+        : undefined;
+      blockers = { names: matching.map((drain) => drain.name), ...(notBeforeMs !== undefined ? { notBeforeMs } : {}) };
+      cache.set(placement, blockers);
+    }
+    return blockers;
+  };
+}
+
+/** Names shown in a wait message before the rest is counted ("… and 4,998 more"). */
+const NAMES_IN_MESSAGE = 5;
+
+function describeWait(target: ResolvedTarget, blockers: Blockers): Pick<DeferredWrite, 'blockedBy' | 'notBeforeMs' | 'message'> {
+  const { names, notBeforeMs } = blockers;
   const until = notBeforeMs !== undefined
     ? `until ${new Date(notBeforeMs).toISOString()}`
     : 'until the snapshot shows their released replicas gone';
+  const shown = names.length <= NAMES_IN_MESSAGE
+    ? names.join(', ')
+    : `${names.slice(0, NAMES_IN_MESSAGE).join(', ')} and ${names.length - NAMES_IN_MESSAGE} more`;
   return {
     blockedBy: names,
     ...(notBeforeMs !== undefined ? { notBeforeMs } : {}),
-    message: `${target.name} ${target.current}→${target.target} waits for ${names.join(', ')} to drain (${until})`,
+    message: `${target.name} ${target.current}→${target.target} waits for ${shown} to drain (${until})`,
   };
 }
 
@@ -221,9 +252,16 @@ function writeFor(target: ResolvedTarget, provenance: WriteProvenance): ClusterW
   }
 }
 
+// Snapshots are immutable values: index each once per tick, not once per workload.
+const stateIndexes = new WeakMap<ClusterSnapshot, Map<string, WorkloadState>>();
+
 function stateOf(snapshot: ClusterSnapshot, workload: Workload): WorkloadState | undefined {
-  const key = refKey(workload.ref);
-  return snapshot.workloads.find((state) => refKey(state.ref) === key);
+  let index = stateIndexes.get(snapshot);
+  if (index === undefined) {
+    index = new Map(snapshot.workloads.map((state) => [refKey(state.ref), state] as const));
+    stateIndexes.set(snapshot, index);
+  }
+  return index.get(refKey(workload.ref));
 }
 
 /** Plan levels + overrides → one normalised target per managed object present in the snapshot. */

@@ -25,11 +25,36 @@ export function slotIndexAt(plan: Pick<CapacityPlan, 'startMs' | 'slotMs'>, time
   return Math.floor((timeMs - plan.startMs) / plan.slotMs);
 }
 
+interface StepIndex {
+  /** All steps in due order: effective time, slot served, id. */
+  readonly ordered: readonly PlanStep[];
+}
+
+// Plans are immutable values: sort their steps once, not on every tick.
+const stepIndexes = new WeakMap<CapacityPlan, StepIndex>();
+
+function stepIndex(plan: CapacityPlan): StepIndex {
+  let index = stepIndexes.get(plan);
+  if (index === undefined) {
+    const ordered = [...plan.steps].sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.readyByMs - b.readyByMs || compareText(a.id, b.id));
+    index = { ordered };
+    stepIndexes.set(plan, index);
+  }
+  return index;
+}
+
 /** Steps whose effective time has come, in a deterministic order (effective time, slot served, id). */
 export function dueSteps(plan: CapacityPlan, nowMs: number): PlanStep[] {
-  return plan.steps
-    .filter((step) => step.effectiveAtMs <= nowMs)
-    .sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.readyByMs - b.readyByMs || compareText(a.id, b.id));
+  const { ordered } = stepIndex(plan);
+  // Binary search for the first step not yet due.
+  let low = 0;
+  let high = ordered.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((ordered[middle] as PlanStep).effectiveAtMs <= nowMs) low = middle + 1;
+    else high = middle;
+  }
+  return ordered.slice(0, low);
 }
 
 /**

@@ -217,6 +217,7 @@ async function recordApplied(options: {
   const atLevel = new Set(decision.skipped.filter((skip) => skip.reason === 'already-at-target').map((skip) => skip.target));
   const knownReleases = new Set(options.applied.filter((record) => record.direction === 'release').map((record) => record.target));
   const draining = new Set(decision.draining);
+  const targetByName = new Map(decision.targets.map((target) => [target.name, target] as const));
   for (const step of decision.newlyDueSteps) {
     if (toRecord.has(step.id)) continue;
     const written = succeeded.get(step.workload);
@@ -225,7 +226,7 @@ async function recordApplied(options: {
       continue;
     }
     if (!atLevel.has(step.workload)) continue;
-    const target = decision.targets.find((candidate) => candidate.name === step.workload);
+    const target = targetByName.get(step.workload);
     // Found at its level but still draining with no recorded start (a replay after a crash between
     // write and record): start the drain clock now, the conservative choice.
     const direction = draining.has(step.workload) && !knownReleases.has(step.workload) && step.direction === 'release' ? 'release' : 'none';
