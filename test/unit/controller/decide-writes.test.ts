@@ -48,6 +48,16 @@ function decide(row: Pick<Row, 'inventory' | 'pools' | 'plan' | 'states' | 'atMs
 
 const SLOT1 = T0 + 60_000;
 
+/** pay pinned to pool `general`, etl to pool `batch`. */
+function pinnedInventory(): Inventory {
+  const base = standardInventory({ nodes: 100 });
+  return {
+    online: base.online.map((workload) => (workload.name === 'pay' ? { ...workload, nodePool: 'general' } : workload)),
+    offline: base.offline.map((workload) => (workload.name === 'etl' ? { ...workload, nodePool: 'batch' } : workload)),
+    nodePools: [...base.nodePools, { name: 'batch', perNode: { cpuMillicores: 8000, memoryBytes: 32 * GIB }, baseNodes: 10, costPerNodeHour: 1 }],
+  };
+}
+
 describe('decideWrites: ordering', () => {
   it.each<Row>([
     {
@@ -106,6 +116,14 @@ describe('decideWrites: ordering', () => {
     {
       name: 'with a zero drain time the acquire follows the release in the same tick',
       inventory: standardInventory({ etlDrainMs: 0 }),
+      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      states: { pay: { desired: 4 }, etl: { desired: 20 } },
+      atMs: SLOT1,
+      writes: ['release replicas etl=14', 'acquire replicas pay=10'],
+    },
+    {
+      name: 'a release on another node pool does not hold an acquire back',
+      inventory: pinnedInventory(),
       plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
       states: { pay: { desired: 4 }, etl: { desired: 20 } },
       atMs: SLOT1,
