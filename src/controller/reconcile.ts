@@ -18,8 +18,11 @@ import { decideWrites } from './decide-writes.ts';
 import { WRITE_PHASES, type OrderedWrite, type TargetOverride, type WriteDecision, type WritePhase } from './decision.ts';
 import { refKey, type SafetyPolicy } from './safety.ts';
 
-/** Annotation the cluster adapters leave with the time of chuanliu's last write (ISO 8601). */
-export const WRITTEN_AT_ANNOTATION = 'chuanliu.io/written-at';
+/**
+ * Annotations the cluster adapters leave with the time of chuanliu's last write (ISO 8601): the
+ * in-memory cluster writes the first, the Kubernetes adapter the second; either is read.
+ */
+export const WRITTEN_AT_ANNOTATIONS: readonly string[] = ['chuanliu.io/written-at', 'chuanliu.io/last-write-at'];
 
 export interface ReconcileOptions {
   readonly cluster: Cluster;
@@ -146,8 +149,11 @@ function releaseStartTimes(applied: readonly AppliedStepRecord[], snapshot: Clus
   const stateByRef = new Map(snapshot.workloads.map((state) => [refKey(state.ref), state] as const));
   for (const workload of [...inventory.online, ...inventory.offline]) {
     if (started.has(workload.name)) continue;
-    const writtenAt = stateByRef.get(refKey(workload.ref))?.annotations[WRITTEN_AT_ANNOTATION];
-    const writtenAtMs = writtenAt === undefined ? Number.NaN : Date.parse(writtenAt);
+    const annotations = stateByRef.get(refKey(workload.ref))?.annotations ?? {};
+    const writtenAtMs = Math.max(...WRITTEN_AT_ANNOTATIONS.map((key) => {
+      const text = annotations[key];
+      return text === undefined ? Number.NaN : Date.parse(text);
+    }).filter((value) => Number.isFinite(value)));
     if (Number.isFinite(writtenAtMs)) started.set(workload.name, writtenAtMs);
   }
   return started;

@@ -217,3 +217,29 @@ describe('reconcile: crash at any point, replay, same final state', () => {
     }), { numRuns: 40 });
   });
 });
+
+describe('reconcile: drain clock from the written-at annotation when the store lost the release', () => {
+  it.each([
+    { name: 'in-memory cluster key', key: 'chuanliu.io/written-at' },
+    { name: 'Kubernetes adapter key', key: 'chuanliu.io/last-write-at' },
+  ])('reads the $name', async ({ key }) => {
+    const inventory = standardInventory();
+    const { cluster, clock } = memoryCluster({ inventory, initial: { pay: 4, etl: 14 } });
+    await clock.advanceTo(SLOT1 + 10_000);
+    // A release written at SLOT1 by a process that died before recording it; its pods still terminate.
+    const annotated: Cluster = {
+      snapshot: async () => {
+        const snapshot = await cluster.snapshot();
+        return {
+          ...snapshot,
+          workloads: snapshot.workloads.map((state) => (state.ref.name === 'etl'
+            ? { ...state, terminatingReplicas: 6, annotations: { [key]: new Date(SLOT1).toISOString() } }
+            : state)),
+        };
+      },
+      write: (write) => cluster.write(write),
+    };
+    const result = await tick({ cluster: annotated, plan: planOf({ replicas: { pay: [4, 10], etl: [20, 14] } }), inventory, store: new MemoryAppliedStepStore(), clock });
+    expect(result.decision?.waits.map((wait) => wait.notBeforeMs)).toEqual([SLOT1 + 60_000]);
+  });
+});
