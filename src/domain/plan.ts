@@ -83,7 +83,7 @@ export type SlotCause =
   | 'brownout'        // online: cut because the pool is full (lowest priority first)
   | 'leftover'        // offline: what online leaves, by priority
   | 'no-room'         // offline: online leaves nothing for it
-  | 'work-done'       // offline: its work is finished
+  | 'work-done'       // offline: its work is finished (or finishes in this slot with fewer replicas)
   | 'deadline'        // offline: ahead of other offline work so its deadline is met
   | 'drain';          // offline: lowered early so its replicas drain before online needs the room
 

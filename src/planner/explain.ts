@@ -157,7 +157,7 @@ function offlineReason(cause: SlotCause, detail: WorkloadPlanDetail, target: num
     case 'no-room':
       return `online needs all of pool ${detail.pool}; offline waits`;
     case 'work-done':
-      return 'its work is finished';
+      return target === 0 ? 'its work is finished' : 'its work finishes in this slot: no more replicas than the work left needs';
     case 'deadline':
       return `ahead of other offline work so its deadline is met (${target} replicas)`;
     case 'drain':

@@ -57,11 +57,11 @@ export function planPoolOffline(input: PoolOfflineInput): PoolOfflineResult {
   }
 
   const urgent = new Set<number>();
-  let pass = runPass(input, available, slotHours, urgent);
+  let pass = settledPass(input, available, slotHours, urgent);
   const atRisk = pool.offline.filter((index) => !deadlineOnTrack(input, index, pass.replicas.get(index) as Int32Array, slotHours));
   if (atRisk.length > 0) {
     for (const index of atRisk) urgent.add(index);
-    pass = runPass(input, available, slotHours, urgent);
+    pass = settledPass(input, available, slotHours, urgent);
   }
 
   const outlook = new Map<number, OfflineOutlook>();
@@ -127,7 +127,37 @@ function coresPerReplica(workload: OfflineWorkload): number {
   return workload.perReplica.cpuMillicores / 1000;
 }
 
-function runPass(input: PoolOfflineInput, room: Room, slotHours: Float64Array, urgent: ReadonlySet<number>): Pass {
+/**
+ * The allocation pass counts work on the counts the room allows, but the final counts give
+ * replicas back a drain interval early, so a finite job does a little less than the pass believed.
+ * Re-run with that deficit added to the work until the final counts finish what the pass planned
+ * (a few rounds at most: each round moves the finish by at most the drain intervals it lost).
+ */
+function settledPass(input: PoolOfflineInput, room: Room, slotHours: Float64Array, urgent: ReadonlySet<number>): Pass {
+  const { model, pool } = input;
+  const extra = new Float64Array(model.offline.length);
+  let pass = runPass(input, room, slotHours, urgent, extra);
+  for (let round = 0; round < 4; round++) {
+    let adjusted = false;
+    for (const index of pool.offline) {
+      const remaining = input.remainingCoreHours[index] as number;
+      if (!Number.isFinite(remaining)) continue;
+      const workload = model.offline[index] as OfflineWorkload;
+      const planned = workDone(workload, pass.raw.get(index) as Int32Array, slotHours, model.slotCount);
+      const actual = workDone(workload, pass.replicas.get(index) as Int32Array, slotHours, model.slotCount);
+      // Only when the pass thought the job finished: otherwise the room, not the drain, limits it.
+      if (planned >= remaining + (extra[index] as number) - EPSILON_CORE_HOURS && actual < remaining - EPSILON_CORE_HOURS) {
+        extra[index] = (extra[index] as number) + (remaining - actual);
+        adjusted = true;
+      }
+    }
+    if (!adjusted) break;
+    pass = runPass(input, room, slotHours, urgent, extra);
+  }
+  return pass;
+}
+
+function runPass(input: PoolOfflineInput, room: Room, slotHours: Float64Array, urgent: ReadonlySet<number>, extraCoreHours: Float64Array): Pass {
   const { model, pool } = input;
   const slots = model.slotCount;
   // Precedence: workloads racing a deadline first (earliest deadline, then priority), then the rest.
@@ -142,7 +172,7 @@ function runPass(input: PoolOfflineInput, room: Room, slotHours: Float64Array, u
   const position = new Map<number, number>();
   pool.offline.forEach((index, k) => {
     position.set(index, k);
-    remaining[k] = input.remainingCoreHours[index] as number;
+    remaining[k] = (input.remainingCoreHours[index] as number) + (extraCoreHours[index] as number);
   });
   const raw = new Map<number, Int32Array>();
   const causes = new Map<number, Uint8Array>();
@@ -152,19 +182,20 @@ function runPass(input: PoolOfflineInput, room: Room, slotHours: Float64Array, u
   }
   const rawList = pool.offline.map((index) => raw.get(index) as Int32Array);
   const causeList = pool.offline.map((index) => causes.get(index) as Uint8Array);
+  // 1 where the job finishes in the slot (its count is set by the work left, not by the room).
+  const finishing = pool.offline.map(() => new Uint8Array(slots));
   const workloads = pool.offline.map((index) => model.offline[index] as OfflineWorkload);
   const deadlines = workloads.map((workload) => deadlineSlot(model, workload));
   const urgentPositions = urgentOrder.map((index) => position.get(index) as number);
   const isUrgent = pool.offline.map((index) => urgent.has(index));
-
   for (let t = 0; t < slots; t++) {
     // This slot's order: urgent workloads before their deadline, then everyone else by priority.
     let filled = 0;
     for (const k of urgentPositions) if (t < (deadlines[k] as number)) order[filled++] = k;
     for (let k = 0; k < count; k++) if (!(isUrgent[k] === true && t < (deadlines[k] as number))) order[filled++] = k;
 
-    let freeCpu = room.cpuMillicores[t] as number;
-    let freeMemory = room.memoryBytes[t] as number;
+    let usedCpu = 0;
+    let usedMemory = 0;
     for (let i = 0; i < count; i++) {
       const k = order[i] as number;
       const workload = workloads[k] as OfflineWorkload;
@@ -173,10 +204,12 @@ function runPass(input: PoolOfflineInput, room: Room, slotHours: Float64Array, u
         replicas[t] = 0;
         continue;
       }
+      const freeCpu = (room.cpuMillicores[t] as number) - usedCpu;
+      const freeMemory = (room.memoryBytes[t] as number) - usedMemory;
       const give = fitting(workload.minReplicas, freeCpu, freeMemory, workload.perReplica.cpuMillicores, workload.perReplica.memoryBytes);
       replicas[t] = give;
-      freeCpu -= give * workload.perReplica.cpuMillicores;
-      freeMemory -= give * workload.perReplica.memoryBytes;
+      usedCpu += give * workload.perReplica.cpuMillicores;
+      usedMemory += give * workload.perReplica.memoryBytes;
     }
     for (let i = 0; i < count; i++) {
       const k = order[i] as number;
@@ -195,16 +228,21 @@ function runPass(input: PoolOfflineInput, room: Room, slotHours: Float64Array, u
       const current = replicas[t] as number;
       let give = cap - current;
       if (give > 0) {
+        const freeCpu = (room.cpuMillicores[t] as number) - usedCpu;
+        const freeMemory = (room.memoryBytes[t] as number) - usedMemory;
         give = fitting(give, freeCpu, freeMemory, workload.perReplica.cpuMillicores, workload.perReplica.memoryBytes);
-        freeCpu -= give * workload.perReplica.cpuMillicores;
-        freeMemory -= give * workload.perReplica.memoryBytes;
+        usedCpu += give * workload.perReplica.cpuMillicores;
+        usedMemory += give * workload.perReplica.memoryBytes;
       } else {
         give = 0;
       }
       const total = current + give;
       replicas[t] = total;
       remaining[k] = left - total * perReplicaHours;
-      cause[t] = isUrgent[k] === true && t < (deadlines[k] as number) ? CAUSE.deadline
+      const finishes = useful < workload.maxReplicas && total === useful;
+      if (finishes) (finishing[k] as Uint8Array)[t] = 1;
+      cause[t] = finishes ? CAUSE.workDone
+        : isUrgent[k] === true && t < (deadlines[k] as number) ? CAUSE.deadline
         : total === 0 ? CAUSE.noRoom
           : total >= workload.maxReplicas ? CAUSE.max
             : CAUSE.leftover;
@@ -224,7 +262,8 @@ function runPass(input: PoolOfflineInput, room: Room, slotHours: Float64Array, u
     const pulling = new Int32Array(slots);
     for (let t = 0; t < slots; t++) {
       const roomShrank = t > 0 && ((room.cpuMillicores[t] as number) < (room.cpuMillicores[t - 1] as number) || (room.memoryBytes[t] as number) < (room.memoryBytes[t - 1] as number));
-      pulling[t] = cause[t] === CAUSE.workDone && !roomShrank ? 0x7fffffff : (source[t] as number);
+      const ending = cause[t] === CAUSE.workDone || (finishing[k] as Uint8Array)[t] === 1;
+      pulling[t] = ending && !roomShrank ? 0x7fffffff : (source[t] as number);
     }
     const final = new Int32Array(slots);
     forwardExtreme(pulling, drainSlots, 'min', final, input.scratch);

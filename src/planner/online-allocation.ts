@@ -1,11 +1,10 @@
 /**
- * Online allocation of one pool, slot by slot, highest priority first. Three passes per slot, each
- * in priority order, so a lower-priority workload's real need always outranks a higher-priority
- * workload's comfort:
+ * Online allocation of one pool, slot by slot, highest priority first, in two passes:
  *
- * 1. the need with lead time (what must be Ready on time) — the only pass that can cause a shortfall;
- * 2. the stabilization and event holds on top of it;
- * 3. coalescing extras, only inside the nodes passes 1–2 already need (they never grow the pool).
+ * 1. what each workload must hold: its ready target with lead time (need, scale-in stabilization
+ *    and event holds) — and inside an event window also its coalesced level, since a level reached
+ *    there is never given back;
+ * 2. coalescing extras, only inside the nodes pass 1 already needs (they never grow the pool).
  *
  * Every workload first keeps its minReplicas (validated to fit the pool at its largest). When the
  * pool at its largest cannot hold pass 1, the workloads processed last — the lowest priority — get
@@ -16,9 +15,10 @@ import type { OnlineWorkload } from '../domain/workload.ts';
 
 export interface OnlineBuffers {
   /** All online workloads' arrays, workload-major: index = workload × slots + slot. */
-  readonly holdNeed: Int32Array;
   readonly hold: Int32Array;
   readonly level: Int32Array;
+  /** 1 where the slot is inside an event window: coalesced levels there count as holds (pass 1). */
+  readonly eventMask: Uint8Array;
   /** Out: allocated replicas. */
   readonly allocated: Int32Array;
 }
@@ -26,7 +26,7 @@ export interface OnlineBuffers {
 export interface PoolOnlineUsage {
   readonly cpuMillicores: Float64Array;
   readonly memoryBytes: Float64Array;
-  /** Nodes passes 1–2 need per slot (at least the pool's minimum). */
+  /** Nodes pass 1 needs per slot (at least the pool's minimum). */
   readonly nodesNeeded: Int32Array;
 }
 
@@ -59,16 +59,17 @@ export function allocatePoolOnline(
   const nodeMemory = pool.pool.perNode.memoryBytes;
   const capCpu = pool.maxNodes * nodeCpu;
   const capMemory = pool.maxNodes * nodeMemory;
-  const { holdNeed, hold, level, allocated } = buffers;
+  const { hold, level, allocated, eventMask } = buffers;
 
   for (let t = 0; t < slots; t++) {
     let freeCpu = capCpu - minCpu;
     let freeMemory = capMemory - minMemory;
-    // Pass 1: the need with lead.
+    // Pass 1: what must be held.
     for (let k = 0; k < count; k++) {
       const cell = (offset[k] as number) + t;
       const floor = minimum[k] as number;
-      let give = (holdNeed[cell] as number) - floor;
+      const target = eventMask[cell] === 1 && (level[cell] as number) > (hold[cell] as number) ? (level[cell] as number) : (hold[cell] as number);
+      let give = target - floor;
       if (give > 0) {
         give = fitting(give, freeCpu, freeMemory, cpu[k] as number, memory[k] as number);
         freeCpu -= give * (cpu[k] as number);
@@ -78,23 +79,12 @@ export function allocatePoolOnline(
       }
       allocated[cell] = floor + give;
     }
-    // Pass 2: holds on top of the need.
-    for (let k = 0; k < count; k++) {
-      const cell = (offset[k] as number) + t;
-      let give = (hold[cell] as number) - (allocated[cell] as number);
-      if (give <= 0) continue;
-      give = fitting(give, freeCpu, freeMemory, cpu[k] as number, memory[k] as number);
-      if (give === 0) continue;
-      freeCpu -= give * (cpu[k] as number);
-      freeMemory -= give * (memory[k] as number);
-      allocated[cell] = (allocated[cell] as number) + give;
-    }
     const usedCpu = capCpu - freeCpu;
     const usedMemory = capMemory - freeMemory;
     let nodes = Math.max(pool.minNodes, Math.ceil(usedCpu / nodeCpu), Math.ceil(usedMemory / nodeMemory));
     if (nodes > pool.maxNodes) nodes = pool.maxNodes;
     usage.nodesNeeded[t] = nodes;
-    // Pass 3: coalescing extras inside the nodes already needed.
+    // Pass 2: coalescing extras inside the nodes already needed.
     let roomCpu = nodes * nodeCpu - usedCpu;
     let roomMemory = nodes * nodeMemory - usedMemory;
     for (let k = 0; k < count; k++) {

@@ -18,8 +18,6 @@ export interface OnlineTargetArrays {
   readonly ready: Int32Array;
   /** Out: 1 where `ready` was raised by an event hold (0 otherwise). */
   readonly eventHeld: Uint8Array;
-  /** Out: replicas to hold for the need alone (need with lead). */
-  readonly holdNeed: Int32Array;
   /** Out: replicas to hold for the ready target (ready with lead). */
   readonly hold: Int32Array;
   /** Out: hold after coalescing (≥ hold). */
@@ -44,7 +42,7 @@ export interface OnlineTargetOptions {
 }
 
 export function fillOnlineTargets(arrays: OnlineTargetArrays, options: OnlineTargetOptions): void {
-  const { need, ready, eventHeld, holdNeed, hold, level } = arrays;
+  const { need, ready, eventHeld, hold, level } = arrays;
   const slots = need.length;
   const window = options.stabilizationSlots;
 
@@ -78,7 +76,6 @@ export function fillOnlineTargets(arrays: OnlineTargetArrays, options: OnlineTar
   }
 
   // 2. Lead: hold at t the largest target of [t, t + lead].
-  forwardExtreme(need, options.leadSlots, 'max', holdNeed, options.scratch);
   forwardExtreme(ready, options.leadSlots, 'max', hold, options.scratch);
 
   // 3. Coalescing.

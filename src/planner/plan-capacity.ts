@@ -44,7 +44,6 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
   const demandRps = new Float32Array(size);
   const causes = new Uint8Array(size);
   const ready = new Int32Array(size);
-  const holdNeed = new Int32Array(size);
   const hold = new Int32Array(size);
   const level = new Int32Array(size);
   const allocated = new Int32Array(size);
@@ -88,7 +87,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
         const seen = observed.workloads[workload.name];
         const before = previousNeed(input, model, workload.name);
         fillOnlineTargets(
-          { need: view(need, index), ready: view(ready, index), eventHeld: view(eventHeld, index), holdNeed: view(holdNeed, index), hold: view(hold, index), level: view(level, index) },
+          { need: view(need, index), ready: view(ready, index), eventHeld: view(eventHeld, index), hold: view(hold, index), level: view(level, index) },
           {
             stabilizationSlots: window,
             leadSlots: leadSlots[index] as number,
@@ -103,7 +102,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
           },
         );
       }
-      allocatePoolOnline(pool, model.online, slots, { holdNeed, hold, level, allocated }, usage);
+      allocatePoolOnline(pool, model.online, slots, { hold, level, allocated, eventMask }, usage);
       if (withProvisioning || !pool.elastic || pool.provisioningMs <= 0 || !usage.nodesNeeded.some((count) => count > pool.currentNodes)) break;
       withProvisioning = true;
     }
@@ -142,7 +141,9 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
   for (let cell = 0; cell < size; cell++) {
     const a = allocated[cell] as number;
     const h = hold[cell] as number;
-    if (a < h) causes[cell] = CAUSE.brownout;
+    // Inside an event a coalesced level is a hold too (see allocatePoolOnline): cutting it is a brownout.
+    const held = eventMask[cell] === 1 && (level[cell] as number) > h ? (level[cell] as number) : h;
+    if (a < held) causes[cell] = CAUSE.brownout;
     else if (a > h) causes[cell] = CAUSE.coalesced;
     else if (h > (ready[cell] as number)) causes[cell] = CAUSE.lead;
     else if ((ready[cell] as number) > (need[cell] as number)) causes[cell] = eventHeld[cell] === 1 ? CAUSE.eventHold : CAUSE.stabilization;

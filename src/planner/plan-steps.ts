@@ -213,7 +213,8 @@ function demandText(input: OnlineStepInput, slot: number): string {
   if (!(rps === rps)) return `need ${input.need[slot] as number} replicas`;
   const parts = topContributors(input.forecast, slotStart(input.model, slot));
   const cause = input.causes[slot];
-  const source = cause === CAUSE.observed ? 'observed ' : cause === CAUSE.noForecast ? 'carried ' : quantile;
+  if (cause === CAUSE.observed && input.observedRps !== undefined) return `the observed ${formatRps(input.observedRps)} rps (above the forecast ${quantile}${formatRps(rps)} rps)`;
+  const source = cause === CAUSE.noForecast ? 'carried ' : quantile;
   return `${source}${formatRps(rps)} rps${parts === undefined ? '' : ` (${parts})`}`;
 }
 
@@ -296,13 +297,15 @@ export function offlineSteps(input: OfflineStepInput, ids: Set<string>): PlanSte
       }
     }
     const readyByMs = slotStart(model, served);
-    const idealMs = readyByMs - workload.drainMs;
+    const workDone = causes[served] === CAUSE.workDone;
+    // A finished workload needs no drain ahead of anything: it is never late.
+    const idealMs = workDone ? readyByMs : readyByMs - workload.drainMs;
     const lateByMs = Math.max(0, effectiveAtMs - idealMs);
     const online = input.increases.at(served);
     let why: string;
-    if (causes[served] === CAUSE.workDone) why = 'its work is done';
+    if (workDone) why = level === 0 ? 'its work is done' : `its work finishes: ${level} replicas do what is left`;
     else if (online !== undefined) why = `drains ${formatDurationMs(workload.drainMs)} before ${online.workload} ${online.fromReplicas}→${online.toReplicas} at ${clock.format(online.effectiveAtMs)}`;
-    else why = `online or a node release takes the room at ${clock.format(readyByMs)} (drain ${formatDurationMs(workload.drainMs)})`;
+    else why = `less room from ${clock.format(readyByMs)} (online grows, the pool shrinks or higher-priority offline takes it; drain ${formatDurationMs(workload.drainMs)})`;
     const late = lateByMs > 0 ? `; late by ${formatDurationMs(lateByMs)}: the controller must wait for the drain before acquiring` : '';
     steps.push(makeStep({
       workload: workload.name,

@@ -1,0 +1,39 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { planCapacity } from '../../../src/planner/plan-capacity.ts';
+import { planningInputArbitrary } from './arbitraries.ts';
+import {
+  boundViolations, drainViolations, eventViolations, fitViolations, leadViolations, needViolations,
+  scaleInViolations, shortfallViolations, stepConsistencyViolations,
+} from './invariants.ts';
+
+const RUNS = { numRuns: 150 };
+
+describe('planCapacity: the design invariants hold on generated clusters', () => {
+  it.each([
+    { invariant: 'every slot fits the cluster (CPU and memory per pool, nodes within bounds)', check: fitViolations },
+    { invariant: 'online within [min, max], offline within [0, max]', check: boundViolations },
+    { invariant: 'online never below its quantile need when no shortfall is reported', check: needViolations },
+    { invariant: 'a shortfall only when the pool is full, degrading by ascending priority', check: shortfallViolations },
+    { invariant: 'no scale-in inside an event window (except brownout)', check: eventViolations },
+    { invariant: 'increases written at least the lead time ahead, or marked late', check: leadViolations },
+    { invariant: 'offline drained before the online increase it makes room for', check: drainViolations },
+    { invariant: 'steps are exactly the slot changes, with unique ids', check: stepConsistencyViolations },
+    { invariant: 'scale-in only after the stabilization window', check: scaleInViolations },
+  ])('$invariant', ({ check }) => {
+    fc.assert(fc.property(planningInputArbitrary, (input) => {
+      const plan = planCapacity(input);
+      expect(check(input, plan)).toEqual([]);
+    }), RUNS);
+  });
+
+  it('planning twice gives identical plans, and step ids do not depend on the plan id', () => {
+    fc.assert(fc.property(planningInputArbitrary, (input) => {
+      const first = planCapacity(input);
+      const second = planCapacity(input);
+      expect(second).toEqual(first);
+      const renamed = planCapacity({ ...input, settings: { ...input.settings, planId: 'another-plan' } });
+      expect(renamed.steps.map((step) => step.id)).toEqual(first.steps.map((step) => step.id));
+    }), { numRuns: 60 });
+  });
+});
