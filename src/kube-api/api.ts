@@ -9,7 +9,7 @@ import { formatRequirements, matchesRequirements, parseLabelSelector, requiremen
 import { applyPatch, type PatchType } from './patch.ts';
 import { RESOURCE_TYPES, Types, apiVersionOf, type ResourceType } from './resources.ts';
 import { ApiError, badRequest, conflict, notFound } from './status.ts';
-import { canonicalJson, type KubeObject, type ObjectStore, type StoreEvent, type WatchEventType } from './store.ts';
+import { sameJson, type KubeObject, type ObjectStore, type StoreEvent, type WatchEventType } from './store.ts';
 import { validate, withDefaults } from './validation.ts';
 
 export interface Selectors {
@@ -216,7 +216,7 @@ export class KubeApi {
       if (!type.namespaced) delete candidate.metadata.namespace;
       if (type.kind === 'Deployment' || type.kind === 'StatefulSet' || type.kind === 'ReplicaSet') {
         const selectorBefore = specOf(current)['selector'];
-        if (selectorBefore !== undefined && canonicalJson(specOf(candidate)['selector']) !== canonicalJson(selectorBefore) && type.kind !== 'ReplicaSet') {
+        if (selectorBefore !== undefined && !sameJson(specOf(candidate)['selector'], selectorBefore) && type.kind !== 'ReplicaSet') {
           throw new ApiError(422, 'Invalid', `${type.kind}.${type.group} "${current.metadata.name}" is invalid: spec.selector: field is immutable`);
         }
       }

@@ -78,10 +78,8 @@ export function kubeTimestamp(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function specPart(object: KubeObject): string {
-  const { metadata: _metadata, status: _status, ...rest } = object;
-  return canonicalJson(rest);
-}
+const notSpec: ReadonlySet<string> = new Set(['metadata', 'status']);
+const serverOwnedMetadata: ReadonlySet<string> = new Set(['resourceVersion', 'generation', 'uid', 'creationTimestamp']);
 
 export class ObjectStore {
   private readonly clock: Clock;
@@ -119,7 +117,10 @@ export class ObjectStore {
     for (const object of this.bucket(type).values()) {
       if (namespace === undefined || !type.namespaced || object.metadata.namespace === namespace) items.push(object);
     }
-    return items.sort((a, b) => objectKey(a.metadata.namespace, a.metadata.name ?? '').localeCompare(objectKey(b.metadata.namespace, b.metadata.name ?? '')));
+    // Key order, like etcd's: namespace, then name (plain code-unit order, as Go compares strings).
+    const keyed = items.map((object) => ({ key: objectKey(object.metadata.namespace, object.metadata.name ?? ''), object }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return keyed.map(({ object }) => object);
   }
 
   count(type: ResourceType): number {
@@ -172,12 +173,13 @@ export class ObjectStore {
     if (next.metadata.uid !== undefined && next.metadata.uid !== current.metadata.uid) {
       throw conflict(type.plural, type.group, name, `Precondition failed: UID in precondition: ${next.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
     }
-    if (specPart(next) === specPart(current) && canonicalJson(next.status) === canonicalJson(current.status) && sameMetadata(next.metadata, current.metadata)) {
+    const specChanged = !sameJson(next, current, notSpec);
+    if (!specChanged && sameJson(next.status, current.status) && sameJson(next.metadata, current.metadata, serverOwnedMetadata)) {
       // A no-op write: the real API server does not bump the resourceVersion either.
       return current;
     }
     this.revision += 1;
-    const generation = (current.metadata.generation ?? 1) + (specPart(next) === specPart(current) ? 0 : 1);
+    const generation = (current.metadata.generation ?? 1) + (specChanged ? 1 : 0);
     const stored: KubeObject = {
       ...next,
       apiVersion: current.apiVersion,
@@ -257,12 +259,29 @@ export class ObjectStore {
   }
 }
 
-function sameMetadata(a: ObjectMeta, b: ObjectMeta): boolean {
-  const strip = (meta: ObjectMeta): string => {
-    const { resourceVersion: _rv, generation: _generation, uid: _uid, creationTimestamp: _created, ...rest } = meta;
-    return canonicalJson(rest);
-  };
-  return strip(a) === strip(b);
+/**
+ * Deep equality of JSON values, blind to object key order (patches reorder keys) and treating an
+ * absent key like `undefined`; keys in `ignore` are skipped at the top level.
+ */
+export function sameJson(a: unknown, b: unknown, ignore?: ReadonlySet<string>): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let index = 0; index < a.length; index += 1) if (!sameJson(a[index], b[index])) return false;
+    return true;
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  for (const key in left) {
+    if (ignore?.has(key)) continue;
+    if (!sameJson(left[key], right[key])) return false;
+  }
+  for (const key in right) {
+    if (ignore?.has(key)) continue;
+    if (!(key in left) && right[key] !== undefined) return false;
+  }
+  return true;
 }
 
 /** JSON with object keys sorted, so two objects that differ only in key order compare equal. */

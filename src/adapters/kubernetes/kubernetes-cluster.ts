@@ -32,6 +32,7 @@ import { parseCpuMillicores, parseMemoryBytes } from '../../domain/units.ts';
 import { chuanliuAnnotations, provenanceAnnotations } from './annotations.ts';
 import { classify, type CallFailure } from './api-errors.ts';
 import { KeyedMutex, Semaphore } from './concurrency.ts';
+import { pooledClientFactory, type PooledClientFactory } from './pooled-clients.ts';
 import { TokenBucket, type RateLimit } from './token-bucket.ts';
 
 export const MANAGED_LABEL_SELECTOR = 'chuanliu.io/managed=true';
@@ -135,17 +136,25 @@ export class KubernetesCluster implements Cluster {
   private readonly perObject = new KeyedMutex();
   private readonly rng: Rng;
   private readonly options: KubernetesClusterOptions;
+  private readonly clients: PooledClientFactory;
 
   constructor(options: KubernetesClusterOptions) {
     this.options = options;
     this.clock = options.clock;
-    this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
-    this.batch = options.kubeConfig.makeApiClient(BatchV1Api);
-    this.autoscaling = options.kubeConfig.makeApiClient(AutoscalingV2Api);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    const maxConcurrentRequests = options.maxConcurrentRequests ?? 32;
+    this.clients = pooledClientFactory(options.kubeConfig, maxConcurrentRequests);
+    this.apps = this.clients.make(AppsV1Api);
+    this.batch = this.clients.make(BatchV1Api);
+    this.autoscaling = this.clients.make(AutoscalingV2Api);
+    this.core = this.clients.make(CoreV1Api);
     this.bucket = new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.clock);
-    this.slots = new Semaphore(options.maxConcurrentRequests ?? 32);
+    this.slots = new Semaphore(maxConcurrentRequests);
     this.rng = createRng(options.seed ?? 1);
+  }
+
+  /** Closes idle keep-alive connections (call on shutdown). */
+  close(): void {
+    this.clients.close();
   }
 
   // ---- snapshot --------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import type { ClusterBridge } from '../bridge.ts';
 import { matchesRequirements, requirementsOf, type LabelSelectorObject } from '../label-selector.ts';
 import { RESOURCE_TYPES, Types, apiVersionOf, resourceKey, type ResourceType } from '../resources.ts';
 import { ApiError } from '../status.ts';
-import { canonicalJson, kubeTimestamp, type KubeObject, type ObjectStore, type StoreEvent } from '../store.ts';
+import { canonicalJson, kubeTimestamp, sameJson, type KubeObject, type ObjectStore, type StoreEvent } from '../store.ts';
 import { WorkQueue } from './work-queue.ts';
 import {
   STARTUP_ANNOTATION,
@@ -246,7 +246,7 @@ export class ClusterEmulation implements ClusterBridge {
 
   private setStatus(type: ResourceType, object: KubeObject, next: Record<string, unknown>): KubeObject {
     const merged = { ...status(object), ...next };
-    if (canonicalJson(merged) === canonicalJson(status(object))) return object;
+    if (sameJson(merged, status(object))) return object;
     return this.put(type, { ...object, status: merged });
   }
 
@@ -519,7 +519,7 @@ export class ClusterEmulation implements ClusterBridge {
       } else {
         const message = `0/${nodes.length} nodes are available: insufficient resources or no node matches the pod's node selector.`;
         const conditions = [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: now }];
-        if (canonicalJson(status(pod)['conditions']) !== canonicalJson(conditions)) {
+        if (!sameJson(status(pod)['conditions'], conditions)) {
           const previous = (status(pod)['conditions'] as Record<string, unknown>[] | undefined)?.[0];
           if (previous?.['message'] !== message) this.setStatus(Types.pod, pod, { conditions });
         }
