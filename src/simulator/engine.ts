@@ -9,6 +9,7 @@
 import { ManualClock } from '../adapters/memory/manual-clock.ts';
 import { MemoryCluster } from '../adapters/memory/memory-cluster.ts';
 import { SimulatedCluster } from '../adapters/memory/simulated-cluster.ts';
+import { DEFAULT_ONLINE_TERMINATION_GRACE_MS } from '../adapters/memory/cluster-spec.ts';
 import type { SimulationResult, StrategyScore, StrategyTimeline } from './result.ts';
 import type { Scenario } from './scenario.ts';
 import { ScoreKeeper } from './scoring.ts';
@@ -51,6 +52,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
       foresight: factory.usesForesight ? foresight : undefined,
       maxStartupMs: (index) => probe.maxStartupMs(index),
       longestProvisioningMs: probe.longestProvisioningMs(),
+      preemptionDelayMs: (index) => preemptionDelayMs(scenario, index),
       warmStartDemandRps: (index) => foresight.meanRps(index, scenario.startMs, scenario.startMs + WARM_START_WINDOW_MS),
     };
     const start = strategy.start(setup);
@@ -134,6 +136,19 @@ function clusterSpec(scenario: Scenario, initialReplicas: readonly number[], hpa
 
 type StrategySetupHpas = ConstructorParameters<typeof SimulatedCluster>[0]['hpas'];
 
+/** Longest grace/drain among lower-priority workloads that may share a node pool with `index`. */
+function preemptionDelayMs(scenario: Scenario, index: number): number {
+  const workload = scenario.workloads[index]!;
+  let longest = 0;
+  for (const other of scenario.workloads) {
+    if (other.priority >= workload.priority) continue;
+    const sharesPool = workload.nodePool === undefined || other.nodePool === undefined || workload.nodePool === other.nodePool;
+    if (!sharesPool) continue;
+    longest = Math.max(longest, other.class === 'offline' ? other.drainMs : DEFAULT_ONLINE_TERMINATION_GRACE_MS);
+  }
+  return longest;
+}
+
 function markEventStarts(scenario: Scenario, totalTicks: number): Uint8Array {
   const marks = new Uint8Array(totalTicks);
   for (const event of scenario.events) {
@@ -147,13 +162,17 @@ function markEventStarts(scenario: Scenario, totalTicks: number): Uint8Array {
 function makeForesight(scenario: Scenario, totalTicks: number): DemandForesight {
   const peaks = new Map<number, number>();
   const traffic = scenario.traffic;
+  // Each reader walks its own times: the future (oracle) and whole-run scans must not evict the
+  // cache of the tick being simulated.
+  const ahead = traffic.cursor();
+  const scan = traffic.cursor();
   return {
-    demandRps: (index, tick) => traffic.demandAt(index, tick),
+    demandRps: (index, tick) => traffic.demandAt(index, tick, ahead),
     peakRps(index) {
       let peak = peaks.get(index);
       if (peak === undefined) {
         peak = 0;
-        for (let tick = 0; tick < totalTicks; tick += 1) peak = Math.max(peak, traffic.demandAt(index, tick));
+        for (let tick = 0; tick < totalTicks; tick += 1) peak = Math.max(peak, traffic.demandAt(index, tick, scan));
         peaks.set(index, peak);
       }
       return peak;
@@ -163,13 +182,14 @@ function makeForesight(scenario: Scenario, totalTicks: number): DemandForesight 
       const end = Math.min(totalTicks, Math.ceil((toMs - scenario.startMs) / scenario.tickMs));
       if (end <= first) return 0;
       let sum = 0;
-      for (let tick = first; tick < end; tick += 1) sum += traffic.demandAt(index, tick);
+      for (let tick = first; tick < end; tick += 1) sum += traffic.demandAt(index, tick, scan);
       return sum / (end - first);
     },
   };
 }
 
 function makeObserved(scenario: Scenario, cluster: SimulatedCluster): ObservedMetrics {
+  const past = scenario.traffic.cursor();
   return {
     lagMs: scenario.observedLagMs,
     rateRps(index, windowMs) {
@@ -178,7 +198,7 @@ function makeObserved(scenario: Scenario, cluster: SimulatedCluster): ObservedMe
       const end = Math.floor((toMs - scenario.startMs) / scenario.tickMs);
       if (end <= first) return Number.NaN;
       let sum = 0;
-      for (let tick = first; tick < end; tick += 1) sum += scenario.traffic.demandAt(index, tick);
+      for (let tick = first; tick < end; tick += 1) sum += scenario.traffic.demandAt(index, tick, past);
       return sum / (end - first);
     },
   };

@@ -427,7 +427,7 @@ export class SimulatedCluster {
       book.readyTargets = book.readyTargets.filter((decision) => decision.target <= target);
       this.removePods(index, this.existingReplicas(index) - target);
     }
-    this.scheduleAll();
+    // New pods are scheduled at the start of the next tick (one scheduling pass however many writes).
     return true;
   }
 

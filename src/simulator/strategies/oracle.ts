@@ -3,8 +3,9 @@
  * will need, started early enough to be Ready in time — the lower bound of online cost at zero
  * unserved, against which every real strategy is measured.
  *
- * With a lead time L (the workload's worst-case startup, plus node provisioning and one
- * autoscaler scan when the cluster has elastic pools), the replicas at tick t are
+ * With a lead time L (the workload's worst-case startup, plus the longest wait for room: node
+ * provisioning and one autoscaler scan when the cluster has elastic pools, or the drain of the
+ * lower-priority pods it may have to preempt, whichever is longer), the replicas at tick t are
  *   max over s in [t, t + L] of ceil(demand(s) / rpsPerReplica)
  * (kept within the workload's min/max): a replica needed at t + L must start now, and one needed
  * again within L is cheaper kept than restarted. A sliding-window maximum (monotonic deque) makes
@@ -69,7 +70,8 @@ export const oracleStrategy: StrategyFactory<OracleSettings> = {
         const nodeLeadMs = setup.longestProvisioningMs > 0 ? setup.longestProvisioningMs + AUTOSCALER_SCAN_MS : 0;
         onlineIndices = scenario.workloads.flatMap((workload, index) => (workload.class === 'online' ? [index] : []));
         windows = scenario.workloads.map(() => new WindowMax());
-        leadTicks = scenario.workloads.map((_, index) => Math.ceil((setup.maxStartupMs(index) + nodeLeadMs) / tickMs) + 1);
+        leadTicks = scenario.workloads.map((_, index) =>
+          Math.ceil((setup.maxStartupMs(index) + Math.max(nodeLeadMs, setup.preemptionDelayMs(index))) / tickMs) + 1);
         const initialReplicas = initialReplicasWith(setup, (workload, index) => {
           const window = windows[index]!;
           // Prime the window with ticks [0, L): act() adds one tick per call from L on.
