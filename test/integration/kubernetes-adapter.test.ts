@@ -221,6 +221,20 @@ describe('KubernetesCluster against kube-api', () => {
     expect((kube.store.get(Types.deployment, 'batch', 'training')?.['spec'] as { replicas: number }).replicas).toBe(13);
   });
 
+  it('snapshot counts terminating pods: released capacity is not free until they are gone', async () => {
+    await kube.bridge.idle();
+    const adapter = cluster();
+    const before = (await adapter.snapshot()).workloads.find((workload) => workload.ref.name === 'training');
+    expect(before).toMatchObject({ desiredReplicas: 13, readyReplicas: 13 });
+    // Earlier tests scaled training down too; their pods may still be terminating.
+    const alreadyTerminating = before?.terminatingReplicas ?? Number.NaN;
+    expect(await adapter.write({ kind: 'replicas', ref: training, replicas: 3, provenance: provenance('release') })).toEqual({ status: 'applied' });
+    await kube.bridge.idle();
+    // The emulation keeps removed pods for terminationGracePeriodSeconds (30 s) on this wall clock.
+    const after = (await adapter.snapshot()).workloads.find((workload) => workload.ref.name === 'training');
+    expect(after).toMatchObject({ desiredReplicas: 3, readyReplicas: 3, terminatingReplicas: alreadyTerminating + 10 });
+  });
+
   it('snapshot throws RuntimeFailure when the API is unreachable', async () => {
     const dead = join(directory, 'dead-kubeconfig');
     await writeFile(dead, kube.kubeconfig().replace(kube.url, 'http://127.0.0.1:9'));

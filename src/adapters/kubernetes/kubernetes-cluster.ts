@@ -2,8 +2,8 @@
  * The Cluster port on a real Kubernetes API, through @kubernetes/client-node.
  *
  * Reads: managed workloads (named in config and/or labelled `chuanliu.io/managed=true`), the HPAs
- * that target them (autoscaling/v2), nodes grouped into pools by a label, pods where a Job's status
- * does not say how many are Ready.
+ * that target them (autoscaling/v2), nodes grouped into pools by a label, and the pods of their
+ * namespaces (terminating pods still hold resources; Jobs may not report how many are Ready).
  * Writes: Deployment/StatefulSet replicas through the `scale` subresource, HPA `minReplicas`
  * floors, Job `parallelism`, CronJob `suspend`; pool nodes through a capacity-placeholder
  * Deployment when one is configured. Every write:
@@ -84,6 +84,11 @@ export interface KubernetesClusterOptions {
   readonly seed?: number;
   /** Shown as the field manager of chuanliu's writes. @defaultValue 'chuanliu' */
   readonly fieldManager?: string;
+  /**
+   * List pods in the snapshot, for terminatingReplicas (released capacity not yet free) and Job
+   * readiness. @defaultValue true
+   */
+  readonly countPods?: boolean;
   /** Called when a write succeeded but its annotations could not be written. */
   readonly onWarning?: (message: string) => void;
 }
@@ -99,6 +104,31 @@ interface ObjectView {
   readonly status: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   readonly name: string;
   readonly namespace: string;
+}
+
+interface PodView {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly terminating: boolean;
+  readonly ready: boolean;
+}
+
+interface SpecSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly { key: string; operator: string; values?: string[] }[];
+}
+
+/** A workload's spec.selector applied to pod labels (matchLabels and matchExpressions). */
+function selects(selector: SpecSelector, labels: Readonly<Record<string, string>>): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
+  for (const expression of selector.matchExpressions ?? []) {
+    const value = labels[expression.key];
+    const listed = value !== undefined && (expression.values ?? []).includes(value);
+    if (expression.operator === 'In' && !listed) return false;
+    if (expression.operator === 'NotIn' && listed) return false;
+    if (expression.operator === 'Exists' && value === undefined) return false;
+    if (expression.operator === 'DoesNotExist' && value !== undefined) return false;
+  }
+  return true;
 }
 
 class CallError extends Error {
@@ -163,8 +193,8 @@ export class KubernetesCluster implements Cluster {
     try {
       const takenAtMs = this.clock.nowMs();
       const [objects, nodePools] = await Promise.all([this.managedObjects(), this.nodePools()]);
-      const hpas = await this.hpasFor(objects);
-      const workloads = await Promise.all(objects.map(({ ref, object }) => this.workloadState(ref, object, hpas.get(`${ref.namespace}/${ref.apiKind}/${ref.name}`))));
+      const [hpas, pods] = await Promise.all([this.hpasFor(objects), this.podsFor(objects)]);
+      const workloads = objects.map(({ ref, object }) => this.workloadState(ref, object, hpas.get(`${ref.namespace}/${ref.apiKind}/${ref.name}`), pods.get(ref.namespace) ?? []));
       workloads.sort((a, b) => refKey(a.ref).localeCompare(refKey(b.ref)));
       return { takenAtMs, workloads, nodePools };
     } catch (error) {
@@ -227,7 +257,34 @@ export class KubernetesCluster implements Cluster {
     return byTarget;
   }
 
-  private async workloadState(ref: WorkloadRef, object: ObjectView, hpa: ObjectView | undefined): Promise<WorkloadState> {
+  /**
+   * Pods of the namespaces the workloads live in (one list per namespace, or one cluster-wide):
+   * terminating pods still hold their resources, and Jobs may not report `status.ready`.
+   */
+  private async podsFor(objects: readonly { ref: WorkloadRef }[]): Promise<Map<string, PodView[]>> {
+    const byNamespace = new Map<string, PodView[]>();
+    if (objects.length === 0 || this.options.countPods === false) return byNamespace;
+    const namespaces = [...new Set(objects.map(({ ref }) => ref.namespace))];
+    const clusterWide = this.options.namespaces === undefined && namespaces.length > 8;
+    const lists = clusterWide ? [this.call(() => this.core.listPodForAllNamespaces())] : namespaces.map((namespace) => this.call(() => this.core.listNamespacedPod({ namespace })));
+    for (const list of await Promise.all(lists)) {
+      for (const pod of list.items) {
+        const namespace = pod.metadata?.namespace ?? '';
+        const pods = byNamespace.get(namespace) ?? [];
+        pods.push({
+          labels: pod.metadata?.labels ?? {},
+          terminating: pod.metadata?.deletionTimestamp !== undefined && pod.metadata?.deletionTimestamp !== null,
+          ready: pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true,
+        });
+        byNamespace.set(namespace, pods);
+      }
+    }
+    return byNamespace;
+  }
+
+  private workloadState(ref: WorkloadRef, object: ObjectView, hpa: ObjectView | undefined, namespacePods: readonly PodView[]): WorkloadState {
+    const selector = object.spec['selector'] as SpecSelector | undefined;
+    const owned = ref.apiKind === 'CronJob' || !selector ? [] : namespacePods.filter((pod) => selects(selector, pod.labels));
     let desiredReplicas: number;
     let readyReplicas: number;
     switch (ref.apiKind) {
@@ -238,7 +295,7 @@ export class KubernetesCluster implements Cluster {
         break;
       case 'Job':
         desiredReplicas = object.spec['suspend'] === true ? 0 : Number(object.spec['parallelism'] ?? 1);
-        readyReplicas = object.status['ready'] !== undefined ? Number(object.status['ready']) : await this.readyPods(ref.namespace, object.spec['selector']);
+        readyReplicas = object.status['ready'] !== undefined ? Number(object.status['ready']) : owned.filter((pod) => pod.ready && !pod.terminating).length;
         break;
       case 'CronJob':
         desiredReplicas = object.spec['suspend'] === true ? 0 : 1;
@@ -249,6 +306,7 @@ export class KubernetesCluster implements Cluster {
       ref,
       desiredReplicas,
       readyReplicas,
+      ...(this.options.countPods === false || ref.apiKind === 'CronJob' ? {} : { terminatingReplicas: owned.filter((pod) => pod.terminating).length }),
       ...(hpa
         ? {
             hpa: {
@@ -261,13 +319,6 @@ export class KubernetesCluster implements Cluster {
         : {}),
       annotations: chuanliuAnnotations(object.annotations),
     };
-  }
-
-  private async readyPods(namespace: string, selector: { matchLabels?: Record<string, string> } | undefined): Promise<number> {
-    const labels = Object.entries(selector?.matchLabels ?? {});
-    if (labels.length === 0) return 0;
-    const list = await this.call(() => this.core.listNamespacedPod({ namespace, labelSelector: labels.map(([key, value]) => `${key}=${value}`).join(',') }));
-    return list.items.filter((pod) => !pod.metadata?.deletionTimestamp && pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True')).length;
   }
 
   private async nodePools(): Promise<NodePoolState[]> {
