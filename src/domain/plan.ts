@@ -107,6 +107,11 @@ export interface WorkloadPlanDetail {
   readonly rpsPerReplica?: number;
   /** Online: replicas the demand needs per slot, before lead, stabilization and capacity. */
   readonly needReplicas?: Int32Array;
+  /**
+   * Online: the needs of the stabilization window just before `startMs` (from the plans before),
+   * newest last, so a chain of re-plans keeps the window instead of restarting it.
+   */
+  readonly needBeforeStartReplicas?: Int32Array;
   /** Online: lead time of an increase and its parts. */
   readonly lead?: { readonly totalMs: number; readonly applyMs: number; readonly startupP95Ms: number; readonly nodeProvisioningMs: number };
   /** Offline: drain/checkpoint time before its resources are free. */
@@ -116,6 +121,8 @@ export interface WorkloadPlanDetail {
 export interface PoolPlanDetail {
   /** Nodes the online allocation needs per slot, before the scale-in stabilization of the pool. */
   readonly nodesNeeded: Int32Array;
+  /** The same for the stabilization window just before `startMs`, newest last. */
+  readonly nodesNeededBeforeStart?: Int32Array;
   readonly minNodes: number;
   readonly maxNodes: number;
   readonly provisioningMs: number;

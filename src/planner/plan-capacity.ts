@@ -70,6 +70,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
   const extendedOut = new Int32Array(window + slots);
   const leads: LeadParts[] = new Array<LeadParts>(onlineCount);
   const leadSlots = new Int32Array(onlineCount);
+  const needsBeforeStart: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(onlineCount);
   const nodes: Record<string, Int32Array> = {};
   const poolDetails: Record<string, PoolPlanDetail> = {};
   const onlineCpuByPool: Float64Array[] = [];
@@ -86,6 +87,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
         leadSlots[index] = Math.ceil(lead.totalMs / model.slotMs);
         const seen = observed.workloads[workload.name];
         const before = previousNeed(input, model, workload.name);
+        needsBeforeStart[index] = before;
         fillOnlineTargets(
           { need: view(need, index), ready: view(ready, index), eventHeld: view(eventHeld, index), hold: view(hold, index), level: view(level, index) },
           {
@@ -107,7 +109,8 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
       withProvisioning = true;
     }
 
-    const poolNodes = stabilizedNodes(input, model, pool, usage.nodesNeeded, scratch);
+    const nodesBeforeStart = new Int32Array(window);
+    const poolNodes = stabilizedNodes(input, model, pool, usage.nodesNeeded, scratch, nodesBeforeStart);
     nodes[pool.pool.name] = poolNodes;
     onlineCpuByPool[pool.index] = usage.cpuMillicores;
 
@@ -127,6 +130,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
     for (let t = 0; t < slots; t++) capacity[t] = (poolNodes[t] as number) * pool.pool.perNode.cpuMillicores;
     poolDetails[pool.pool.name] = {
       nodesNeeded: usage.nodesNeeded,
+      nodesNeededBeforeStart: nodesBeforeStart,
       minNodes: pool.minNodes,
       maxNodes: pool.maxNodes,
       provisioningMs: pool.provisioningMs,
@@ -191,6 +195,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
       ...(quantile !== undefined ? { quantile } : {}),
       rpsPerReplica: workload.rpsPerReplica,
       needReplicas: view(need, index).slice(),
+      needBeforeStartReplicas: needsBeforeStart[index] ?? new Int32Array(window),
       lead,
     };
   });
@@ -333,23 +338,28 @@ function previousNeed(input: PlanningInput, model: PlanningModel, name: string):
   const detail = previous?.explanation?.workloads[name];
   const needs = detail?.needReplicas;
   if (previous === undefined || needs === undefined || previous.slotMs !== model.slotMs || model.stabilizationSlots === 0) return undefined;
-  return previousSeries(previous.startMs, needs, model);
+  return previousSeries(previous.startMs, needs, detail?.needBeforeStartReplicas, model);
 }
 
-function previousSeries(previousStartMs: number, series: Int32Array, model: PlanningModel): Int32Array | undefined {
+/**
+ * The window of `stabilizationSlots` before this plan's start, read from the previous plan's slots
+ * and, further back, from the window it carried itself; 0 where neither reaches.
+ */
+function previousSeries(previousStartMs: number, series: Int32Array, before: Int32Array | undefined, model: PlanningModel): Int32Array | undefined {
   const window = model.stabilizationSlots;
   const offset = (model.startMs - previousStartMs) / model.slotMs;
   if (!Number.isInteger(offset)) return undefined;
   const out = new Int32Array(window);
   for (let k = 0; k < window; k++) {
     const index = offset - window + k;
-    out[k] = index >= 0 && index < series.length ? (series[index] as number) : 0;
+    if (index >= 0) out[k] = index < series.length ? (series[index] as number) : 0;
+    else if (before !== undefined && index >= -before.length) out[k] = before[before.length + index] as number;
   }
   return out;
 }
 
 /** Nodes per slot: the pool scales in only after the stabilization window, within its bounds. */
-function stabilizedNodes(input: PlanningInput, model: PlanningModel, pool: PoolModel, needed: Int32Array, scratch: WindowScratch): Int32Array {
+function stabilizedNodes(input: PlanningInput, model: PlanningModel, pool: PoolModel, needed: Int32Array, scratch: WindowScratch, beforeStart: Int32Array): Int32Array {
   const slots = model.slotCount;
   const out = new Int32Array(slots);
   if (!pool.elastic) return out.fill(pool.minNodes);
@@ -359,8 +369,11 @@ function stabilizedNodes(input: PlanningInput, model: PlanningModel, pool: PoolM
   const before = previous !== undefined && previous.slotMs === model.slotMs && window > 0
     ? previous.explanation?.pools[pool.pool.name]?.nodesNeeded
     : undefined;
-  const prefix = before === undefined || previous === undefined ? undefined : previousSeries(previous.startMs, before, model);
+  const prefix = before === undefined || previous === undefined
+    ? undefined
+    : previousSeries(previous.startMs, before, previous.explanation?.pools[pool.pool.name]?.nodesNeededBeforeStart, model);
   if (prefix !== undefined) extended.set(prefix, 0);
+  beforeStart.set(prefix ?? new Int32Array(window));
   extended.set(needed, window);
   const smoothed = new Int32Array(extended.length);
   trailingExtreme(extended, window, 'max', smoothed, scratch);

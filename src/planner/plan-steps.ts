@@ -83,20 +83,26 @@ export function describeLead(lead: LeadParts): string {
   return `lead ${formatDurationMs(lead.totalMs)} = ${parts.join(' + ')}`;
 }
 
-/** `promotion:tmall-2000 42k + offline-retail 8k + baseline 4k` at the bucket containing `timeMs`. */
+/**
+ * The forecast's median at the bucket containing `timeMs` and its largest parts, e.g.
+ * `median 16k = promotion:tmall-2000 14k + baseline 2k` (components are additive parts of the median).
+ */
 export function topContributors(forecast: Forecast | undefined, timeMs: number, limit = 3): string | undefined {
   if (forecast === undefined || forecast.components.length === 0) return undefined;
   const bucket = Math.floor((timeMs - forecast.startMs) / forecast.stepMs);
   const parts: { name: string; value: number }[] = [];
+  let total = 0;
   for (const component of forecast.components) {
     const value = component.values[bucket];
-    if (value !== undefined && value > 0) parts.push({ name: component.name, value });
+    if (value === undefined || !(value === value)) continue;
+    total += value;
+    if (value > 0) parts.push({ name: component.name, value });
   }
   if (parts.length === 0) return undefined;
   parts.sort((a, b) => b.value - a.value || (a.name < b.name ? -1 : 1));
   const shown = parts.slice(0, limit).map((part) => `${part.name} ${formatRps(part.value)}`);
   if (parts.length > limit) shown.push(`${parts.length - limit} more`);
-  return shown.join(' + ');
+  return `median ${formatRps(total)} = ${shown.join(' + ')}`;
 }
 
 export function occurrenceAt(occurrences: readonly EventOccurrence[], timeMs: number, slotMs: number): EventOccurrence | undefined {
