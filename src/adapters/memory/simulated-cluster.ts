@@ -286,7 +286,7 @@ export class SimulatedCluster {
       const phaseRng = createRng(deriveSeed(spec.seed, `hpa-phase:${hpa.name}`));
       return {
         spec: hpa, workloadIndex, behavior: hpa.behavior ?? DEFAULT_HPA_BEHAVIOR, tolerance: hpa.tolerance ?? 0.1,
-        metric: hpa.metric, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, state: new HpaBehaviorState(),
+        metric: hpa.metric, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, state: warmBehaviorState(spec.startMs, spec.workloads[workloadIndex]!.initialReplicas),
         // The HPA controller's queue reaches this HPA at some phase of its period.
         nextSyncMs: spec.startMs + Math.floor(phaseRng() * this.pipeline.syncPeriodMs),
         scrapePhaseMs: Math.floor(phaseRng() * this.pipeline.metricResolutionMs),
@@ -541,7 +541,8 @@ export class SimulatedCluster {
       } else if (readyCount > 0 && Number.isNaN(this.completedAtMs[index]!)) {
         const done = this.offlineCoreHoursDone[index]! + readyCount * (this.cpuMillicores[index]! / 1000) * tickHours;
         this.offlineCoreHoursDone[index] = done;
-        if (done >= this.offlineWorkCoreHours[index]!) {
+        // Relative slack: a sum of many small increments may land a hair below the exact total.
+        if (done >= this.offlineWorkCoreHours[index]! * (1 - 1e-12)) {
           this.offlineCoreHoursDone[index] = this.offlineWorkCoreHours[index]!;
           this.completeOffline(index, nowMs + this.tickMs);
         }
@@ -1054,6 +1055,7 @@ export class SimulatedCluster {
     const index = hpa.workloadIndex;
     if (hpa.metric.kind === 'requests') {
       const offered = this.averageRing(this.offeredRing, index, windowStartMs, sampleMs);
+      if (Number.isNaN(offered)) return { ok: false, error: 'no metrics yet: the sample window predates the simulation start' };
       const statusReplicas = this.existingReplicas(index);
       const result = calculateExternalPerPodReplicas({
         statusReplicas, currentReplicas, usage: offered, targetAverageValue: hpa.metric.targetAverageRps, tolerance: hpa.tolerance,
@@ -1062,6 +1064,7 @@ export class SimulatedCluster {
       return result;
     }
     const utilization = this.averageRing(this.utilizationRing, index, windowStartMs, sampleMs);
+    if (Number.isNaN(utilization)) return { ok: false, error: 'no metrics yet: the sample window predates the simulation start' };
     return calculateResourceReplicas({
       currentReplicas,
       targetUtilizationPercent: hpa.metric.targetUtilizationPercent,
@@ -1072,11 +1075,16 @@ export class SimulatedCluster {
     });
   }
 
-  /** Mean of a ring row over the ticks in [fromMs, toMs) that have been simulated. */
+  /**
+   * Mean of a ring row over the ticks in [fromMs, toMs); NaN while the window is not yet covered by
+   * simulated ticks (the first seconds after the start: the HPA then has no metric, like a fresh one).
+   */
   private averageRing(ring: Float64Array, index: number, fromMs: number, toMs: number): number {
-    const firstTick = Math.max(0, Math.ceil((fromMs - this.startMs) / this.tickMs), this.tickIndex - this.ringLength + 1);
+    const wantedFirstTick = Math.ceil((fromMs - this.startMs) / this.tickMs);
+    if (wantedFirstTick < 0) return Number.NaN;
+    const firstTick = Math.max(wantedFirstTick, this.tickIndex - this.ringLength + 1);
     const lastTick = Math.min(this.tickIndex - 1, Math.ceil((toMs - this.startMs) / this.tickMs) - 1);
-    if (lastTick < firstTick) return 0;
+    if (lastTick < firstTick) return Number.NaN;
     let sum = 0;
     const row = index * this.ringLength;
     for (let tick = firstTick; tick <= lastTick; tick += 1) sum += ring[row + (tick % this.ringLength)]!;
@@ -1105,6 +1113,17 @@ export class SimulatedCluster {
     }
     return { readyWithMetric, unready, missing };
   }
+}
+
+/**
+ * A warm start: the HPA has been running before the simulation began, so its scale-down window
+ * already holds a recommendation at the starting replicas (a freshly started controller would have
+ * none, and could scale down on its first sync).
+ */
+function warmBehaviorState(startMs: number, initialReplicas: number): HpaBehaviorState {
+  const state = new HpaBehaviorState();
+  state.recommendations.push({ atMs: startMs, replicas: Math.max(0, Math.trunc(initialReplicas)) });
+  return state;
 }
 
 export function isOnlineWorkload(workload: Workload): workload is OnlineWorkload {

@@ -31,7 +31,7 @@ export class StartupSampler {
     const params = lognormalFromMedianP95(distribution.p50Ms, Math.max(distribution.p50Ms, distribution.p95Ms));
     this.mu = params.mu;
     this.sigma = params.sigma;
-    this.maxMs = Math.exp(this.mu + Z_999 * this.sigma);
+    this.maxMs = startupMaxMs(distribution);
   }
 
   nextMs(): number {
@@ -39,7 +39,7 @@ export class StartupSampler {
     if (this.sigma === 0) return this.maxMs;
     // Clamping (rather than redrawing) keeps one draw per pod, so streams stay aligned across runs.
     const z = Math.min(Z_999, normalDraw(this.rng));
-    return Math.max(0, Math.exp(this.mu + z * this.sigma));
+    return Math.min(this.maxMs, Math.max(0, Math.round(Math.exp(this.mu + z * this.sigma))));
   }
 }
 
@@ -47,5 +47,6 @@ export class StartupSampler {
 export function startupMaxMs(distribution: StartupDistribution): number {
   if (distribution.p50Ms <= 0) return 0;
   const { mu, sigma } = lognormalFromMedianP95(distribution.p50Ms, Math.max(distribution.p50Ms, distribution.p95Ms));
-  return Math.exp(mu + Z_999 * sigma);
+  // Whole milliseconds: a p50 of 10 s must mean 10,000 ms, not 10,000.000000000002.
+  return Math.round(Math.exp(mu + Z_999 * sigma));
 }

@@ -53,7 +53,7 @@ export function calculateResourceReplicas(input: ResourceReplicaInput): ReplicaC
   const usage = Math.round(input.podUsageMillicores);
   const first = utilizationRatio([{ count: pods.readyWithMetric, usageMillicores: usage }], request, target);
   const usageRatio = first.ratio;
-  const within = (ratio: number): boolean => Math.abs(1 - ratio) <= tolerance;
+  const within = (ratio: number): boolean => isWithinTolerance(ratio, tolerance);
 
   const scaleUpWithUnready = pods.unready > 0 && usageRatio > 1;
   if (!scaleUpWithUnready && pods.missing === 0) {
@@ -81,6 +81,11 @@ export function calculateResourceReplicas(input: ResourceReplicaInput): ReplicaC
     return { ok: true, replicas: input.currentReplicas, utilizationPercent: first.percent };
   }
   return { ok: true, replicas: newReplicas, utilizationPercent: first.percent };
+}
+
+/** `Tolerances.isWithin`: (1 − tolerance) ≤ ratio ≤ (1 + tolerance), bounds included. */
+export function isWithinTolerance(ratio: number, tolerance: number): boolean {
+  return 1 - tolerance <= ratio && ratio <= 1 + tolerance;
 }
 
 /**
@@ -123,7 +128,7 @@ export function calculateExternalPerPodReplicas(input: ExternalPerPodReplicaInpu
     return { ok: false, error: 'the target has no replicas (scaling is disabled at zero)' };
   }
   const usageRatio = input.usage / (input.targetAverageValue * input.statusReplicas);
-  const replicas = Math.abs(1 - usageRatio) > input.tolerance
+  const replicas = !isWithinTolerance(usageRatio, input.tolerance)
     ? Math.ceil(input.usage / input.targetAverageValue)
     : input.statusReplicas;
   return { ok: true, replicas, utilizationPercent: Math.round(usageRatio * 100) };
