@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerKubeApiCommand } from './kube-api.ts';
 import { registerTraceCommand } from './trace.ts';
 import { registerSimulateCommand } from './simulate.ts';
 
@@ -14,5 +15,6 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTraceCommand(program);
   registerSimulateCommand(program);
+  registerKubeApiCommand(program);
   return program;
 }

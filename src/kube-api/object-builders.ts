@@ -17,6 +17,8 @@ export interface PodShape {
   /** Startup override for the emulation, ms. */
   readonly startupMs?: number;
   readonly terminationGracePeriodSeconds?: number;
+  /** Pod priority; the emulated scheduler places higher priorities first. */
+  readonly priority?: number;
 }
 
 function podTemplate(app: string, shape: PodShape): Record<string, unknown> {
@@ -26,6 +28,7 @@ function podTemplate(app: string, shape: PodShape): Record<string, unknown> {
       containers: [{ name: 'app', image: `registry.example/${app}:1`, resources: { requests: { cpu: shape.cpu ?? '100m', memory: shape.memory ?? '128Mi' } } }],
       ...(shape.pool ? { nodeSelector: { 'chuanliu.io/pool': shape.pool } } : {}),
       ...(shape.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: shape.terminationGracePeriodSeconds } : {}),
+      ...(shape.priority !== undefined ? { priority: shape.priority } : {}),
     },
   };
 }

@@ -3,7 +3,7 @@
  * Every problem names the file, the line of the document and the field.
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { LineCounter, isMap, isScalar, parseAllDocuments } from 'yaml';
 import { InputError } from '../domain/errors.ts';
 import { findByKind, Types } from './resources.ts';
 import { ApiError } from './status.ts';
@@ -21,18 +21,26 @@ export function parseObjects(text: string, source: string): LocatedObject[] {
   const documents = parseAllDocuments(text, { lineCounter });
   if (!Array.isArray(documents)) throw new InputError('not a YAML stream', { source });
   const located: LocatedObject[] = [];
+  const lineAt = (offset: number | undefined): number => lineCounter.linePos(offset ?? 0).line;
   for (const document of documents) {
-    const line = lineCounter.linePos(document.range[0]).line;
     if (document.errors.length > 0) {
       const first = document.errors[0];
-      throw new InputError(`invalid YAML: ${first?.message ?? 'parse error'}`, { source, line: first?.linePos?.[0]?.line ?? line });
+      throw new InputError(`invalid YAML: ${first?.message ?? 'parse error'}`, { source, line: first?.linePos?.[0]?.line ?? lineAt(document.range[0]) });
     }
     const value: unknown = document.toJS();
     if (value === null || value === undefined) continue;
-    const items = isObject(value) && value['kind'] === 'List' && Array.isArray(value['items']) ? (value['items'] as unknown[]) : [value];
+    const root = document.contents;
+    const isList = isObject(value) && value['kind'] === 'List' && Array.isArray(value['items']);
+    const nodes: unknown[] = isList && isMap(root) ? ((root.get('items', true) as { items?: unknown[] } | undefined)?.items ?? []) : [root];
+    const items = isList ? (value['items'] as unknown[]) : [value];
     items.forEach((item, index) => {
-      const field = items.length > 1 || item !== value ? `items[${index}]` : undefined;
-      located.push({ object: checkObject(item, { source, line, ...(field ? { field } : {}) }), source, line });
+      const node = nodes[index];
+      const fieldLine = (key: string): number => {
+        const pair = isMap(node) ? node.items.find((candidate) => isScalar(candidate.key) && candidate.key.value === key) : undefined;
+        return lineAt((pair?.key as { range?: [number] } | undefined)?.range?.[0] ?? (node as { range?: [number] } | undefined)?.range?.[0]);
+      };
+      const prefix = isList ? `items[${index}].` : '';
+      located.push({ object: checkObject(item, { source, fieldLine, prefix }), source, line: fieldLine('apiVersion') });
     });
   }
   return located;
@@ -42,14 +50,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function checkObject(value: unknown, location: { source: string; line: number; field?: string }): KubeObject {
-  const prefix = location.field ? `${location.field}.` : '';
-  if (!isObject(value)) throw new InputError('a Kubernetes object must be a mapping', location);
+function checkObject(value: unknown, where: { source: string; fieldLine: (key: string) => number; prefix: string }): KubeObject {
+  const { source, fieldLine, prefix } = where;
+  const at = (key: string, field = key): { source: string; line: number; field: string } => ({ source, line: fieldLine(key), field: `${prefix}${field}` });
+  if (!isObject(value)) throw new InputError('a Kubernetes object must be a mapping', { source, line: fieldLine('') });
   const { apiVersion, kind, metadata } = value;
-  if (typeof apiVersion !== 'string') throw new InputError('apiVersion is required', { ...location, field: `${prefix}apiVersion` });
-  if (typeof kind !== 'string') throw new InputError('kind is required', { ...location, field: `${prefix}kind` });
-  if (!findByKind(apiVersion, kind)) throw new InputError(`kube-api does not serve ${kind} in ${apiVersion}`, { ...location, field: `${prefix}kind` });
-  if (!isObject(metadata) || typeof metadata['name'] !== 'string') throw new InputError('metadata.name is required', { ...location, field: `${prefix}metadata.name` });
+  if (typeof apiVersion !== 'string') throw new InputError('apiVersion is required', at('apiVersion'));
+  if (typeof kind !== 'string') throw new InputError('kind is required', at('kind'));
+  if (!findByKind(apiVersion, kind)) throw new InputError(`kube-api does not serve ${kind} in ${apiVersion}`, at('kind'));
+  if (!isObject(metadata) || typeof metadata['name'] !== 'string') throw new InputError('metadata.name is required', at('metadata', 'metadata.name'));
   return value as KubeObject;
 }
 

@@ -4,8 +4,9 @@
  *
  * - Deployments own one ReplicaSet per pod template; ReplicaSets, StatefulSets and Jobs own pods
  *   (Job: `parallelism` active pods, 0 when suspended; completions are not modelled, work is open-ended).
- * - The scheduler binds pending pods first-fit to Ready, schedulable nodes with room for their
- *   requests and a matching nodeSelector. With no Node objects at all, pods run without a node.
+ * - The scheduler binds pending pods, highest spec.priority first (no preemption), first-fit to
+ *   Ready, schedulable nodes with room for their requests and a matching nodeSelector. With no
+ *   Node objects at all, pods run without a node.
  * - The kubelet makes a bound pod Running and Ready after its startup delay on the injected Clock
  *   (option `podStartupMs`, or the pod annotation `kube-api.chuanliu.io/startup-ms`).
  * - Pods removed by a scale-down keep their node's resources for terminationGracePeriodSeconds
@@ -501,6 +502,8 @@ export class ClusterEmulation implements ClusterBridge {
       room.memoryBytes -= requests.memoryBytes;
     }
     const nodeByName = new Map(nodes.map((node) => [node.metadata.name ?? '', node]));
+    // Higher spec.priority first (no preemption), then oldest first.
+    pending.sort((a, b) => Number(spec(b)['priority'] ?? 0) - Number(spec(a)['priority'] ?? 0) || Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
     for (const pod of pending) {
       const requests = podRequests(pod);
       const selector = (spec(pod)['nodeSelector'] as Record<string, string> | undefined) ?? {};

@@ -91,6 +91,15 @@ describe('cluster emulation behind kube-api', () => {
     expect(deploymentStatus(api, 'online').readyReplicas).toBe(2);
   });
 
+  it('the scheduler places higher-priority pods first when the node cannot hold everyone', async () => {
+    const { api, store, clock, emulation } = setup({ nodes: [node('n1', 'general', '3')] });
+    api.create(Types.deployment, 'shop', deployment('batch', 2, '1', { priority: 10 }));
+    api.create(Types.deployment, 'shop', deployment('online', 2, '1', { priority: 1000 }));
+    await settle(emulation, clock);
+    expect(pods(store, 'online').map((pod) => (pod['status'] as Any).phase)).toEqual(['Running', 'Running']);
+    expect(pods(store, 'batch').map((pod) => (pod['status'] as Any).phase).sort()).toEqual(['Pending', 'Running']);
+  });
+
   it('the HPA holds its target at minReplicas: raising the floor scales the Deployment', async () => {
     const { api, clock, emulation } = setup();
     api.create(Types.deployment, 'shop', deployment('web', 2));
