@@ -12,7 +12,7 @@ import { CAUSE } from './slot-causes.ts';
 export interface BandChoice {
   readonly band: Float64Array;
   readonly quantile: number;
-  /** Set when the exact quantile was missing and another band was used. */
+  /** Set when the exact quantile was missing and another band was used (without the workload name). */
   readonly note?: string;
 }
 
@@ -37,7 +37,7 @@ export function chooseBand(forecast: Forecast, quantile: number, workloadName: s
     return {
       band: forecast.bands[chosen] as Float64Array,
       quantile: used,
-      ...(exact ? {} : { note: `${workloadName}: forecast has no p${percentile(quantile)} band; used the next higher, p${percentile(used)}` }),
+      ...(exact ? {} : { note: `forecast has no p${percentile(quantile)} band; used the next higher, p${percentile(used)}` }),
     };
   }
   const last = forecast.quantiles.length - 1;
@@ -45,7 +45,7 @@ export function chooseBand(forecast: Forecast, quantile: number, workloadName: s
   return {
     band: forecast.bands[last] as Float64Array,
     quantile: used,
-    note: `${workloadName}: forecast has no band at or above p${percentile(quantile)}; used its highest, p${percentile(used)} (under-provisioned for the stated quantile)`,
+    note: `forecast has no band at or above p${percentile(quantile)}; used its highest, p${percentile(used)} (under-provisioned for the stated quantile)`,
   };
 }
 
@@ -61,6 +61,7 @@ export interface OnlineNeedArrays {
 
 export interface OnlineNeedResult {
   readonly quantile?: number;
+  /** Remarks about this workload, without its name (the plan groups workloads with the same remark). */
   readonly notes: readonly string[];
 }
 
@@ -92,7 +93,7 @@ export function fillOnlineNeed(
   const choice = forecast === undefined ? undefined : chooseBand(forecast, workload.demandQuantile, workload.name);
   if (choice?.note !== undefined) notes.push(choice.note);
   if (forecast === undefined) {
-    notes.push(`${workload.name}: no forecast; planned from ${observed.demandRps !== undefined ? 'the observed rate' : observed.desiredReplicas !== undefined ? 'its current replicas' : 'its minReplicas'}`);
+    notes.push(`no forecast; planned from ${observed.demandRps !== undefined ? 'the observed rate' : observed.desiredReplicas !== undefined ? 'its current replicas' : 'its minReplicas'}`);
   }
   const clamp = (replicas: number): number => (replicas < minReplicas ? minReplicas : replicas > maxReplicas ? maxReplicas : replicas);
   const replicasFor = (rps: number): number => Math.ceil(rps / rpsPerReplica - 1e-9);
@@ -123,7 +124,7 @@ export function fillOnlineNeed(
     causes[s] = cause;
   }
   if (forecast !== undefined && uncoveredSlots > 0) {
-    notes.push(`${workload.name}: forecast does not cover ${uncoveredSlots} of ${model.slotCount} slots; they carry its last value (or the observed rate)`);
+    notes.push(`forecast does not cover ${uncoveredSlots} of ${model.slotCount} slots; they carry its last value (or the observed rate)`);
   }
 
   // Scale-in follows observed demand: until the stabilization window has passed, the plan does not

@@ -50,6 +50,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
   const eventMask = new Uint8Array(size);
   const eventHeld = new Uint8Array(size);
   const quantiles: (number | undefined)[] = new Array<number | undefined>(onlineCount);
+  const workloadsByNote = new Map<string, string[]>();
   const view = <T extends Int32Array | Float32Array | Uint8Array>(array: T, index: number): T => array.subarray(index * slots, (index + 1) * slots) as T;
 
   model.online.forEach((workload, index) => {
@@ -59,8 +60,17 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
       ...(seen !== undefined ? { desiredReplicas: seen.desiredReplicas } : {}),
     }, { need: view(need, index), demandRps: view(demandRps, index), causes: view(causes, index) });
     quantiles[index] = result.quantile;
-    notes.push(...result.notes);
+    for (const note of result.notes) {
+      const names = workloadsByNote.get(note) ?? [];
+      names.push(workload.name);
+      workloadsByNote.set(note, names);
+    }
   });
+  // One line per remark, naming the workloads it applies to (10,000 workloads are not 10,000 lines).
+  for (const [note, names] of workloadsByNote) {
+    const who = names.length === 1 ? names[0] : `${names.length} workloads (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`;
+    notes.push(`${who}: ${note}`);
+  }
 
   const occurrencesOf = indexOccurrences(input.occurrences);
   model.online.forEach((workload, index) => markEvents(model, occurrencesOf(workload.name), view(eventMask, index)));
