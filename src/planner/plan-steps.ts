@@ -105,6 +105,14 @@ export function topContributors(forecast: Forecast | undefined, timeMs: number, 
   return `median ${formatRps(total)} = ${shown.join(' + ')}`;
 }
 
+/** How long an event takes to reach its full uplift: increases served until then count as its start. */
+function rampOf(occurrence: EventOccurrence): number {
+  const event = occurrence.event;
+  if (event.kind === 'promotion') return event.rampMs;
+  if (event.kind === 'livestream') return event.pulse.riseMs;
+  return 0;
+}
+
 export function occurrenceAt(occurrences: readonly EventOccurrence[], timeMs: number, slotMs: number): EventOccurrence | undefined {
   let found: EventOccurrence | undefined;
   for (const occurrence of occurrences) {
@@ -163,7 +171,7 @@ export function onlineSteps(input: OnlineStepInput, ids: Set<string>, increases:
       if (effectiveAtMs < model.nowMs) effectiveAtMs = model.nowMs;
       const lateByMs = Math.max(0, effectiveAtMs - idealMs);
       const occurrence = occurrenceAt(input.occurrences, readyByMs, model.slotMs);
-      const reason: ReasonCode = occurrence !== undefined ? 'event-start' : 'forecast-increase';
+      const reason: ReasonCode = occurrence !== undefined && readyByMs <= occurrence.startMs + rampOf(occurrence) + model.slotMs ? 'event-start' : 'forecast-increase';
       const step = makeStep({
         workload: workload.name,
         effectiveAtMs,
