@@ -3,10 +3,11 @@
  * per-slot replicas rather than replayed from step history, so a repeated or crashed-and-replayed
  * tick computes the same targets and writes nothing more.
  *
- * The plan's slot arrays say *how many*; its steps say *when* (lead time already subtracted). A step
- * that is due pulls the level forward to the slot it serves: an online increase due 7m30s before
- * its slot makes that slot's value the target now, an offline release due before an online peak
- * makes the offline's lowered value the target now.
+ * The planner's slot arrays already include lead time: slot t holds what must be *written* at t so
+ * that capacity is Ready for the slots it serves (an online increase appears lead-time early, an
+ * offline release drain-time early). So the target is simply the value at the slot containing
+ * `now`; the due steps only name the provenance (plan step id, reason) of the write. Reading the
+ * slot a step serves instead would apply the lead time twice.
  */
 import type { CapacityPlan, PlanStep } from '../domain/plan.ts';
 
@@ -60,8 +61,8 @@ export function dueSteps(plan: CapacityPlan, nowMs: number): PlanStep[] {
 /**
  * Targets of every workload and pool the plan covers at `nowMs`.
  *
- * For each name: the target slot is the later of the slot containing `now` and the slots served by
- * the name's due steps; the target is the plan's value at that slot (clamped to the horizon: a plan
+ * For each name: the target slot is the slot containing `now` (or, for a step whose write time lies
+ * in the future of a plan made late, the step's write slot); the target is the plan's value at that slot (clamped to the horizon: a plan
  * past its end holds its last value). Before the plan starts, a name with no due step has no target:
  * the controller leaves it alone.
  */
@@ -84,7 +85,7 @@ export function levelTargets(plan: CapacityPlan, nowMs: number): Map<string, Lev
       if (leading === undefined || step.readyByMs >= leading.readyByMs) leading = step;
     }
     if (leading === undefined && nowSlot < 0) continue;
-    const wantedSlot = Math.max(nowSlot, leading === undefined ? nowSlot : slotIndexAt(plan, leading.readyByMs));
+    const wantedSlot = leading === undefined ? nowSlot : Math.max(nowSlot, slotIndexAt(plan, leading.effectiveAtMs));
     if (series === undefined || series.length === 0) {
       // A step for a name without a slot array: its absolute `toReplicas` is the level.
       if (leading !== undefined) targets.set(name, { name, replicas: leading.toReplicas, slotIndex: wantedSlot, step: leading });

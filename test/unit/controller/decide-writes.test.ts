@@ -334,18 +334,13 @@ describe('decideWrites: level-triggered', () => {
     expect(decision.skipped.map((skip) => `${skip.target} ${skip.reason}`).sort()).toEqual([...row.skipped].sort());
   });
 
-  it('two increases with crossing lead times keep the higher level until the later slot (no dip)', () => {
-    // pay 4 → 10 at slot 3 (lead 1 min) and 10 → 20 at slot 4 (lead 3 min): the slot-4 step is due
-    // first; when the slot-3 step falls due later, the level must not drop back to 10.
-    const row = { plan: { replicas: { pay: [4, 4, 4, 10, 20] }, leadMs: { pay: 0 } }, states: { pay: { desired: 20 } }, atMs: T0 + 150_000 };
-    const plan = planOf(row.plan);
-    const adjusted = { ...plan, steps: plan.steps.map((step) => ({ ...step, effectiveAtMs: step.id === 'pay@3' ? T0 + 120_000 : T0 + 60_000 })) };
-    const inventory = standardInventory();
-    const decision = decideWrites({
-      plan: adjusted, snapshot: snapshotOf(inventory, row.states), inventory, nowMs: row.atMs, appliedStepIds: new Set(),
-    });
-    expect(decision.writes).toEqual([]);
-    expect(decision.targets.find((target) => target.name === 'pay')?.target).toBe(20);
+  it('reads the level at the slot containing now: lead time is already in the plan, never applied twice', () => {
+    // pay must be Ready at 10 for slot 3 and at 20 for slot 4, with a 1-minute lead: the planner
+    // writes 10 at slot 2 and 20 at slot 3. At slot 2 the target is 10, not slot 4's 20.
+    const row = { plan: { replicas: { pay: [4, 4, 4, 10, 20] }, leadMs: { pay: 60_000 } }, states: { pay: { desired: 4 } }, atMs: T0 + 150_000 };
+    const decision = decide(row);
+    expect(decision.writes.map(describeWrite)).toEqual(['acquire replicas pay=10']);
+    expect(decision.targets.find((target) => target.name === 'pay')?.target).toBe(10);
   });
 
   it('lists due steps not yet applied', () => {

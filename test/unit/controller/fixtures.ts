@@ -87,7 +87,23 @@ export interface StepSpec {
 }
 
 /**
- * A plan from per-slot replica arrays; steps are derived from each change between slots
+ * The planner's arrays hold what must be *written* at each slot, lead time included: slot t holds
+ * the highest level needed in [t, t + lead] for an increase, and a decrease shows up lead-early too.
+ * `served` is what must be Ready at each slot.
+ */
+function writtenLevels(served: number[], leadMs: number): Int32Array {
+  const leadSlots = Math.ceil(leadMs / SLOT_MS);
+  return Int32Array.from(served, (_, slot) => {
+    const window = served.slice(slot, Math.min(served.length, slot + leadSlots + 1));
+    const increase = Math.max(...window);
+    const last = window[window.length - 1] as number;
+    // Decreases (offline releases) take effect lead-early; increases hold the window's peak.
+    return increase > (served[slot] as number) ? increase : Math.min(served[slot] as number, last);
+  });
+}
+
+/**
+ * A plan from per-slot replica arrays (what must be Ready at each slot); steps are derived from each change between slots
  * (lead time subtracted) unless given explicitly.
  */
 export function planOf(options: {
@@ -118,7 +134,7 @@ export function planOf(options: {
   }
   return {
     id, createdAtMs: startMs - SLOT_MS, startMs, slotMs: SLOT_MS, slotCount,
-    replicas: Object.fromEntries(Object.entries(options.replicas).map(([name, series]) => [name, Int32Array.from(series)])),
+    replicas: Object.fromEntries(Object.entries(options.replicas).map(([name, series]) => [name, writtenLevels(series, options.leadMs?.[name] ?? 0)])),
     nodes: Object.fromEntries(Object.entries(options.nodes ?? {}).map(([name, series]) => [name, Int32Array.from(series)])),
     steps, shortfalls: [], brownoutOrder: [],
   };
