@@ -1,7 +1,8 @@
 /**
  * `chuanliu kube-api`: serves a simulated cluster as a Kubernetes API on 127.0.0.1, so kubectl and
  * the controller can be pointed at it. The cluster comes from a scenario's or config's inventory
- * and/or a file of Kubernetes objects. Prints `export KUBECONFIG=…` on stdout, logs on stderr,
+ * and/or a file of Kubernetes objects, run by kube-api's emulation; or, with `--engine simulation`,
+ * it is the simulator's cluster replaying the scenario's traffic. Prints `export KUBECONFIG=…` on stdout, logs on stderr,
  * and runs until SIGINT/SIGTERM.
  */
 import { appendFileSync } from 'node:fs';
@@ -12,7 +13,11 @@ import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { loadConfigFile } from '../config/load-config.ts';
 import { InputError } from '../domain/errors.ts';
-import type { Inventory } from '../domain/workload.ts';
+import { SimulatedCluster } from '../adapters/memory/simulated-cluster.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ClusterBridge } from '../kube-api/bridge.ts';
+import { SimulationBridge } from '../kube-api/simulation-bridge.ts';
+import type { Scenario } from '../simulator/scenario.ts';
 import { parseDurationMs } from '../domain/units.ts';
 import { FaultInjector, type FaultRule } from '../kube-api/faults.ts';
 import { inventoryObjects } from '../kube-api/inventory-objects.ts';
@@ -25,6 +30,8 @@ import { builtinStrategies } from '../simulator/strategies/index.ts';
 
 interface KubeApiFlags {
   scenario?: string;
+  engine: string;
+  speed: string;
   config?: string;
   objects: string[];
   port: string;
@@ -40,6 +47,8 @@ export function registerKubeApiCommand(program: Command): void {
     .command('kube-api')
     .description('Serve a simulated cluster as a Kubernetes API on 127.0.0.1 for kubectl and the controller')
     .option('--scenario <yaml>', 'build the cluster from a scenario\'s inventory (sim/*.yaml)')
+    .option('--engine <engine>', 'with --scenario: `emulation` (pods Ready after a startup delay, HPAs hold their bounds) or `simulation` (the simulator\'s cluster replaying the scenario\'s traffic from its start time: HPA on load, cluster autoscaler)', 'emulation')
+    .option('--speed <factor>', 'with --engine simulation: scenario seconds per wall-clock second', '1')
     .option('--config <yaml>', 'build the cluster from a chuanliu config\'s inventory')
     .option('--objects <yaml>', 'Kubernetes objects to create (multi-document YAML; repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', '0')
@@ -53,12 +62,25 @@ export function registerKubeApiCommand(program: Command): void {
       const podStartupMs = parseDurationMs(flags.podStartup, { source: '--pod-startup' });
       const seed = parseSeed(flags.seed);
       const faultRules = flags.faults ? await readFaults(flags.faults) : [];
+      const engine = parseEngine(flags.engine);
+      const speed = parseSpeed(flags.speed);
+      if (engine === 'simulation' && !flags.scenario) throw new InputError('--engine simulation needs --scenario', { source: '--engine' });
       const objects: (KubeObject | LocatedObject)[] = [];
-      if (flags.scenario) objects.push(...inventoryObjects(await scenarioInventory(flags.scenario)));
+      let clock: Clock = systemClock;
+      let bridge: ClusterBridge | undefined;
+      if (flags.scenario) {
+        const scenario = await loadScenarioFile(flags.scenario, { registry: builtinStrategies() });
+        if (engine === 'simulation') {
+          clock = scenarioClock(scenario.startMs, speed);
+          bridge = simulationBridgeFor(scenario, clock);
+        } else {
+          objects.push(...inventoryObjects({ nodePools: scenario.nodePools, online: scenario.online, offline: scenario.offline }));
+        }
+      }
       if (flags.config) objects.push(...inventoryObjects((await loadConfigFile(flags.config)).inventory));
       for (const path of flags.objects) objects.push(...(await readObjectsFile(path)));
 
-      const kube = await startKubeApi({ clock: systemClock, port, objects, podStartupMs, faultRules, seed });
+      const kube = await startKubeApi({ clock, port, objects, podStartupMs, faultRules, seed, ...(bridge ? { bridge } : {}) });
       if (flags.requestLog) {
         const path = flags.requestLog;
         kube.requestLog.onEntry((entry) => appendFileSync(path, `${JSON.stringify(entry)}\n`));
@@ -90,9 +112,54 @@ function parseSeed(text: string): number {
   return seed;
 }
 
-async function scenarioInventory(path: string): Promise<Inventory> {
-  const scenario = await loadScenarioFile(path, { registry: builtinStrategies() });
-  return { nodePools: scenario.nodePools, online: scenario.online, offline: scenario.offline };
+const ENGINES = ['emulation', 'simulation'] as const;
+
+function parseEngine(text: string): (typeof ENGINES)[number] {
+  if ((ENGINES as readonly string[]).includes(text)) return text as (typeof ENGINES)[number];
+  throw new InputError(`"${text}" is not one of ${ENGINES.join(', ')}`, { source: '--engine' });
+}
+
+function parseSpeed(text: string): number {
+  const speed = Number(text);
+  if (!(Number.isFinite(speed) && speed > 0 && speed <= 1000)) throw new InputError(`"${text}" is not a speed factor in (0, 1000]`, { source: '--speed' });
+  return speed;
+}
+
+/** Scenario time running at `speed` × wall time from the scenario's start. */
+function scenarioClock(startMs: number, speed: number): Clock {
+  const wallStartMs = Date.now();
+  return {
+    nowMs: () => startMs + (Date.now() - wallStartMs) * speed,
+    sleep: (durationMs) => new Promise((resolveSleep) => setTimeout(resolveSleep, Math.max(0, durationMs / speed))),
+  };
+}
+
+/**
+ * The simulator's cluster for a scenario: online workloads start at minReplicas with a CPU HPA when
+ * they name one, offline work at full parallelism; the scenario's traffic is the offered demand.
+ */
+function simulationBridgeFor(scenario: Scenario, clock: Clock): ClusterBridge {
+  const simulation = new SimulatedCluster({
+    startMs: scenario.startMs,
+    tickMs: scenario.tickMs,
+    seed: scenario.seed,
+    nodePools: scenario.nodePools,
+    workloads: scenario.workloads.map((workload, index) => {
+      const queue = scenario.queues[index];
+      return { workload, initialReplicas: workload.class === 'online' ? workload.minReplicas : workload.maxReplicas, ...(queue ? { queue } : {}) };
+    }),
+    hpas: scenario.online.flatMap((workload) =>
+      workload.hpaName ? [{ name: workload.hpaName, workload: workload.name, minReplicas: Math.max(1, workload.minReplicas), maxReplicas: workload.maxReplicas, metric: { kind: 'cpu' as const, targetUtilizationPercent: 70 } }] : [],
+    ),
+    ...(scenario.metricsPipeline ? { metricsPipeline: scenario.metricsPipeline } : {}),
+    ...(scenario.autoscaler ? { autoscaler: scenario.autoscaler } : {}),
+  });
+  const lastTick = Math.max(0, Math.ceil((scenario.endMs - scenario.startMs) / scenario.tickMs) - 1);
+  return new SimulationBridge({
+    simulation,
+    clock,
+    demandAt: (atMs, into) => scenario.traffic.fill(Math.min(lastTick, Math.max(0, Math.floor((atMs - scenario.startMs) / scenario.tickMs))), into),
+  });
 }
 
 async function readFaults(path: string): Promise<FaultRule[]> {

@@ -83,6 +83,8 @@ describe('chuanliu kube-api', () => {
     { name: 'a port that is not a number', args: ['--port', 'http'], message: /--port: "http" is not a port/ },
     { name: 'a missing objects file', args: ['--objects', 'no/such/file.yaml'], message: /no\/such\/file\.yaml: cannot read/ },
     { name: 'a bad duration', args: ['--pod-startup', '30'], message: /--pod-startup: "30" is not a duration/ },
+    { name: 'an unknown engine', args: ['--engine', 'k3s'], message: /--engine: "k3s" is not one of emulation, simulation/ },
+    { name: 'the simulation engine without a scenario', args: ['--engine', 'simulation'], message: /--engine: --engine simulation needs --scenario/ },
   ])('rejects $name with exit code 2', async ({ args, message }) => {
     const result = await chuanliu('kube-api', ...args);
     expect(result.code).toBe(2);
