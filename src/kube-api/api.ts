@@ -208,7 +208,9 @@ export class KubeApi {
       }
       for (const immutable of ['uid', 'creationTimestamp'] as const) {
         const value = next.metadata[immutable];
-        if (value !== undefined && value !== current.metadata[immutable]) {
+        // Clients re-serialise timestamps (client-node adds milliseconds): compare instants, not text.
+        const same = immutable === 'creationTimestamp' ? Date.parse(String(value)) === Date.parse(String(current.metadata.creationTimestamp)) : value === current.metadata[immutable];
+        if (value !== undefined && value !== null && !same) {
           throw new ApiError(422, 'Invalid', `${type.kind} "${current.metadata.name}" is invalid: metadata.${immutable}: field is immutable`);
         }
       }

@@ -13,6 +13,9 @@ import { ManualClock } from '../../src/adapters/memory/manual-clock.ts';
 import { startKubeApi, type RunningKubeApi } from '../../src/kube-api/kube-api.ts';
 import { deploymentObject, hpaObject, MANAGED_LABELS, nodeObject } from '../../src/kube-api/object-builders.ts';
 import { requireBinary } from './helpers/process.ts';
+import { KubernetesCluster } from '../../src/adapters/kubernetes/kubernetes-cluster.ts';
+import { loadKubeConfig } from '../../src/adapters/kubernetes/kubeconfig.ts';
+import { systemClock } from '../../src/kube-api/system-clock.ts';
 
 const run = promisify(execFile);
 let kubectlPath: string;
@@ -118,6 +121,25 @@ describe('kubectl against kube-api', () => {
     expect(output).toMatch(/^Min replicas:\s+8$/m);
     expect(output).toMatch(/^Max replicas:\s+50$/m);
     expect(output).toMatch(/SuccessfulRescale\s+.*New size: 8; reason: Current number of replicas below Spec.MinReplicas/);
+  });
+
+  it('a write by the Kubernetes adapter is explained in kubectl describe', async () => {
+    const adapter = new KubernetesCluster({ kubeConfig: loadKubeConfig({ kind: 'file', path: join(directory, 'kubeconfig') }), clock: systemClock });
+    const outcome = await adapter.write({
+      kind: 'hpa-min',
+      ref: { apiKind: 'Deployment', namespace: 'shop', name: 'checkout' },
+      hpaName: 'checkout',
+      minReplicas: 12,
+      provenance: { planId: 'plan-1111', stepId: 'plan-1111/acquire-checkout-1945', reason: 'forecast-increase', message: 'platform A promotion at 20:00: 12 replicas Ready by 19:59', atMs: Date.UTC(2025, 10, 11, 11, 45) },
+    });
+    adapter.close();
+    expect(outcome).toEqual({ status: 'applied' });
+    const output = await kubectl('describe', 'hpa', 'checkout', '-n', 'shop');
+    expect(output).toMatch(/chuanliu\.io\/step-id:\s+plan-1111\/acquire-checkout-1945/);
+    expect(output).toMatch(/chuanliu\.io\/reason:\s+forecast-increase/);
+    expect(output).toMatch(/chuanliu\.io\/message:\s+platform A promotion at 20:00: 12 replicas Ready by 19:59/);
+    expect(output).toMatch(/chuanliu\.io\/last-write-at:\s+2025-11-11T11:45:00.000Z/);
+    expect(output).toMatch(/^Min replicas:\s+12$/m);
   });
 
   it('a missing object fails with the familiar NotFound message', async () => {

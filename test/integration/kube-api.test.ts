@@ -3,7 +3,7 @@
  * discovery, list/get with selectors, patches, the scale subresource, watch, 409 on a stale
  * resourceVersion, Status objects, Table output, fault injection and the request log.
  */
-import { ApiException, AppsV1Api, AutoscalingV2Api, CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, AutoscalingV2Api, CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/adapters/memory/manual-clock.ts';
 import { deploymentObject, hpaObject, MANAGED_LABELS, nodeObject } from '../../src/kube-api/object-builders.ts';
@@ -155,6 +155,16 @@ describe('kube-api through @kubernetes/client-node', () => {
     request.abort();
     expect(events[0]).toEqual({ type: 'MODIFIED', name: 'refund', replicas: 6 });
     expect(events.every((event) => event.name === 'refund')).toBe(true);
+  });
+
+  it('serves Leases with optimistic concurrency (leader election)', async () => {
+    const leases = config.makeApiClient(CoordinationV1Api);
+    const created = await leases.createNamespacedLease({ namespace: 'shop', body: { metadata: { name: 'chuanliu-controller' }, spec: { holderIdentity: 'replica-a', leaseDurationSeconds: 15 } } });
+    const renewed = await leases.replaceNamespacedLease({ name: 'chuanliu-controller', namespace: 'shop', body: { ...created, spec: { ...created.spec, holderIdentity: 'replica-a', leaseTransitions: 0 } } });
+    expect(renewed.metadata?.resourceVersion).not.toBe(created.metadata?.resourceVersion);
+    const stolen = await apiError(leases.replaceNamespacedLease({ name: 'chuanliu-controller', namespace: 'shop', body: { ...created, spec: { ...created.spec, holderIdentity: 'replica-b' } } }));
+    expect(stolen.code).toBe(409);
+    expect((await leases.readNamespacedLease({ name: 'chuanliu-controller', namespace: 'shop' })).spec?.holderIdentity).toBe('replica-a');
   });
 
   it('serves server-side Tables to clients that ask for them (kubectl get)', async () => {
