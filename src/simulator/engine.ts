@@ -51,6 +51,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
       scenario,
       foresight: factory.usesForesight ? foresight : undefined,
       maxStartupMs: (index) => probe.maxStartupMs(index),
+      terminationGraceMs: (index) => probe.terminationGraceMs(index),
       longestProvisioningMs: probe.longestProvisioningMs(),
       preemptionDelayMs: (index) => preemptionDelayMs(scenario, index),
       warmStartDemandRps: (index) => foresight.meanRps(index, scenario.startMs, scenario.startMs + WARM_START_WINDOW_MS),

@@ -59,6 +59,8 @@ export interface StrategySetup {
   readonly foresight: DemandForesight | undefined;
   /** Worst-case startup of a replica of each workload (the simulated world's truncation). */
   maxStartupMs(index: number): number;
+  /** How long a removed replica of workload `index` keeps its resources (termination grace or drain). */
+  terminationGraceMs(index: number): number;
   /**
    * Longest time capacity taken from lower-priority pods by preemption stays blocked (their drain
    * or termination grace), for pods of workload `index`; 0 when nothing can be preempted for it.

@@ -400,6 +400,11 @@ export class SimulatedCluster {
     return this.samplers[index]!.maxMs;
   }
 
+  /** How long a removed pod of this workload keeps its resources. */
+  terminationGraceMs(index: number): number {
+    return this.graceMs[index]!;
+  }
+
   longestProvisioningMs(): number {
     return this.pools.reduce((longest, runtime) => Math.max(longest, runtime.pool.elastic?.provisioningMs ?? 0), 0);
   }
