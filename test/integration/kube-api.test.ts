@@ -3,7 +3,7 @@
  * discovery, list/get with selectors, patches, the scale subresource, watch, 409 on a stale
  * resourceVersion, Status objects, Table output, fault injection and the request log.
  */
-import { ApiException, AppsV1Api, AutoscalingV2Api, CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, AutoscalingV2Api, CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, Watch, makeInformer, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/adapters/memory/manual-clock.ts';
 import { deploymentObject, hpaObject, MANAGED_LABELS, nodeObject } from '../../src/kube-api/object-builders.ts';
@@ -155,6 +155,23 @@ describe('kube-api through @kubernetes/client-node', () => {
     request.abort();
     expect(events[0]).toEqual({ type: 'MODIFIED', name: 'refund', replicas: 6 });
     expect(events.every((event) => event.name === 'refund')).toBe(true);
+  });
+
+  it('feeds a client-node informer (list, then watch from the list\'s resourceVersion)', async () => {
+    const informer = makeInformer(config, '/apis/apps/v1/namespaces/shop/deployments', () => apps.listNamespacedDeployment({ namespace: 'shop' }));
+    const seen: string[] = [];
+    let sawUpdate!: () => void;
+    const updated = new Promise<void>((resolve) => (sawUpdate = resolve));
+    informer.on('add', (deployment: V1Deployment) => seen.push(`add ${deployment.metadata?.name}`));
+    informer.on('update', (deployment: V1Deployment) => {
+      if (deployment.metadata?.name === 'refund' && deployment.spec?.replicas === 2) sawUpdate();
+    });
+    await informer.start();
+    expect(seen.sort()).toEqual(['add checkout', 'add refund']);
+    await apps.patchNamespacedDeploymentScale({ name: 'refund', namespace: 'shop', body: { spec: { replicas: 2 } } }, merge);
+    await updated;
+    expect(informer.list('shop').find((deployment) => deployment.metadata?.name === 'refund')?.spec?.replicas).toBe(2);
+    await informer.stop();
   });
 
   it('serves Leases with optimistic concurrency (leader election)', async () => {
