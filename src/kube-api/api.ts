@@ -8,7 +8,7 @@ import { matchesFields, parseFieldSelector, type FieldRequirement } from './fiel
 import { formatRequirements, matchesRequirements, parseLabelSelector, requirementsOf, type LabelSelectorObject, type Requirement } from './label-selector.ts';
 import { applyPatch, type PatchType } from './patch.ts';
 import { RESOURCE_TYPES, Types, apiVersionOf, type ResourceType } from './resources.ts';
-import { ApiError, badRequest, conflict, notFound } from './status.ts';
+import { ApiError, badRequest, conflict } from './status.ts';
 import { sameJson, type KubeObject, type ObjectStore, type StoreEvent, type WatchEventType } from './store.ts';
 import { validate, withDefaults } from './validation.ts';
 
@@ -275,9 +275,3 @@ export function scaleOf(type: ResourceType, object: KubeObject): KubeObject {
     status: { replicas: status['replicas'] ?? 0, selector: formatRequirements(requirementsOf(spec['selector'] as LabelSelectorObject | undefined)) },
   };
 }
-
-export function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.code === 404;
-}
-
-export { notFound };

@@ -14,7 +14,6 @@ import { KubeApi, parseSelectors } from './api.ts';
 import { coreVersionsDocument, groupDocumentFor, groupListDocument, resourceListDocument, versionDocument } from './discovery.ts';
 import { FaultInjector, type FaultRule, type InjectedFailure } from './faults.ts';
 import { patchContentTypes } from './patch.ts';
-import type { ResourceType } from './resources.ts';
 import { RequestLog, type RequestLogEntry } from './request-log.ts';
 import { route, type Route } from './router.ts';
 import { ApiError, badRequest, conflict, internalError, tooManyRequests } from './status.ts';
@@ -119,7 +118,14 @@ export class KubeApiServer {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = request.method ?? 'GET';
     const routed = route(method, url.pathname, url.searchParams);
-    const body = await this.readBody(request);
+    let body: Buffer;
+    try {
+      body = await this.readBody(request);
+    } catch (error) {
+      const failure = error instanceof ApiError ? error : badRequest(`cannot read the request body: ${(error as Error).message}`);
+      this.send(response, new HttpAnswer(failure.code, failure.toStatus()));
+      return;
+    }
 
     if (routed.kind === 'admin') {
       this.send(response, this.admin(method, routed.action, url.searchParams, body));
@@ -401,9 +407,10 @@ export class KubeApiServer {
     let size = 0;
     for await (const chunk of request) {
       size += (chunk as Buffer).length;
-      if (size > this.maxBodyBytes) throw new ApiError(413, 'BadRequest', 'the request body is too large');
-      chunks.push(chunk as Buffer);
+      // Keep reading (and dropping) an oversized body so the client gets the 413 instead of a reset.
+      if (size <= this.maxBodyBytes) chunks.push(chunk as Buffer);
     }
+    if (size > this.maxBodyBytes) throw new ApiError(413, 'BadRequest', `the request body is too large (${size} bytes; limit ${this.maxBodyBytes})`);
     return Buffer.concat(chunks);
   }
 }
@@ -424,4 +431,3 @@ function patchTypeOf(contentType: string | undefined): 'merge' | 'json' | 'strat
   return type;
 }
 
-export type { ResourceType };

@@ -123,6 +123,16 @@ describe('kube-api through @kubernetes/client-node', () => {
     expect(failure.body).toMatchObject({ kind: 'Status', reason, code });
   });
 
+  it.each([
+    { name: '415 for server-side apply (not supported)', contentType: 'application/apply-patch+yaml', body: 'spec: {replicas: 3}', code: 415 },
+    { name: '400 for a body that is not JSON', contentType: 'application/merge-patch+json', body: '{spec:', code: 400 },
+    { name: '413 for a body over 3 MiB', contentType: 'application/merge-patch+json', body: `{"metadata":{"annotations":{"x":"${'y'.repeat(3 * 1024 * 1024)}"}}}`, code: 413 },
+  ])('answers $name', async ({ contentType, body, code }) => {
+    const response = await fetch(`${kube.url}/apis/apps/v1/namespaces/shop/deployments/checkout`, { method: 'PATCH', headers: { 'content-type': contentType }, body });
+    expect(response.status).toBe(code);
+    expect(await response.json()).toMatchObject({ kind: 'Status', code });
+  });
+
   it('applies JSON patch and strategic merge patch', async () => {
     await apps.patchNamespacedDeployment({ name: 'reports', namespace: 'batch', body: [{ op: 'replace', path: '/spec/replicas', value: 1 }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
     const patched = await apps.patchNamespacedDeployment(
