@@ -45,9 +45,9 @@ export class RequestLog {
   private nextSeq = 1;
 
   /**
-   * @param capacity entries kept in memory; the oldest go first. @defaultValue 200_000
+   * @param capacity entries kept in memory; the oldest go first. @defaultValue 100_000
    */
-  constructor(private readonly capacity = 200_000) {}
+  constructor(private readonly capacity = 100_000) {}
 
   record(entry: Omit<RequestLogEntry, 'seq'>): RequestLogEntry {
     const stored = { seq: this.nextSeq, ...entry };
