@@ -518,8 +518,9 @@ export class SimulatedCluster {
     const count = this.workloadCount;
     const tickSeconds = this.tickMs / 1000;
     const tickHours = this.tickMs / 3_600_000;
-    const slot = this.tickIndex % this.ringLength;
-    const ringLength = this.ringLength;
+    // Tick-major rings: this tick's values of all workloads are contiguous (written every tick);
+    // one workload's window is read only at its HPA syncs.
+    const rowStart = (this.tickIndex % this.ringLength) * count;
     for (let index = 0; index < count; index += 1) {
       const readyCount = this.ready[index]!;
       if (this.isOnline[index] === 1) {
@@ -539,7 +540,7 @@ export class SimulatedCluster {
         this.demandRps[index] = demand;
         this.servedRps[index] = served;
         this.unservedRps[index] = unserved;
-        const ringSlot = index * ringLength + slot;
+        const ringSlot = rowStart + index;
         // CPU in use per Ready pod as a fraction of its request: it serves its share, up to capacity.
         this.utilizationRing[ringSlot] = capacity > 0 ? served / capacity : 0;
         this.offeredRing[ringSlot] = demand;
@@ -1091,8 +1092,8 @@ export class SimulatedCluster {
     const lastTick = Math.min(this.tickIndex - 1, Math.ceil((toMs - this.startMs) / this.tickMs) - 1);
     if (lastTick < firstTick) return Number.NaN;
     let sum = 0;
-    const row = index * this.ringLength;
-    for (let tick = firstTick; tick <= lastTick; tick += 1) sum += ring[row + (tick % this.ringLength)]!;
+    const count = this.workloadCount;
+    for (let tick = firstTick; tick <= lastTick; tick += 1) sum += ring[(tick % this.ringLength) * count + index]!;
     return sum / (lastTick - firstTick + 1);
   }
 

@@ -115,11 +115,13 @@ export function stabilizeRecommendation(state: HpaBehaviorState, input: Normaliz
   let upRecommendation = input.desiredReplicas;
   let downRecommendation = input.desiredReplicas;
   let oldSampleIndex = -1;
-  state.recommendations.forEach((recommendation, index) => {
-    if (recommendation.atMs > upCutoffMs) upRecommendation = Math.min(upRecommendation, recommendation.replicas);
-    if (recommendation.atMs > downCutoffMs) downRecommendation = Math.max(downRecommendation, recommendation.replicas);
+  const recommendations = state.recommendations;
+  for (let index = 0; index < recommendations.length; index += 1) {
+    const recommendation = recommendations[index]!;
+    if (recommendation.atMs > upCutoffMs && recommendation.replicas < upRecommendation) upRecommendation = recommendation.replicas;
+    if (recommendation.atMs > downCutoffMs && recommendation.replicas > downRecommendation) downRecommendation = recommendation.replicas;
     if (recommendation.atMs < upCutoffMs && recommendation.atMs < downCutoffMs) oldSampleIndex = index;
-  });
+  }
   let replicas = input.currentReplicas;
   if (replicas < upRecommendation) replicas = upRecommendation;
   if (replicas > downRecommendation) replicas = downRecommendation;

@@ -53,11 +53,10 @@ export function calculateResourceReplicas(input: ResourceReplicaInput): ReplicaC
   const usage = Math.round(input.podUsageMillicores);
   const first = utilizationRatio([{ count: pods.readyWithMetric, usageMillicores: usage }], request, target);
   const usageRatio = first.ratio;
-  const within = (ratio: number): boolean => isWithinTolerance(ratio, tolerance);
 
   const scaleUpWithUnready = pods.unready > 0 && usageRatio > 1;
   if (!scaleUpWithUnready && pods.missing === 0) {
-    if (within(usageRatio)) return { ok: true, replicas: input.currentReplicas, utilizationPercent: first.percent };
+    if (isWithinTolerance(usageRatio, tolerance)) return { ok: true, replicas: input.currentReplicas, utilizationPercent: first.percent };
     return { ok: true, replicas: Math.ceil(usageRatio * pods.readyWithMetric), utilizationPercent: first.percent };
   }
 
@@ -72,7 +71,7 @@ export function calculateResourceReplicas(input: ResourceReplicaInput): ReplicaC
   if (scaleUpWithUnready) groups.push({ count: pods.unready, usageMillicores: 0 });
   const second = utilizationRatio(groups, request, target);
   const newUsageRatio = second.ratio;
-  if (within(newUsageRatio) || (usageRatio < 1 && newUsageRatio > 1) || (usageRatio > 1 && newUsageRatio < 1)) {
+  if (isWithinTolerance(newUsageRatio, tolerance) || (usageRatio < 1 && newUsageRatio > 1) || (usageRatio > 1 && newUsageRatio < 1)) {
     return { ok: true, replicas: input.currentReplicas, utilizationPercent: first.percent };
   }
   const podsWithMetrics = groups.reduce((sum, group) => sum + group.count, 0);
