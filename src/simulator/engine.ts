@@ -41,7 +41,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
   const scores: StrategyScore[] = [];
   const timelines: StrategyTimeline[] = [];
   const maxPoints = options.maxTimelinePoints ?? 1440;
-  const ticksPerBucket = Math.max(1, Math.ceil(totalTicks / maxPoints));
+  const ticksPerBucket = niceTicksPerBucket(Math.ceil(totalTicks / maxPoints), scenario.tickMs);
 
   for (const [strategyIndex, factory] of factories.entries()) {
     const settings = scenario.strategySettings[factory.name] ?? factory.settingsSchema.parse(undefined);
@@ -136,6 +136,16 @@ function clusterSpec(scenario: Scenario, initialReplicas: readonly number[], hpa
 }
 
 type StrategySetupHpas = ConstructorParameters<typeof SimulatedCluster>[0]['hpas'];
+
+/** Timeline buckets of a round length (10 s, 30 s, 1 min, 5 min…) of at least `minimumTicks` ticks. */
+function niceTicksPerBucket(minimumTicks: number, tickMs: number): number {
+  const niceSeconds = [1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 86_400];
+  for (const seconds of niceSeconds) {
+    const ticks = (seconds * 1000) / tickMs;
+    if (Number.isInteger(ticks) && ticks >= minimumTicks) return ticks;
+  }
+  return Math.max(1, minimumTicks);
+}
 
 /** Longest grace/drain among lower-priority workloads that may share a node pool with `index`. */
 function preemptionDelayMs(scenario: Scenario, index: number): number {

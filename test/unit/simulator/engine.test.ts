@@ -70,9 +70,10 @@ describe('the engine', () => {
       expect(score.demandRequests).toBeGreaterThan(0);
     }
     for (const timeline of result.timelines) {
-      expect(timeline.stepMs).toBe(36_000);
-      expect(timeline.online.web?.demandRps.length).toBe(100);
-      expect(timeline.offlineCpuMillicores.length).toBe(100);
+      // 60 min in at most 100 points: 36 s buckets, rounded up to a whole minute.
+      expect(timeline.stepMs).toBe(60_000);
+      expect(timeline.online.web?.demandRps.length).toBe(60);
+      expect(timeline.offlineCpuMillicores.length).toBe(60);
     }
     // Demand is the same for every strategy (same seed, same arrivals).
     expect(new Set(result.scores.map((score) => score.demandRequests)).size).toBe(1);
