@@ -16,7 +16,7 @@ export interface StrategyScore {
   readonly unservedSecondsAtEventStarts: number;
   /** Largest (demand − ready capacity) seen, requests/s, summed over online workloads. */
   readonly worstDeficitRps: number;
-  /** Cores held by online replicas (scheduled, starting or Ready) integrated over time. */
+  /** Cores held by online replicas (scheduled, starting, Ready or still terminating: they hold node resources) integrated over time. */
   readonly onlineCoreHours: number;
   readonly offlineCoreHoursDone: number;
   readonly offlineDeadlinesMet: number;
