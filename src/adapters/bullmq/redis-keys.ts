@@ -1,0 +1,33 @@
+/**
+ * Every Redis key chuanliu writes, under one prefix (`--redis-prefix`, default `chuanliu`) so several
+ * controllers (clusters, test runs) can share a Redis without seeing each other's state.
+ */
+export interface RedisKeys {
+  /** BullMQ's key prefix (BullMQ appends `:<queue>:…`). */
+  readonly bullmqPrefix: string;
+  /** Hash stepId → 1: the first record of a step wins (HSETNX). */
+  appliedSet(planId: string): string;
+  /** List of applied-step records (JSON) in the order they were first marked. */
+  appliedList(planId: string): string;
+  /** The plan the controller follows (plan-file JSON). */
+  readonly plan: string;
+  /** Hash workload → forecast JSON. */
+  readonly forecasts: string;
+  /** Hash of cycle bookkeeping: when forecasts and plans were last refreshed. */
+  readonly cycles: string;
+  /** Leader lease: one controller applies at a time. */
+  readonly leader: string;
+}
+
+export function redisKeys(prefix = 'chuanliu'): RedisKeys {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(prefix)) throw new RangeError(`redis prefix must be letters, digits, _, . or -, got "${prefix}"`);
+  return {
+    bullmqPrefix: `${prefix}-bull`,
+    appliedSet: (planId) => `${prefix}:applied:${planId}:ids`,
+    appliedList: (planId) => `${prefix}:applied:${planId}:records`,
+    plan: `${prefix}:state:plan`,
+    forecasts: `${prefix}:state:forecasts`,
+    cycles: `${prefix}:state:cycles`,
+    leader: `${prefix}:leader`,
+  };
+}

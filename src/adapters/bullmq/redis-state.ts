@@ -1,0 +1,68 @@
+/**
+ * The controller's state in Redis: the plan it follows, the last forecast of every online workload,
+ * and when each cycle (forecast refresh, planning) last ran. A restarted or replacement controller
+ * reads them back and resumes the same plan instead of starting from nothing.
+ *
+ * Plans are stored in the plan-file format (plan-file.ts), forecasts with forecast-codec.ts; both
+ * are validated when read back.
+ */
+import { InputError, RuntimeFailure } from '../../domain/errors.ts';
+import type { Forecast } from '../../domain/forecast.ts';
+import type { CapacityPlan } from '../../domain/plan.ts';
+import { decodePlan, encodePlan } from '../plan-file.ts';
+import { decodeForecast, encodeForecast } from './forecast-codec.ts';
+import type { Redis } from './redis-connection.ts';
+import type { RedisKeys } from './redis-keys.ts';
+
+export type CycleName = 'forecast' | 'plan';
+
+export class RedisStateStore {
+  constructor(private readonly redis: Redis, private readonly keys: RedisKeys) {}
+
+  async savePlan(plan: CapacityPlan): Promise<void> {
+    await this.guard('save the plan', () => this.redis.set(this.keys.plan, encodePlan(plan)));
+  }
+
+  async loadPlan(): Promise<CapacityPlan | undefined> {
+    const text = await this.guard('read the plan', () => this.redis.get(this.keys.plan));
+    if (text === null) return undefined;
+    try {
+      return decodePlan(text, `redis:${this.keys.plan}`);
+    } catch (error) {
+      if (error instanceof InputError) throw new RuntimeFailure(`the plan stored in Redis is malformed: ${error.message}`);
+      throw error;
+    }
+  }
+
+  async saveForecasts(forecasts: Iterable<Forecast>): Promise<void> {
+    const fields: string[] = [];
+    for (const forecast of forecasts) fields.push(forecast.workload, encodeForecast(forecast));
+    if (fields.length === 0) return;
+    await this.guard('save forecasts', () => this.redis.hset(this.keys.forecasts, ...fields));
+  }
+
+  async loadForecasts(): Promise<Map<string, Forecast>> {
+    const entries = await this.guard('read forecasts', () => this.redis.hgetall(this.keys.forecasts));
+    const forecasts = new Map<string, Forecast>();
+    for (const [workload, text] of Object.entries(entries)) forecasts.set(workload, decodeForecast(text, `redis:${this.keys.forecasts}/${workload}`));
+    return forecasts;
+  }
+
+  async markCycle(cycle: CycleName, atMs: number): Promise<void> {
+    await this.guard('record a cycle', () => this.redis.hset(this.keys.cycles, cycle, String(atMs)));
+  }
+
+  /** When the cycle last completed (epoch ms), or undefined if never. */
+  async lastCycle(cycle: CycleName): Promise<number | undefined> {
+    const text = await this.guard('read cycles', () => this.redis.hget(this.keys.cycles, cycle));
+    return text === null ? undefined : Number(text);
+  }
+
+  private async guard<Result>(what: string, run: () => Promise<Result>): Promise<Result> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new RuntimeFailure(`Redis: cannot ${what}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
