@@ -27,6 +27,8 @@ export interface Forecast {
   readonly components: readonly ForecastComponent[];
   /** Model description for reports, e.g. `seasonal(1d,7d)+events+reserve`. */
   readonly model: string;
+  /** Parts of the upper bands reserved for unscheduled pulses (not part of the median); optional. */
+  readonly reserves?: readonly BandReserve[];
 }
 
 /** The band of `forecast` for quantile `q`; throws when q was not requested. */
@@ -36,4 +38,24 @@ export function bandFor(forecast: Forecast, quantile: number): Float64Array {
     throw new RangeError(`forecast for ${forecast.workload} has no quantile ${quantile} (has ${forecast.quantiles.join(', ')})`);
   }
   return forecast.bands[index] as Float64Array;
+}
+
+/**
+ * The part of an upper quantile band set aside for unscheduled pulses (flash sales nobody put in
+ * the calendar, news spikes), learned from the upper-tail excursions of the history. It is not a
+ * contribution to the median, so it is kept apart from `components`: for quantile q,
+ * band_q = p50 + ordinary noise + reserve.
+ */
+export interface BandReserve {
+  readonly kind: 'pulse-reserve';
+  readonly name: string;
+  /** The quantile band this reserve is part of, e.g. 0.99. */
+  readonly quantile: number;
+  /** Requests/s of that band above p50 attributed to pulses, per bucket. */
+  readonly values: Float64Array;
+}
+
+/** Reserves of a forecast (empty when the forecaster reported none). */
+export function reservesOf(forecast: Forecast): readonly BandReserve[] {
+  return forecast.reserves ?? [];
 }

@@ -1,0 +1,129 @@
+/**
+ * Quantile bands from the forecaster's own past errors: replay the fitted model from recent
+ * origins in the history (a rolling-origin backtest inside the history), collect the error at each
+ * anchor lead, and use the empirical quantiles of those errors — scaled by the forecast level to a
+ * power chosen from {0, ½, 1}, so a band is wider where the level is higher when the history says so.
+ *
+ * The upper tail is then split in two: the part mirrored by the lower tail is ordinary noise; what
+ * the upper tail holds beyond that mirror is the asymmetric excursions — unscheduled pulses and
+ * spikes — and becomes the pulse reserve.
+ */
+import { quantileOfSorted } from './robust-stats.ts';
+
+export interface LeadErrorSamples {
+  readonly anchors: readonly number[];
+  /** errors[a][r] = actual − forecast at lead anchors[a] from the r-th replayed origin. */
+  readonly errors: readonly Float64Array[];
+  /** levels[a][r] = the forecast itself (used to scale the error). */
+  readonly levels: readonly Float64Array[];
+}
+
+export interface ErrorCalibration {
+  readonly anchors: readonly number[];
+  /** Errors divided by the scale, sorted ascending, per anchor. */
+  readonly sortedScaledErrors: readonly Float64Array[];
+  /** Scale = max(level, floor)^exponent. */
+  readonly exponent: number;
+  readonly floor: number;
+}
+
+export interface CollectErrorsOptions {
+  readonly values: Float64Array;
+  readonly anchors: readonly number[];
+  readonly fromOrigin: number;
+  readonly maxOrigins: number;
+  /** Point forecast of bucket origin + lead − 1 made at `origin`. */
+  readonly predict: (origin: number, lead: number) => number;
+}
+
+export function collectLeadErrors(options: CollectErrorsOptions): LeadErrorSamples {
+  const { values, anchors } = options;
+  const n = values.length;
+  const errors: Float64Array[] = [];
+  const levels: Float64Array[] = [];
+  for (const lead of anchors) {
+    const lastOrigin = n - lead;
+    const stride = Math.max(1, Math.ceil((lastOrigin - options.fromOrigin + 1) / options.maxOrigins));
+    const errorList: number[] = [];
+    const levelList: number[] = [];
+    for (let origin = lastOrigin; origin >= options.fromOrigin; origin -= stride) {
+      const actual = values[origin + lead - 1] as number;
+      if (!Number.isFinite(actual)) continue;
+      const forecast = options.predict(origin, lead);
+      if (!Number.isFinite(forecast)) continue;
+      errorList.push(actual - forecast);
+      levelList.push(forecast);
+    }
+    errors.push(Float64Array.from(errorList));
+    levels.push(Float64Array.from(levelList));
+  }
+  return { anchors, errors, levels };
+}
+
+export function scaleFor(calibration: Pick<ErrorCalibration, 'exponent' | 'floor'>, level: number): number {
+  if (calibration.exponent === 0) return 1;
+  const base = Math.max(calibration.floor, Number.isFinite(level) ? level : calibration.floor);
+  return calibration.exponent === 1 ? base : Math.pow(base, calibration.exponent);
+}
+
+function pinball(error: number, quantile: number): number {
+  return error >= 0 ? quantile * error : (quantile - 1) * error;
+}
+
+/**
+ * Chooses the scale exponent with the lowest pinball loss over `quantiles` on the samples themselves
+ * (three candidates and thousands of samples: no room to overfit) and returns the sorted scaled errors.
+ */
+export function calibrateErrors(samples: LeadErrorSamples, quantiles: readonly number[]): ErrorCalibration {
+  let levelSum = 0;
+  let levelCount = 0;
+  for (const levels of samples.levels) {
+    for (const level of levels) {
+      if (level > 0) {
+        levelSum += level;
+        levelCount++;
+      }
+    }
+  }
+  const floor = levelCount > 0 ? 0.05 * (levelSum / levelCount) : 1;
+  let best: ErrorCalibration | undefined;
+  let bestLoss = Number.POSITIVE_INFINITY;
+  for (const exponent of [0, 0.5, 1]) {
+    const sortedScaledErrors = samples.errors.map((errors, a) => {
+      const levels = samples.levels[a] as Float64Array;
+      return Float64Array.from(errors, (error, r) => error / scaleFor({ exponent, floor }, levels[r] as number)).sort();
+    });
+    let loss = 0;
+    sortedScaledErrors.forEach((sorted, a) => {
+      const errors = samples.errors[a] as Float64Array;
+      const levels = samples.levels[a] as Float64Array;
+      for (const quantile of quantiles) {
+        const offset = quantileOfSorted(sorted, quantile);
+        if (!Number.isFinite(offset)) continue;
+        for (let r = 0; r < errors.length; r++) {
+          loss += pinball((errors[r] as number) - offset * scaleFor({ exponent, floor }, levels[r] as number), quantile);
+        }
+      }
+    });
+    if (loss < bestLoss - 1e-12 * Math.abs(bestLoss) || best === undefined) {
+      bestLoss = loss;
+      best = { anchors: samples.anchors, sortedScaledErrors, exponent, floor };
+    }
+  }
+  return best as ErrorCalibration;
+}
+
+/** Scaled error quantile `quantile` at `lead`, interpolated between anchors; 0 without samples. */
+export function scaledErrorQuantile(calibration: ErrorCalibration, lead: number, quantile: number): number {
+  const { anchors, sortedScaledErrors } = calibration;
+  let upper = anchors.findIndex((anchor) => anchor >= lead);
+  if (upper < 0) upper = anchors.length - 1;
+  const lower = Math.max(0, upper - 1);
+  const a = anchors[lower] as number;
+  const b = anchors[upper] as number;
+  const weight = b === a ? 1 : Math.min(1, Math.max(0, (lead - a) / (b - a)));
+  const low = quantileOfSorted(sortedScaledErrors[lower] as Float64Array, quantile);
+  const high = quantileOfSorted(sortedScaledErrors[upper] as Float64Array, quantile);
+  const value = Number.isFinite(low) && Number.isFinite(high) ? low * (1 - weight) + high * weight : Number.isFinite(high) ? high : low;
+  return Number.isFinite(value) ? value : 0;
+}
