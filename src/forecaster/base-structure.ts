@@ -155,6 +155,16 @@ export function seasonalStructure(options: SeasonalStructureOptions): BaseStruct
   };
   const scaleAt = (index: number): number => (relative ? Math.max(scaleFloor, baseAt(index) || 0) : 1);
 
+  // How far the same phase one `period` earlier (the latest one before `origin`) ran from the base.
+  function cycleDeviation(origin: number, index: number, period: number, base: number, scale: number): number {
+    const center = lagIndex(index, period * Math.max(1, Math.ceil((index - origin + 1) / period)));
+    if (center < 0 || !Number.isFinite(base)) return 0;
+    const value = halfWidth === 0
+      ? (center < origin ? (values[center] as number) : Number.NaN)
+      : raw.mean(center - halfWidth, Math.min(origin, center + halfWidth + 1));
+    return Number.isFinite(value) ? (value - base) / scale : 0;
+  }
+
   const residuals = new Float64Array(Math.max(0, n - from));
   for (let index = from; index < n; index++) {
     residuals[index - from] = ((values[index] as number) - baseAt(index)) / scaleAt(index);
@@ -170,16 +180,8 @@ export function seasonalStructure(options: SeasonalStructureOptions): BaseStruct
     lastCycleDeviations: (origin, index, out, offset) => {
       const base = baseAt(index);
       const scale = scaleAt(index);
-      const deviation = (period: number): number => {
-        const center = lagIndex(index, period * Math.max(1, Math.ceil((index - origin + 1) / period)));
-        if (center < 0 || !Number.isFinite(base)) return 0;
-        const value = halfWidth === 0
-          ? (center < origin ? (values[center] as number) : Number.NaN)
-          : raw.mean(center - halfWidth, Math.min(origin, center + halfWidth + 1));
-        return Number.isFinite(value) ? (value - base) / scale : 0;
-      };
-      out[offset] = deviation(longPeriod);
-      out[offset + 1] = twoPeriods && index - shortPeriod < origin ? deviation(shortPeriod) : 0;
+      out[offset] = cycleDeviation(origin, index, longPeriod, base, scale);
+      out[offset + 1] = twoPeriods && index - shortPeriod < origin ? cycleDeviation(origin, index, shortPeriod, base, scale) : 0;
     },
     blend: (_origin, index) => {
       if (!twoPeriods) return 0;

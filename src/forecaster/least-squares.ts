@@ -91,8 +91,7 @@ export function huberRidge(design: DesignMatrix, options: { ridge: number; itera
       residuals[r] = residual;
       absolute[r] = residual < 0 ? -residual : residual;
     }
-    absolute.sort();
-    const mad = rows > 0 ? (absolute[rows >> 1] as number) : 0;
+    const mad = rows > 0 ? selectKth(absolute, rows >> 1) : 0;
     const threshold = options.huberScale * 1.4826 * mad;
     if (!(threshold > 0)) break;
     for (let r = 0; r < rows; r++) {
@@ -102,4 +101,30 @@ export function huberRidge(design: DesignMatrix, options: { ridge: number; itera
     beta = weightedRidge(design, weights, options.ridge);
   }
   return beta;
+}
+
+/** The k-th smallest value (0-based) of `values`, reordering it in place (Hoare's quickselect, O(n)). */
+export function selectKth(values: Float64Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (right > left) {
+    const pivot = values[(left + right) >> 1] as number;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const swap = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k] as number;
 }

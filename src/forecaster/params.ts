@@ -29,7 +29,7 @@ export interface ForecasterParams {
   readonly residualScaling: 'combined' | 'relative' | 'absolute';
   /** History used to fit the correction. @defaultValue 8 weeks */
   readonly trainingWindowMs: number;
-  /** @defaultValue 3000 */
+  /** Origins per anchor lead the correction is fitted on. @defaultValue 1500 */
   readonly maxTrainingOrigins: number;
   /** History replayed to calibrate the quantiles. @defaultValue 4 weeks */
   readonly calibrationWindowMs: number;
@@ -57,7 +57,7 @@ export const DEFAULT_FORECASTER_PARAMS: ForecasterParams = {
   maxSmoothingMs: 30 * MINUTE_MS,
   residualScaling: 'combined',
   trainingWindowMs: 56 * DAY_MS,
-  maxTrainingOrigins: 3000,
+  maxTrainingOrigins: 1500,
   calibrationWindowMs: 28 * DAY_MS,
   maxCalibrationOrigins: 1500,
   ridge: 1e-3,

@@ -34,6 +34,8 @@ export interface DetectedPeriod {
 
 /** How far a multiple must rise above its neighbouring multiples to count as its own period. */
 const HARMONIC_MARGIN = 0.03;
+/** How far the autocorrelation must fall between lag/4 and a period and rise again. */
+const MIN_PROMINENCE = 0.15;
 /** Relative distance within which a detected lag is snapped to a calendar day or week. */
 const SNAP_TOLERANCE = 0.05;
 
@@ -48,7 +50,7 @@ export function detectSeasonalPeriods(values: Float64Array, options: PeriodDetec
   const acf = autocorrelations(coarse, maxLag);
 
   const peaks: number[] = [];
-  for (let lag = 2; lag <= maxLag; lag++) {
+  for (let lag = 3; lag <= maxLag; lag++) {
     const value = acf[lag] as number;
     if (!(value >= minAutocorrelation)) continue;
     const halfWindow = Math.max(1, Math.round(lag * 0.15));
@@ -61,7 +63,12 @@ export function detectSeasonalPeriods(values: Float64Array, options: PeriodDetec
       }
     }
     // A peak at the very end of the searched range may be the rising flank of a longer one.
-    if (isPeak && lag + halfWindow <= maxLag) peaks.push(lag);
+    if (!isPeak || lag + halfWindow > maxLag) continue;
+    // A real cycle dips in between (the night between two evenings): without that trough, a bump
+    // on a slowly decaying autocorrelation is noise, not a period.
+    let trough = value;
+    for (let other = Math.max(1, Math.floor(lag / 4)); other < lag; other++) trough = Math.min(trough, acf[other] as number);
+    if (value - trough >= MIN_PROMINENCE) peaks.push(lag);
   }
 
   const kept: number[] = [];

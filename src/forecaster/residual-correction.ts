@@ -87,13 +87,13 @@ export function fitCorrection(options: CorrectionFitOptions): CorrectionModel {
       const base = structure.base(origin, index);
       if (!Number.isFinite(actual) || !Number.isFinite(base)) continue;
       correctionFeatures(structure, windows, origin, index, features);
-      x.set(features, rows * CORRECTION_FEATURES);
+      for (let j = 0; j < CORRECTION_FEATURES; j++) x[rows * CORRECTION_FEATURES + j] = features[j] as number;
       y[rows] = (actual - base) / structure.scale(origin, index);
       rows++;
     }
     if (rows < CORRECTION_FEATURES * 3) return new Float64Array(CORRECTION_FEATURES);
     const design: DesignMatrix = { x: x.subarray(0, rows * CORRECTION_FEATURES), y: y.subarray(0, rows), rows, columns: CORRECTION_FEATURES };
-    return huberRidge(design, { ridge: options.ridge, iterations: 4, huberScale: options.huberScale });
+    return huberRidge(design, { ridge: options.ridge, iterations: 3, huberScale: options.huberScale });
   });
   return { anchors, coefficients, windows };
 }

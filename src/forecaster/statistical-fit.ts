@@ -98,7 +98,7 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
       fromOrigin: Math.min(fromOrigin, Math.max(longPeriod + 1, n - horizon - 1)),
     });
   } else {
-    const levelWindow = clamp(Math.round(params.levelWindowMs / stepMs), 3, Math.max(3, Math.floor(n / 2)));
+    const levelWindow = chooseLevelWindow(values, raw, clamp(Math.round(params.levelWindowMs / stepMs), 3, Math.max(3, Math.floor(n / 2))), horizon);
     profileAt = (index) => raw.mean(index - levelWindow, index);
     const windows: CorrectionWindows = {
       shortWindow: Math.max(1, Math.round(levelWindow / 12)),
@@ -219,6 +219,39 @@ function chooseProfileShape(input: {
         bestError = error;
         best = { cyclesLong: cycles, smoothingHalfWidth: width };
       }
+    }
+  }
+  return best;
+}
+
+/**
+ * Without seasonality the base is a trailing mean; its length is chosen among 1/16…1 of the
+ * configured window by how well it predicts the next `horizon` buckets over the history (mean
+ * absolute error, up to 1,000 origins). Slowly varying traffic wants a short window, bursty traffic
+ * a long one.
+ */
+function chooseLevelWindow(values: Float64Array, raw: PrefixSums, maxWindow: number, horizon: number): number {
+  const n = values.length;
+  const options = [...new Set([1, 2, 4, 8, 16].map((divisor) => Math.max(3, Math.round(maxWindow / divisor))))];
+  const reach = Math.max(1, Math.min(horizon, Math.floor(n / 4)));
+  const from = Math.max(...options) + 1;
+  const stride = Math.max(1, Math.ceil((n - reach - from) / 1000));
+  let best = maxWindow;
+  let bestError = Number.POSITIVE_INFINITY;
+  for (const window of options) {
+    let sum = 0;
+    let count = 0;
+    for (let origin = from; origin + reach <= n; origin += stride) {
+      const level = raw.mean(origin - window, origin);
+      const future = raw.mean(origin, origin + reach);
+      if (!Number.isFinite(level) || !Number.isFinite(future)) continue;
+      sum += Math.abs(future - level);
+      count++;
+    }
+    const error = count > 0 ? sum / count : Number.POSITIVE_INFINITY;
+    if (error < bestError) {
+      bestError = error;
+      best = window;
     }
   }
   return best;

@@ -5,7 +5,7 @@
  */
 import { DAY_MS, WEEK_MS } from '../../domain/units.ts';
 import type { ForecasterParams } from '../params.ts';
-import { arimaModel } from './baselines/arima.ts';
+import { arimaModel, type OutputCapture } from './baselines/arima.ts';
 import { holtWintersModel } from './baselines/holt-winters.ts';
 import { seasonalNaiveModel } from './baselines/seasonal-naive.ts';
 import { chuanliuModel } from './chuanliu-model.ts';
@@ -21,6 +21,8 @@ export interface StandardModelOptions {
   /** Points AutoARIMA is fitted on. @defaultValue 1000 */
   readonly arimaTrainingPoints?: number;
   readonly chuanliuParams?: Partial<ForecasterParams>;
+  /** Captures what the arima package prints (see ArimaOptions.captureOutput). */
+  readonly captureOutput?: OutputCapture;
 }
 
 export function standardModels(options: StandardModelOptions): BacktestModel[] {
@@ -39,7 +41,10 @@ export function standardModels(options: StandardModelOptions): BacktestModel[] {
     models.push(holtWintersModel({ name: 'hw-weekly', periodMs: WEEK_MS, trainingWindowMs: 4 * WEEK_MS }));
   }
   if (wanted.has('arima')) {
-    models.push(arimaModel({ name: 'arima', seasonalPeriodMs: seasonal ? DAY_MS : 0, trainingPoints: options.arimaTrainingPoints ?? 1000 }));
+    models.push(arimaModel({
+      name: 'arima', seasonalPeriodMs: seasonal ? DAY_MS : 0, trainingPoints: options.arimaTrainingPoints ?? 1000,
+      ...(options.captureOutput ? { captureOutput: options.captureOutput } : {}),
+    }));
   }
   return models;
 }

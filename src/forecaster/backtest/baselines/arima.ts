@@ -21,15 +21,25 @@ export interface ArimaOptions {
   readonly seasonalPeriodMs: number;
   /** Points the AutoARIMA search is fitted on (its cost grows quickly with this). */
   readonly trainingPoints: number;
+  /**
+   * Runs a call with the package's printing captured. The C library prints optimiser complaints
+   * ("Program Exiting as the function value exceeds the maximum double value") to stdout, which
+   * would corrupt `-o json`; the pure core cannot touch process streams, so the caller supplies this.
+   * Undefined = let it print.
+   */
+  readonly captureOutput?: OutputCapture;
 }
 
-/** Counts fits whose forecast was unusable (non-finite) and fell back to seasonal naive. */
+export type OutputCapture = <T>(call: () => T) => { value: T; printed: string };
+
+/** Counts fits, fits whose optimiser complained, and unusable (non-finite) forecasts replaced by seasonal naive. */
 export interface ArimaStats {
   fits: number;
+  optimizerWarnings: number;
   fallbacks: number;
 }
 
-export function arimaModel(options: ArimaOptions, stats: ArimaStats = { fits: 0, fallbacks: 0 }): BacktestModel & { stats: ArimaStats } {
+export function arimaModel(options: ArimaOptions, stats: ArimaStats = { fits: 0, optimizerWarnings: 0, fallbacks: 0 }): BacktestModel & { stats: ArimaStats } {
   const periodFor = (stepMs: number): number => (options.seasonalPeriodMs === 0 ? 0 : Math.round(options.seasonalPeriodMs / stepMs));
   return {
     name: options.name,
@@ -53,14 +63,23 @@ export function arimaModel(options: ArimaOptions, stats: ArimaStats = { fits: 0,
       stats.fits++;
       let predicted: number[] = [];
       let variances: number[] = [];
-      const model = new ARIMA({ auto: true, verbose: false });
-      try {
-        model.train(training);
-        [predicted, variances] = model.predict(horizon);
-      } catch {
-        predicted = [];
-      } finally {
-        model.destroy();
+      const fitAndPredict = (): [number[], number[]] => {
+        const model = new ARIMA({ auto: true, verbose: false });
+        try {
+          model.train(training);
+          return model.predict(horizon);
+        } catch {
+          return [[], []];
+        } finally {
+          model.destroy();
+        }
+      };
+      if (options.captureOutput) {
+        const { value, printed } = options.captureOutput(fitAndPredict);
+        [predicted, variances] = value;
+        if (printed.trim().length > 0) stats.optimizerWarnings++;
+      } else {
+        [predicted, variances] = fitAndPredict();
       }
       const usable = predicted.length === horizon && predicted.every(Number.isFinite) && variances.every((v) => Number.isFinite(v) && v >= 0);
       const point = new Float64Array(horizon);
