@@ -28,6 +28,8 @@ const replicaArray = z.array(count).transform((values) => Int32Array.from(values
 const uint8Array = z.array(z.number().int().min(0).max(255)).transform((values) => Uint8Array.from(values));
 const float32Array = z.array(z.number().nullable()).transform((values) => Float32Array.from(values, (value) => value ?? Number.NaN));
 const float64Array = z.array(z.number().nullable()).transform((values) => Float64Array.from(values, (value) => value ?? Number.NaN));
+/** Work left in core-hours; open-ended work (no workCoreHours) is Infinity, which JSON writes as null. */
+const coreHoursLeft = z.number().min(0).nullable().transform((value) => value ?? Number.POSITIVE_INFINITY);
 
 const stepSchema = z.strictObject({
   id: z.string().min(1),
@@ -95,8 +97,8 @@ export const planFileSchema = z.strictObject({
   brownoutOrder: z.array(z.string()),
   offlineOutlook: z.array(z.strictObject({
     workload: z.string(),
-    remainingCoreHoursAtStart: z.number(),
-    remainingCoreHoursAtEnd: z.number(),
+    remainingCoreHoursAtStart: coreHoursLeft,
+    remainingCoreHoursAtEnd: coreHoursLeft,
     deadlineMs: epochMs.optional(),
     deadlineMet: z.boolean().optional(),
     missingCoreHoursAtDeadline: z.number().optional(),
