@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { registerKubeApiCommand } from './kube-api.ts';
+import { registerControllerCommand } from './controller.ts';
 import { registerTraceCommand } from './trace.ts';
 import { registerSimulateCommand } from './simulate.ts';
+import { registerPlanCommand } from './plan.ts';
+import { registerExplainCommand } from './explain.ts';
 
 /**
  * Builds the command tree. Each command lives in its own module under src/cli/ and exports a
@@ -16,5 +19,8 @@ export function buildProgram(): Command {
   registerTraceCommand(program);
   registerSimulateCommand(program);
   registerKubeApiCommand(program);
+  registerControllerCommand(program);
+  registerPlanCommand(program);
+  registerExplainCommand(program);
   return program;
 }

@@ -1,0 +1,435 @@
+/**
+ * From what a user names on the command line to the planner's `PlanningInput`: config → calendar →
+ * demand history per online workload → forecasts → settings. Shared by `chuanliu plan`,
+ * `chuanliu explain` and (later) the controller, so every path forecasts and plans the same way.
+ *
+ * History of an online workload, first match wins:
+ *   1. `--history <workload>=<csv>` (a trace file read as `chuanliu trace inspect` reads it);
+ *   2. the config's `demand: { kind: csv, path, column, scale, timeShift }`;
+ *   3. the config's `demand: { kind: prometheus, query }`, read with `query_range` from the
+ *      Prometheus given (`--prometheus-url`); without one this is bad input naming the workload;
+ *   4. no demand source at all: no forecast; the planner plans the workload from its minReplicas
+ *      and says so in the plan's notes.
+ *
+ * `now` is never taken silently from the wall clock: it is the `--now` given, else the end of the
+ * CSV histories (the newest bucket end; the plan of a history file is reproducible), else — only
+ * when a workload's history is live Prometheus data — the caller's clock, and the caller prints it.
+ */
+import type { Command } from 'commander';
+import { loadCalendarFile } from '../calendar/load-calendar.ts';
+import { loadConfigFile, type ChuanliuConfig } from '../config/load-config.ts';
+import type { EventOccurrence, PeakCalendar } from '../domain/calendar.ts';
+import { eventOccurrences } from '../domain/calendar-occurrences.ts';
+import { InputError } from '../domain/errors.ts';
+import type { Forecast } from '../domain/forecast.ts';
+import type { CapacityPlan } from '../domain/plan.ts';
+import { seriesEndMs, type RegularSeries } from '../domain/series.ts';
+import { isValidTimeZone, localToEpochMs, LocalTimeError } from '../domain/time-zones.ts';
+import { formatDurationMs, parseDurationMs } from '../domain/units.ts';
+import { forecastDemand } from '../forecaster/forecast-demand.ts';
+import { emptyObservedState, type ObservedState, type PlanningInput } from '../planner/index.ts';
+import type { MetricsSource } from '../ports/metrics-source.ts';
+import { PrometheusSource } from '../adapters/prometheus/prometheus-source.ts';
+import { readTraceFile } from '../adapters/traces/read-trace.ts';
+
+/** What the caller asks for; every field but the config is optional. */
+export interface PlanningInputsRequest {
+  /** Instant the plan starts from (epoch ms). @defaultValue see the module comment */
+  readonly nowMs?: number;
+  /** @defaultValue the config's `planning.horizon` */
+  readonly horizonMs?: number;
+  /** @defaultValue the config's `planning.slot` */
+  readonly slotMs?: number;
+  /** Workload name → CSV trace path; replaces the config's demand source of that workload. */
+  readonly historyFiles?: ReadonlyMap<string, string>;
+  /** Where `kind: prometheus` demand sources are read; undefined = such a source is bad input. */
+  readonly metrics?: MetricsSource;
+  /** IANA zone of times in messages. @defaultValue the calendar's first zone, else UTC */
+  readonly displayTimeZone?: string;
+  /** Read only when `now` is not given and some history is live (Prometheus). */
+  readonly wallClockMs?: () => number;
+  /** The cluster as last seen. @defaultValue nothing known, except the recent rate from the history */
+  readonly observed?: ObservedState;
+  readonly previousPlan?: CapacityPlan;
+}
+
+export interface LoadedHistory {
+  readonly workload: string;
+  /** Where it came from, for messages: the CSV path, or `prometheus: <query>`. */
+  readonly origin: string;
+  /** Only the window the forecaster reads: `forecast.history` before now. */
+  readonly series: RegularSeries;
+  /** What was done to it (format, cleaning, scale, shift), in words. */
+  readonly notes: readonly string[];
+}
+
+export type NowSource = 'flag' | 'history-end' | 'wall-clock';
+
+export interface PlanningInputs {
+  readonly config: ChuanliuConfig;
+  readonly calendar?: PeakCalendar;
+  readonly input: PlanningInput;
+  readonly now: { readonly ms: number; readonly source: NowSource };
+  readonly histories: readonly LoadedHistory[];
+  /** One per online workload with a history, in config order. */
+  readonly forecasts: readonly Forecast[];
+  /** Calendar occurrences overlapping the plan (for reports). */
+  readonly occurrences: readonly EventOccurrence[];
+  /** Online workloads planned without a forecast (no demand source). */
+  readonly unforecast: readonly string[];
+  /** True when the calendar is labelled synthetic. */
+  readonly synthetic: boolean;
+}
+
+/** Reads the config file, then everything it points at. */
+export async function loadPlanningInputs(configPath: string, request: PlanningInputsRequest = {}): Promise<PlanningInputs> {
+  return preparePlanningInputs(await loadConfigFile(configPath), request);
+}
+
+/** The same from a config already loaded (the controller keeps one). */
+export async function preparePlanningInputs(config: ChuanliuConfig, request: PlanningInputsRequest = {}): Promise<PlanningInputs> {
+  const online = config.inventory.online;
+  checkHistoryFiles(config, request.historyFiles);
+  const slotMs = request.slotMs ?? config.planning.slotMs;
+  const horizonMs = request.horizonMs ?? config.planning.horizonMs;
+  checkSlotAndHorizon(config, slotMs, horizonMs, request);
+  const calendar = config.calendarPath === undefined
+    ? undefined
+    : await loadCalendarFile(config.calendarPath, { workloads: online.map((workload) => workload.name) });
+
+  // Files first: their ends may fix `now`.
+  const fileHistories = new Map<string, LoadedHistory>();
+  for (const workload of online) {
+    const file = request.historyFiles?.get(workload.name);
+    if (file !== undefined) fileHistories.set(workload.name, await readCsvHistory(workload.name, { path: file, scale: 1, timeShiftMs: 0 }));
+    else if (workload.demand?.kind === 'csv') fileHistories.set(workload.name, await readCsvHistory(workload.name, workload.demand));
+  }
+  const live = online.filter((workload) => !fileHistories.has(workload.name) && workload.demand?.kind === 'prometheus');
+  const missingSource = request.metrics === undefined ? live[0] : undefined;
+  if (missingSource !== undefined) {
+    const index = online.indexOf(missingSource);
+    throw new InputError(
+      `${missingSource.name}'s demand history is the Prometheus query in the config; pass --prometheus-url <url>, or --history ${missingSource.name}=<csv> for a trace file`
+        + (live.length > 1 ? ` (the same holds for ${live.filter((workload) => workload !== missingSource).map((workload) => workload.name).join(', ')})` : ''),
+      { source: config.source, field: `online[${index}].demand` },
+    );
+  }
+
+  const now = chooseNow(request, [...fileHistories.values()], live.length > 0);
+  const bucketMs = config.forecast.bucketMs;
+  const historyStartMs = now.ms - config.forecast.historyMs;
+  const histories: LoadedHistory[] = [];
+  for (const workload of online) {
+    const fromFile = fileHistories.get(workload.name);
+    if (fromFile !== undefined) {
+      histories.push(windowOf(fromFile, historyStartMs, now.ms));
+    } else if (workload.demand?.kind === 'prometheus' && request.metrics !== undefined) {
+      histories.push(await readPrometheusHistory(workload.name, workload.demand.query, request.metrics, {
+        startMs: Math.floor(historyStartMs / bucketMs) * bucketMs, endMs: Math.floor(now.ms / bucketMs) * bucketMs, stepMs: bucketMs,
+      }));
+    }
+  }
+
+  const planStartMs = Math.floor(now.ms / slotMs) * slotMs;
+  const planEndMs = planStartMs + Math.ceil(horizonMs / slotMs) * slotMs;
+  // The forecaster learns daily uplifts from past windows, so it sees the history's occurrences too.
+  const forecastOccurrences = calendar === undefined ? [] : eventOccurrences(calendar, historyStartMs, planEndMs);
+  const forecasts = histories.map((history) => forecastOne(config, history, {
+    nowMs: now.ms, horizonMs: planEndMs - now.ms, occurrences: forecastOccurrences,
+  }));
+  const occurrences = calendar === undefined ? [] : eventOccurrences(calendar, planStartMs, planEndMs);
+
+  const observedBase = request.observed ?? emptyObservedState();
+  const demandRps: Record<string, number> = { ...observedBase.demandRps };
+  for (const history of histories) {
+    if (demandRps[history.workload] !== undefined) continue;
+    const recent = recentRateRps(history.series, now.ms, Math.max(slotMs, bucketMs));
+    if (recent !== undefined) demandRps[history.workload] = recent;
+  }
+  const displayTimeZone = request.displayTimeZone ?? firstZone(calendar) ?? 'UTC';
+  const settings = {
+    slotMs,
+    horizonMs,
+    applyLatencyMs: config.planning.applyLatencyMs,
+    scaleInStabilizationMs: config.planning.scaleInStabilizationMs,
+    ...(config.planning.nodeProvisioningMs !== undefined ? { nodeProvisioningMs: config.planning.nodeProvisioningMs } : {}),
+    displayTimeZone,
+  };
+  const input: PlanningInput = {
+    nowMs: now.ms,
+    inventory: config.inventory,
+    forecasts: new Map(forecasts.map((forecast) => [forecast.workload, forecast])),
+    occurrences,
+    observed: { ...observedBase, demandRps },
+    ...(request.previousPlan !== undefined ? { previousPlan: request.previousPlan } : {}),
+    settings: { ...settings, planId: planIdFor(now.ms, { settings, inventory: config.inventory, forecasts, occurrences }) },
+  };
+  return {
+    config,
+    ...(calendar !== undefined ? { calendar } : {}),
+    input,
+    now,
+    histories,
+    forecasts,
+    occurrences,
+    unforecast: online.filter((workload) => !histories.some((history) => history.workload === workload.name)).map((workload) => workload.name),
+    synthetic: calendar?.synthetic === true,
+  };
+}
+
+function checkHistoryFiles(config: ChuanliuConfig, files: ReadonlyMap<string, string> | undefined): void {
+  const names = config.inventory.online.map((workload) => workload.name);
+  for (const workload of files?.keys() ?? []) {
+    if (names.includes(workload)) continue;
+    const offline = config.inventory.offline.some((item) => item.name === workload);
+    throw new InputError(
+      `"${workload}" is ${offline ? 'an offline workload (only online workloads have a demand history)' : `not a workload of ${config.source}`}; online workloads: ${names.join(', ') || 'none'}`,
+      { source: '--history' },
+    );
+  }
+}
+
+function checkSlotAndHorizon(config: ChuanliuConfig, slotMs: number, horizonMs: number, request: PlanningInputsRequest): void {
+  const slotSource = request.slotMs !== undefined ? '--slot' : config.source;
+  if (!Number.isInteger(slotMs) || slotMs <= 0) throw new InputError(`slot must be a positive whole number of milliseconds, got ${slotMs}`, { source: slotSource });
+  if (slotMs % config.forecast.bucketMs !== 0) {
+    throw new InputError(`slot ${formatDurationMs(slotMs)} is not a whole number of forecast buckets (forecast.bucket ${formatDurationMs(config.forecast.bucketMs)})`, { source: slotSource });
+  }
+  if (!(horizonMs >= slotMs)) {
+    throw new InputError(`horizon ${formatDurationMs(horizonMs)} is shorter than one slot (${formatDurationMs(slotMs)})`, { source: request.horizonMs !== undefined ? '--horizon' : config.source });
+  }
+  if (request.displayTimeZone !== undefined && !isValidTimeZone(request.displayTimeZone)) {
+    throw new InputError(`unknown time zone "${request.displayTimeZone}"; expected an IANA name such as Asia/Shanghai`, { source: '--tz' });
+  }
+}
+
+async function readCsvHistory(workload: string, source: { path: string; column?: string; scale: number; timeShiftMs: number }): Promise<LoadedHistory> {
+  const { series, report } = await readTraceFile(source.path, source.column !== undefined ? { valueColumn: source.column } : {});
+  const notes = [...report.notes];
+  let values = series.values;
+  if (source.scale !== 1) {
+    values = Float64Array.from(values, (value) => value * source.scale);
+    notes.push(`scaled ×${source.scale}`);
+  }
+  if (source.timeShiftMs !== 0) notes.push(`shifted by ${formatDurationMs(source.timeShiftMs)}`);
+  return { workload, origin: source.path, series: { ...series, values, startMs: series.startMs + source.timeShiftMs }, notes };
+}
+
+async function readPrometheusHistory(
+  workload: string, query: string, metrics: MetricsSource, range: { startMs: number; endMs: number; stepMs: number },
+): Promise<LoadedHistory> {
+  const series = await metrics.range(query, range);
+  return { workload, origin: `prometheus: ${query}`, series, notes: [`query_range every ${formatDurationMs(range.stepMs)}`] };
+}
+
+function chooseNow(request: PlanningInputsRequest, files: readonly LoadedHistory[], hasLive: boolean): { ms: number; source: NowSource } {
+  if (request.nowMs !== undefined) return { ms: request.nowMs, source: 'flag' };
+  if (hasLive) {
+    if (request.wallClockMs === undefined) throw new InputError('expected a time to plan from: live (Prometheus) history has no end of its own', { source: '--now' });
+    return { ms: request.wallClockMs(), source: 'wall-clock' };
+  }
+  if (files.length === 0) {
+    throw new InputError('expected a time to plan from: no workload has a history file whose end could serve as now', { source: '--now' });
+  }
+  return { ms: Math.max(...files.map((history) => seriesEndMs(history.series))), source: 'history-end' };
+}
+
+/** The part of the history the forecaster may read: [startMs, endMs), with at least one value. */
+function windowOf(history: LoadedHistory, startMs: number, endMs: number): LoadedHistory {
+  const { series } = history;
+  const first = Math.max(0, Math.ceil((startMs - series.startMs) / series.stepMs));
+  const end = Math.min(series.values.length, Math.floor((endMs - series.startMs) / series.stepMs));
+  const values = series.values.slice(first, Math.max(first, end));
+  if (!values.some((value) => Number.isFinite(value))) {
+    const coverage = `${new Date(series.startMs).toISOString()} to ${new Date(seriesEndMs(series)).toISOString()}`;
+    throw new InputError(`${history.workload}: no demand before now (${new Date(endMs).toISOString()}) within forecast.history; the history covers ${coverage}`, { source: history.origin });
+  }
+  return { ...history, series: { ...series, startMs: series.startMs + first * series.stepMs, values } };
+}
+
+function forecastOne(
+  config: ChuanliuConfig, history: LoadedHistory, options: { nowMs: number; horizonMs: number; occurrences: readonly EventOccurrence[] },
+): Forecast {
+  const bucketMs = config.forecast.bucketMs;
+  const stepMs = history.series.stepMs;
+  // A finer history is averaged into the forecast bucket; a coarser one is forecast at its own step
+  // (the planner takes the largest band value over each slot).
+  if (stepMs < bucketMs && bucketMs % stepMs !== 0) {
+    throw new InputError(`${history.workload}: the history's step ${formatDurationMs(stepMs)} does not divide forecast.bucket ${formatDurationMs(bucketMs)}`, { source: history.origin });
+  }
+  try {
+    return forecastDemand({
+      workload: history.workload,
+      history: history.series,
+      nowMs: options.nowMs,
+      horizonMs: options.horizonMs,
+      quantiles: config.forecast.quantiles,
+      occurrences: options.occurrences,
+      ...(stepMs < bucketMs ? { params: { stepMs: bucketMs } } : {}),
+    });
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${history.workload}: cannot forecast from this history: ${error.message}`, { source: history.origin });
+    throw error;
+  }
+}
+
+/** Mean rate of the buckets that end in (nowMs − windowMs, nowMs]; undefined when none is known. */
+export function recentRateRps(series: RegularSeries, nowMs: number, windowMs: number): number | undefined {
+  const end = Math.min(series.values.length, Math.floor((nowMs - series.startMs) / series.stepMs));
+  const first = Math.max(0, Math.ceil((nowMs - windowMs - series.startMs) / series.stepMs));
+  let sum = 0;
+  let count = 0;
+  for (let index = first; index < end; index++) {
+    const value = series.values[index] as number;
+    if (Number.isFinite(value)) {
+      sum += value;
+      count++;
+    }
+  }
+  return count === 0 ? undefined : sum / count;
+}
+
+function firstZone(calendar: PeakCalendar | undefined): string | undefined {
+  for (const event of calendar?.events ?? []) {
+    if ('timeZone' in event) return event.timeZone;
+  }
+  return undefined;
+}
+
+/**
+ * `plan-<now, UTC, compact>-<8 hex>`: the time says which plan it is, the hash (FNV-1a over the
+ * inventory, settings, events and forecast bands) tells two plans of the same minute apart.
+ */
+export function planIdFor(nowMs: number, parts: { settings: object; inventory: object; forecasts: readonly Forecast[]; occurrences: readonly EventOccurrence[] }): string {
+  let hash = 0x811c9dc5;
+  const mix = (byte: number): void => {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  };
+  const text = JSON.stringify([parts.settings, parts.inventory, parts.occurrences.map((item) => [item.eventId, item.startMs, item.endMs])]);
+  for (let index = 0; index < text.length; index++) mix(text.charCodeAt(index) & 0xff);
+  for (const forecast of parts.forecasts) {
+    for (const band of forecast.bands) {
+      const bytes = new Uint8Array(band.buffer, band.byteOffset, band.byteLength);
+      for (const byte of bytes) mix(byte);
+    }
+  }
+  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `plan-${stamp}-${hash.toString(16).padStart(8, '0')}`;
+}
+
+// ---- command-line flags shared by `plan` and `explain` --------------------------------------
+
+export interface PlanningFlags {
+  config?: string;
+  now?: string;
+  horizon?: string;
+  slot?: string;
+  history: string[];
+  prometheusUrl?: string;
+  tz?: string;
+}
+
+/** Adds the flags that name the planning inputs to `command`. */
+export function addPlanningInputFlags(command: Command, options: { configRequired: boolean }): Command {
+  const configHelp = 'chuanliu config (YAML): inventory, calendar, planning and forecast settings';
+  if (options.configRequired) command.requiredOption('--config <yaml>', configHelp);
+  else command.option('--config <yaml>', configHelp);
+  return command
+    .option('--now <instant>', 'plan from this instant, ISO 8601 with offset (e.g. 2026-11-11T17:00:00+08:00); default: the end of the history files, or the wall clock (printed) with --prometheus-url')
+    .option('--horizon <duration>', 'how far ahead to plan (default: the config\'s planning.horizon)')
+    .option('--slot <duration>', 'plan slot width, a whole number of forecast buckets (default: the config\'s planning.slot)')
+    .option('--history <workload=csv>', 'demand history of an online workload from a trace CSV (repeatable); replaces the config\'s demand source', collect, [])
+    .option('--prometheus-url <url>', 'Prometheus to read the config\'s `kind: prometheus` demand queries from')
+    .option('--tz <zone>', 'IANA time zone of the times shown (and of --now/--at written without an offset); default: the calendar\'s zone, else UTC');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Turns the flags into a request, checking each one (bad values name the flag). */
+export function planningRequestFromFlags(flags: PlanningFlags, wallClockMs: () => number): PlanningInputsRequest {
+  if (flags.tz !== undefined && !isValidTimeZone(flags.tz)) {
+    throw new InputError(`unknown time zone "${flags.tz}"; expected an IANA name such as Asia/Shanghai`, { source: '--tz' });
+  }
+  const historyFiles = parseHistoryFlags(flags.history);
+  let metrics: MetricsSource | undefined;
+  if (flags.prometheusUrl !== undefined) {
+    try {
+      metrics = new PrometheusSource({ baseUrl: flags.prometheusUrl });
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(`"${flags.prometheusUrl}" is not an http(s) URL; expected e.g. http://localhost:9090`, { source: '--prometheus-url' });
+      throw error;
+    }
+  }
+  return {
+    ...(flags.now !== undefined ? { nowMs: parseInstantFlag(flags.now, '--now', flags.tz) } : {}),
+    ...(flags.horizon !== undefined ? { horizonMs: parsePositiveDuration(flags.horizon, '--horizon') } : {}),
+    ...(flags.slot !== undefined ? { slotMs: parsePositiveDuration(flags.slot, '--slot') } : {}),
+    ...(historyFiles.size > 0 ? { historyFiles } : {}),
+    ...(metrics !== undefined ? { metrics } : {}),
+    ...(flags.tz !== undefined ? { displayTimeZone: flags.tz } : {}),
+    wallClockMs,
+  };
+}
+
+/** `--history pay=a.csv --history refund=b.csv` → Map; a name given twice is bad input. */
+export function parseHistoryFlags(values: readonly string[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const value of values) {
+    const separator = value.indexOf('=');
+    const workload = separator < 0 ? '' : value.slice(0, separator).trim();
+    const path = separator < 0 ? '' : value.slice(separator + 1).trim();
+    if (workload === '' || path === '') {
+      throw new InputError(`"${value}" is not <workload>=<csv>; expected e.g. --history payment=payment-history.csv`, { source: '--history' });
+    }
+    if (files.has(workload)) throw new InputError(`"${workload}" is given twice`, { source: '--history' });
+    files.set(workload, path);
+  }
+  return files;
+}
+
+function parsePositiveDuration(text: string, flag: string): number {
+  const ms = parseDurationMs(text, { source: flag });
+  if (!(ms > 0) || !Number.isInteger(ms)) throw new InputError(`"${text}" must be a positive duration of whole milliseconds`, { source: flag });
+  return ms;
+}
+
+const OFFSET_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/**
+ * An instant from a flag: ISO 8601 with an offset (`2026-11-11T20:00:00+08:00`, `…Z`), or a local
+ * date-time without one (`2026-11-11T20:00`) read in `timeZone` — only when a zone was given, so
+ * the result never depends on the machine's zone.
+ */
+export function parseInstantFlag(text: string, flag: string, timeZone: string | undefined): number {
+  const trimmed = text.trim();
+  if (OFFSET_INSTANT.test(trimmed)) {
+    const ms = Date.parse(trimmed);
+    if (Number.isFinite(ms) && sameCalendarFields(trimmed, ms)) return ms;
+  }
+  const local = LOCAL_DATE_TIME.exec(trimmed);
+  if (local !== null && timeZone !== undefined) {
+    const [year, month, day, hour, minute, second] = local.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+    try {
+      return localToEpochMs({ year, month, day, hour, minute, second }, timeZone);
+    } catch (error) {
+      if (error instanceof LocalTimeError) throw new InputError(`"${text}": ${error.message}`, { source: flag });
+      throw error;
+    }
+  }
+  const hint = local !== null ? ' (a time without an offset needs --tz)' : '';
+  throw new InputError(`"${text}" is not an instant; expected ISO 8601 with an offset, e.g. 2026-11-11T20:00:00+08:00${hint}`, { source: flag });
+}
+
+/** Date.parse rolls 2026-02-30 over to March; a real date keeps its day. */
+function sameCalendarFields(text: string, ms: number): boolean {
+  const offsetMatch = /(Z|([+-])(\d{2}):(\d{2}))$/.exec(text);
+  const offsetMs = offsetMatch === null || offsetMatch[1] === 'Z'
+    ? 0
+    : (offsetMatch[2] === '-' ? -1 : 1) * (Number(offsetMatch[3]) * 60 + Number(offsetMatch[4])) * 60_000;
+  const wall = new Date(ms + offsetMs).toISOString();
+  return wall.slice(0, 16) === text.slice(0, 16);
+}
