@@ -1,0 +1,294 @@
+/**
+ * The controller as it runs in the cluster: the controller core (src/controller) on a BullMQ queue,
+ * a Redis applied-steps store and Redis state, behind a leader lease.
+ *
+ * - Leadership: every replica tries to take the lease (`RedisLease`); only the holder runs the
+ *   queue's worker, the cycles and the readiness poll, so two replicas never apply at once. The
+ *   holder renews every ttl/3 and steps down when it cannot; a standby takes over ttl after the
+ *   leader died (kill -9).
+ * - On taking the lead: read the plan (a fixed `--plan`, or the last plan in Redis), adopt it
+ *   (deterministic job ids: steps already scheduled are not scheduled again), start the worker and
+ *   reconcile once at once, so a restarted controller resumes a shift where it stopped.
+ * - Cycles (planner mode): BullMQ job schedulers refresh forecasts and re-plan; each new plan is
+ *   saved to Redis before it is adopted; the old plan's pending step jobs are cancelled.
+ * - `stop` (SIGTERM): stop taking jobs, wait for the running tick, release the lease, close Redis.
+ */
+import type { ControllerJob, ControllerHooks, LogLevel } from '../../controller/controller.ts';
+import { Controller, controllerJobId } from '../../controller/controller.ts';
+import type { SafetyPolicy } from '../../controller/safety.ts';
+import type { CapacityPlan } from '../../domain/plan.ts';
+import type { Inventory } from '../../domain/workload.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { Cluster } from '../../ports/cluster.ts';
+import type { RetryPolicy } from '../memory/in-process-queue.ts';
+import type { ControllerMetrics } from '../metrics/controller-metrics.ts';
+import { BullmqJobQueue } from './bullmq-job-queue.ts';
+import { CycleSchedulers, type CycleTiming } from './cycle-schedulers.ts';
+import type { PlanningCycles } from './planning-cycles.ts';
+import { RedisAppliedStepStore } from './redis-applied-steps.ts';
+import { closeRedis, createRedis, redisOptionsFromUrl, type Redis } from './redis-connection.ts';
+import { redisKeys, type RedisKeys } from './redis-keys.ts';
+import { RedisLease } from './redis-lease.ts';
+import { RedisStateStore, type CycleName } from './redis-state.ts';
+
+export type PlanSource =
+  /** Follow this plan (an approved `chuanliu plan -o json`); no planning cycles. */
+  | { readonly kind: 'fixed'; readonly plan: CapacityPlan }
+  /** Forecast and plan on the cycles' timings; follow the latest plan. */
+  | { readonly kind: 'cycles'; readonly cycles: PlanningCycles; readonly timings: Readonly<Partial<Record<CycleName, CycleTiming>>> };
+
+export type ServiceLog = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
+
+export interface ControllerServiceOptions {
+  readonly redisUrl: string;
+  /** Redis key prefix. @defaultValue `chuanliu` */
+  readonly redisPrefix?: string;
+  readonly cluster: Cluster;
+  readonly inventory: Inventory;
+  readonly clock: Clock;
+  readonly planSource: PlanSource;
+  readonly safety?: SafetyPolicy;
+  readonly metrics?: ControllerMetrics;
+  readonly log?: ServiceLog;
+  /** Who this replica is, in the lease value and logs. @defaultValue `controller` */
+  readonly holder?: string;
+  /** @defaultValue 10 s */
+  readonly leaseTtlMs?: number;
+  /** BullMQ job lock: a job of a dead leader is retried after this. @defaultValue 30 s */
+  readonly jobLockMs?: number;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Writes in flight at once in one reconcile phase. @defaultValue 32 */
+  readonly maxConcurrentWrites?: number;
+  /** While acquires wait for Ready replicas, read the cluster this often (metrics). @defaultValue 2 s */
+  readonly readinessPollMs?: number;
+}
+
+type Role = 'starting' | 'standby' | 'leader' | 'stopped';
+
+interface Term {
+  readonly controller: Controller;
+  readonly queue: BullmqJobQueue<ControllerJob>;
+  readonly cycles?: CycleSchedulers;
+  readonly poll: ReturnType<typeof setInterval>;
+}
+
+export class ControllerService {
+  readonly keys: RedisKeys;
+  private readonly options: ControllerServiceOptions;
+  private readonly redis: Redis;
+  private readonly lease: RedisLease;
+  private readonly state: RedisStateStore;
+  private readonly appliedSteps: RedisAppliedStepStore;
+  private role: Role = 'starting';
+  private term: Term | undefined;
+  private leaseTimer: ReturnType<typeof setInterval> | undefined;
+  private transition: Promise<void> = Promise.resolve();
+  private redisReady = false;
+
+  constructor(options: ControllerServiceOptions) {
+    this.options = options;
+    this.keys = redisKeys(options.redisPrefix);
+    this.redis = createRedis(options.redisUrl, { name: `chuanliu-${options.holder ?? 'controller'}` });
+    this.redis.on('ready', () => { this.redisReady = true; });
+    this.redis.on('close', () => { this.redisReady = false; });
+    this.redis.on('error', (error: Error) => this.log('warn', `redis: ${error.message}`));
+    this.lease = new RedisLease({ redis: this.redis, key: this.keys.leader, ttlMs: options.leaseTtlMs ?? 10_000, holder: options.holder ?? 'controller' });
+    this.state = new RedisStateStore(this.redis, this.keys);
+    this.appliedSteps = new RedisAppliedStepStore({ redis: this.redis, keys: this.keys });
+  }
+
+  get currentRole(): Role {
+    return this.role;
+  }
+
+  /** The controller of the current leadership term (undefined while standby). */
+  get controller(): Controller | undefined {
+    return this.term?.controller;
+  }
+
+  /** Starts competing for the lease; resolves after the first attempt (leader or standby). */
+  async start(): Promise<void> {
+    if (this.role !== 'starting') throw new Error('controller service already started');
+    this.role = 'standby';
+    await this.leaseTick();
+    this.leaseTimer = setInterval(() => void this.leaseTick(), Math.max(50, Math.floor(this.lease.ttlMs / 3)));
+  }
+
+  /** Ready: Redis answers and this replica is either leading or standing by. */
+  async readiness(): Promise<{ ready: boolean; reason?: string }> {
+    if (this.role === 'starting' || this.role === 'stopped') return { ready: false, reason: this.role };
+    if (!this.redisReady) return { ready: false, reason: 'redis unreachable' };
+    return { ready: true };
+  }
+
+  async stop(): Promise<void> {
+    if (this.role === 'stopped') return;
+    if (this.leaseTimer !== undefined) clearInterval(this.leaseTimer);
+    await this.serial(async () => {
+      const wasLeader = this.role === 'leader';
+      await this.stepDown('shutting down');
+      this.role = 'stopped';
+      if (wasLeader) await this.lease.release().catch(() => undefined);
+    });
+    await closeRedis(this.redis);
+  }
+
+  private leaseTick(): Promise<void> {
+    return this.serial(async () => {
+      if (this.role === 'stopped') return;
+      try {
+        if (this.role === 'leader') {
+          if (!(await this.lease.renew())) await this.stepDown('lost the leader lease');
+        } else if (await this.lease.tryAcquire()) {
+          await this.becomeLeader();
+        }
+      } catch (error) {
+        this.log('warn', `leader lease: ${(error as Error).message}`);
+        if (this.role === 'leader') await this.stepDown('cannot renew the leader lease');
+      }
+    });
+  }
+
+  private async becomeLeader(): Promise<void> {
+    const { options } = this;
+    this.role = 'leader';
+    options.metrics?.setLeader(true);
+    this.log('info', 'took the leader lease: applying plan steps', { holder: this.lease.token });
+    const connection = redisOptionsFromUrl(options.redisUrl);
+    const queue = new BullmqJobQueue<ControllerJob>({
+      connection,
+      queueName: 'steps',
+      prefix: this.keys.bullmqPrefix,
+      clock: options.clock,
+      ...(options.retry !== undefined ? { retry: options.retry } : {}),
+      lockDurationMs: options.jobLockMs ?? 30_000,
+      stalledIntervalMs: Math.max(500, Math.floor((options.jobLockMs ?? 30_000) / 2)),
+      onEvent: (event) => {
+        if (event.kind === 'retrying') this.log('warn', `job ${event.job.id} failed (attempt ${event.attempt}), retrying: ${event.error}`);
+        if (event.kind === 'failed') this.log('error', `job ${event.job.id} failed after ${event.attempts} attempts: ${event.error}`);
+      },
+      onError: (error) => this.log('warn', `bullmq: ${error.message}`),
+    });
+    const controller = new Controller({
+      cluster: options.cluster,
+      inventory: options.inventory,
+      clock: options.clock,
+      queue,
+      appliedSteps: this.appliedSteps,
+      maxConcurrentWrites: options.maxConcurrentWrites ?? 32,
+      ...(options.safety !== undefined ? { safety: options.safety } : {}),
+      hooks: this.hooks(),
+    });
+    const poll = setInterval(() => void this.pollReadiness(), options.readinessPollMs ?? 2_000);
+    let cycles: CycleSchedulers | undefined;
+    if (options.planSource.kind === 'cycles') {
+      cycles = new CycleSchedulers({
+        connection, queueName: 'cycles', prefix: this.keys.bullmqPrefix, timings: options.planSource.timings,
+        onError: (error) => this.log('warn', `bullmq cycles: ${error.message}`),
+      });
+    }
+    this.term = { controller, queue, poll, ...(cycles !== undefined ? { cycles } : {}) };
+
+    const plan = options.planSource.kind === 'fixed' ? await this.takeFixedPlan(options.planSource.plan) : await this.state.loadPlan();
+    if (plan !== undefined) await this.adopt(plan);
+    else this.log('warn', 'no plan yet: waiting for the first planning cycle');
+    controller.start();
+    if (cycles !== undefined) {
+      await cycles.declare();
+      cycles.process((cycle) => this.runCycle(cycle));
+      // A controller that never planned (or whose plan is old) plans now rather than at the next tick.
+      if (plan === undefined) void this.runCycle('forecast').then(() => this.runCycle('plan')).catch((error: Error) => this.log('error', `first planning cycle failed: ${error.message}`));
+    }
+    // Resume at once: whatever a dead leader left half-done is level-triggered back to the plan.
+    void controller.reconcileNow().catch((error: Error) => this.log('error', `reconcile after taking the lead failed: ${error.message}`));
+  }
+
+  private async stepDown(why: string): Promise<void> {
+    const term = this.term;
+    this.term = undefined;
+    if (this.role === 'leader') this.role = 'standby';
+    this.options.metrics?.setLeader(false);
+    if (term === undefined) return;
+    this.log('info', `stepping down: ${why}`);
+    clearInterval(term.poll);
+    await term.cycles?.close();
+    // Closes the queue: waits for the running tick, takes no further job.
+    await term.controller.close();
+  }
+
+  /** A fixed plan replaces the stored one (its pending steps are cancelled) and is stored. */
+  private async takeFixedPlan(plan: CapacityPlan): Promise<CapacityPlan> {
+    const stored = await this.state.loadPlan();
+    if (stored !== undefined && stored.id !== plan.id) await this.cancelSteps(stored);
+    if (stored?.id !== plan.id) await this.state.savePlan(plan);
+    return plan;
+  }
+
+  private async adopt(plan: CapacityPlan): Promise<void> {
+    const term = this.term;
+    if (term === undefined) return;
+    const { scheduled, cancelled } = await term.controller.adoptPlan(plan);
+    this.options.metrics?.observePlan(plan, this.options.clock.nowMs());
+    this.log('info', `following plan ${plan.id}`, { planId: plan.id, steps: plan.steps.length, scheduled, cancelled });
+  }
+
+  private async cancelSteps(plan: CapacityPlan): Promise<void> {
+    const queue = this.term?.queue;
+    if (queue === undefined) return;
+    let cancelled = 0;
+    for (const step of plan.steps) if (await queue.cancel(controllerJobId(plan.id, 'step', step.id))) cancelled += 1;
+    if (cancelled > 0) this.log('info', `cancelled ${cancelled} pending steps of superseded plan ${plan.id}`);
+  }
+
+  private async runCycle(cycle: CycleName): Promise<void> {
+    const source = this.options.planSource;
+    if (source.kind !== 'cycles' || this.term === undefined) return;
+    const nowMs = this.options.clock.nowMs();
+    if (cycle === 'forecast') {
+      const forecasts = await source.cycles.refreshForecasts(nowMs);
+      await this.state.saveForecasts(forecasts);
+      this.options.metrics?.observeForecasts(forecasts, nowMs);
+      this.log('info', `forecasts refreshed for ${forecasts.length} workloads`);
+    } else {
+      const [forecasts, previousPlan, snapshot] = await Promise.all([this.state.loadForecasts(), this.state.loadPlan(), this.options.cluster.snapshot()]);
+      const plan = await source.cycles.plan({ nowMs, forecasts, snapshot, ...(previousPlan !== undefined ? { previousPlan } : {}) });
+      if (previousPlan !== undefined && previousPlan.id !== plan.id) await this.cancelSteps(previousPlan);
+      await this.state.savePlan(plan);
+      await this.adopt(plan);
+    }
+    await this.state.markCycle(cycle, nowMs);
+  }
+
+  private async pollReadiness(): Promise<void> {
+    const { metrics, cluster, clock } = this.options;
+    const plan = this.term?.controller.currentPlan();
+    if (metrics === undefined) return;
+    if (plan !== undefined) metrics.observePlan(plan, clock.nowMs());
+    if (metrics.pendingReadiness() === 0) return;
+    try {
+      metrics.observeSnapshot(await cluster.snapshot());
+    } catch (error) {
+      this.log('debug', `readiness poll: ${(error as Error).message}`);
+    }
+  }
+
+  private hooks(): ControllerHooks {
+    const { metrics } = this.options;
+    return {
+      onReconcile: (result, job) => metrics?.onReconcile(result, job),
+      onForecastMiss: (miss) => metrics?.onForecastMiss(miss),
+      log: (level, message, fields) => this.log(level, message, fields),
+    };
+  }
+
+  /** Leadership changes one at a time (a renewal never races a step-down). */
+  private serial(run: () => Promise<void>): Promise<void> {
+    const next = this.transition.then(run, run);
+    this.transition = next.catch(() => undefined);
+    return next;
+  }
+
+  private log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void {
+    this.options.log?.(level, message, fields);
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * `chuanliu controller`: the long-running controller for the cluster. Follows a plan on BullMQ
+ * (Redis): a fixed, approved `--plan`, or plans it makes itself on cron job schedulers from the
+ * config's demand sources. Serves /metrics, /healthz and /readyz; pino JSON logs on stderr; stops
+ * cleanly on SIGTERM (finishes the running tick, releases the leader lease).
+ *
+ * Also exports the flag handling the other cluster commands (reconcile, apply, status) share.
+ */
+import type { Command } from 'commander';
+import { ControllerService, type PlanSource } from '../adapters/bullmq/controller-service.ts';
+import type { CycleTiming } from '../adapters/bullmq/cycle-schedulers.ts';
+import { ConfigPlanningCycles } from '../adapters/bullmq/planning-cycles.ts';
+import { checkRedisUrl, redactRedisUrl } from '../adapters/bullmq/redis-connection.ts';
+import { loadKubeConfig, type KubeconfigSource } from '../adapters/kubernetes/kubeconfig.ts';
+import { KubernetesCluster } from '../adapters/kubernetes/kubernetes-cluster.ts';
+import { createLogger, type Logger } from '../adapters/logger.ts';
+import { ControllerMetrics } from '../adapters/metrics/controller-metrics.ts';
+import { startMetricsServer } from '../adapters/metrics/metrics-server.ts';
+import { readPlanFile } from '../adapters/plan-file.ts';
+import { PrometheusSource } from '../adapters/prometheus/prometheus-source.ts';
+import { loadConfigFile, type ChuanliuConfig } from '../config/load-config.ts';
+import type { LogLevel } from '../controller/controller.ts';
+import type { SafetyPolicy } from '../controller/safety.ts';
+import { InputError } from '../domain/errors.ts';
+import type { CapacityPlan } from '../domain/plan.ts';
+import { parseDurationMs } from '../domain/units.ts';
+import { systemClock } from '../kube-api/system-clock.ts';
+
+/** Flags every cluster command takes. */
+export interface ClusterFlags {
+  config: string;
+  kubeconfig?: string;
+  context?: string;
+  inCluster?: boolean;
+}
+
+export function addClusterOptions(command: Command): Command {
+  return command
+    .requiredOption('--config <yaml>', 'chuanliu config (inventory, planning, controller settings)')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--in-cluster', 'use the pod\'s service account');
+}
+
+export function kubeconfigSource(flags: ClusterFlags): KubeconfigSource {
+  if (flags.inCluster === true) {
+    if (flags.kubeconfig !== undefined || flags.context !== undefined) throw new InputError('--in-cluster cannot be combined with --kubeconfig or --context', { source: '--in-cluster' });
+    return { kind: 'in-cluster' };
+  }
+  if (flags.kubeconfig !== undefined) return { kind: 'file', path: flags.kubeconfig, ...(flags.context !== undefined ? { context: flags.context } : {}) };
+  return { kind: 'default', ...(flags.context !== undefined ? { context: flags.context } : {}) };
+}
+
+/** The Kubernetes adapter for the config's workloads (only those are read and written). */
+export function clusterFor(config: ChuanliuConfig, flags: ClusterFlags, log?: Logger): KubernetesCluster {
+  return new KubernetesCluster({
+    kubeConfig: loadKubeConfig(kubeconfigSource(flags)),
+    clock: systemClock,
+    workloads: [...config.inventory.online, ...config.inventory.offline].map((workload) => workload.ref),
+    managedSelector: false,
+    namespaces: config.controller.namespaces,
+    ...(log !== undefined ? { onWarning: (message: string) => log.warn(message) } : {}),
+  });
+}
+
+export function safetyFor(config: ChuanliuConfig): SafetyPolicy {
+  return { namespaceAllowlist: config.controller.namespaces, maxStepReplicas: config.controller.maxStepReplicas ?? 1000 };
+}
+
+export function logTo(logger: Logger): (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void {
+  return (level, message, fields) => logger[level](fields ?? {}, message);
+}
+
+/** A plan file for this config: every workload it names must be in the inventory. */
+export async function readPlanFor(path: string, config: ChuanliuConfig): Promise<CapacityPlan> {
+  const plan = await readPlanFile(path);
+  const known = new Set([...config.inventory.online, ...config.inventory.offline].map((workload) => workload.name));
+  const pools = new Set(config.inventory.nodePools.map((pool) => pool.name));
+  const unknown = Object.keys(plan.replicas).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new InputError(`the plan names workloads the config does not have: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}`, { source: path, field: `replicas.${unknown[0]}` });
+  }
+  const unknownPools = Object.keys(plan.nodes).filter((name) => !pools.has(name));
+  if (unknownPools.length > 0) throw new InputError(`the plan names node pools the config does not have: ${unknownPools.join(', ')}`, { source: path, field: `nodes.${unknownPools[0]}` });
+  return plan;
+}
+
+export function parsePositiveInt(text: string, flag: string, max = 1_000_000): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > max) throw new InputError(`"${text}" is not a whole number in 1…${max}`, { source: flag });
+  return value;
+}
+
+export function parsePort(text: string, flag: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 65_535) throw new InputError(`"${text}" is not a port; expected 0…65535`, { source: flag });
+  return value;
+}
+
+/** `5m` (every five minutes) or a cron pattern (`*\/5 * * * *`). */
+export function parseTiming(text: string, flag: string): CycleTiming {
+  if (/^\d/.test(text.trim()) && !/\s/.test(text.trim())) {
+    const everyMs = parseDurationMs(text, { source: flag });
+    if (everyMs < 1_000) throw new InputError(`"${text}" is too often; expected at least 1s`, { source: flag });
+    return { everyMs };
+  }
+  const fields = text.trim().split(/\s+/);
+  if (fields.length < 5 || fields.length > 6) throw new InputError(`"${text}" is neither a duration (5m) nor a cron pattern of 5 or 6 fields`, { source: flag });
+  return { pattern: text.trim() };
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export function parseLogLevel(text: string): string {
+  if ((LOG_LEVELS as readonly string[]).includes(text)) return text;
+  throw new InputError(`"${text}" is not one of ${LOG_LEVELS.join(', ')}`, { source: '--log-level' });
+}
+
+interface ControllerFlags extends ClusterFlags {
+  redis: string;
+  redisPrefix: string;
+  plan?: string;
+  forecastEvery: string;
+  planEvery: string;
+  prometheus?: string;
+  metricsPort: string;
+  metricsHost: string;
+  leaseTtl: string;
+  jobLock: string;
+  maxConcurrentWrites: string;
+  logLevel: string;
+  holder?: string;
+}
+
+export function registerControllerCommand(program: Command): void {
+  addClusterOptions(program.command('controller'))
+    .description('Run the controller: follow the plan on BullMQ/Redis, apply steps in order, serve /metrics')
+    .requiredOption('--redis <url>', 'Redis for jobs and state, e.g. redis://redis:6379/0')
+    .option('--redis-prefix <prefix>', 'prefix of every Redis key (one per cluster)', 'chuanliu')
+    .option('--plan <json>', 'follow this plan file (from `chuanliu plan -o json`) instead of planning')
+    .option('--forecast-every <when>', 'forecast refresh: a duration (1h) or a cron pattern', '1h')
+    .option('--plan-every <when>', 'planning: a duration (5m) or a cron pattern', '5m')
+    .option('--prometheus <url>', 'Prometheus for demand sources of kind prometheus')
+    .option('--metrics-port <n>', 'port of /metrics, /healthz and /readyz (0 = any free port)', '9464')
+    .option('--metrics-host <host>', 'address the metrics server listens on', '0.0.0.0')
+    .option('--lease-ttl <duration>', 'leader lease: a standby takes over this long after the leader died', '10s')
+    .option('--job-lock <duration>', 'a job of a dead leader is retried after this', '30s')
+    .option('--max-concurrent-writes <n>', 'writes in flight at once within one phase', '32')
+    .option('--holder <name>', 'name of this replica in the lease and logs (default: the host name)')
+    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'info')
+    .action(async (flags: ControllerFlags) => {
+      const logger = createLogger({ level: parseLogLevel(flags.logLevel), name: 'chuanliu-controller' });
+      checkRedisUrl(flags.redis);
+      const metricsPort = parsePort(flags.metricsPort, '--metrics-port');
+      const leaseTtlMs = parseDurationMs(flags.leaseTtl, { source: '--lease-ttl' });
+      const jobLockMs = parseDurationMs(flags.jobLock, { source: '--job-lock' });
+      const maxConcurrentWrites = parsePositiveInt(flags.maxConcurrentWrites, '--max-concurrent-writes', 1024);
+      const timings = { forecast: parseTiming(flags.forecastEvery, '--forecast-every'), plan: parseTiming(flags.planEvery, '--plan-every') };
+      const config = await loadConfigFile(flags.config);
+      const planSource: PlanSource = flags.plan !== undefined
+        ? { kind: 'fixed', plan: await readPlanFor(flags.plan, config) }
+        : {
+            kind: 'cycles',
+            timings,
+            cycles: new ConfigPlanningCycles({ config, ...(flags.prometheus !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheus }) } : {}) }),
+          };
+      const cluster = clusterFor(config, flags, logger);
+      const metrics = new ControllerMetrics({ inventory: config.inventory });
+      const service = new ControllerService({
+        redisUrl: flags.redis,
+        redisPrefix: flags.redisPrefix,
+        cluster,
+        inventory: config.inventory,
+        clock: systemClock,
+        planSource,
+        safety: safetyFor(config),
+        metrics,
+        log: logTo(logger),
+        holder: flags.holder ?? process.env['HOSTNAME'] ?? 'controller',
+        leaseTtlMs,
+        jobLockMs,
+        maxConcurrentWrites,
+      });
+      const server = await startMetricsServer({ registry: metrics.registry, port: metricsPort, host: flags.metricsHost, readiness: () => service.readiness() });
+      logger.info({ redis: redactRedisUrl(flags.redis), metrics: server.url, plan: flags.plan ?? 'planning cycles' }, `controller starting; metrics on ${server.url}/metrics`);
+      await service.start();
+      logger.info({ role: service.currentRole }, `controller running as ${service.currentRole}`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', () => resolve());
+        process.once('SIGINT', () => resolve());
+      });
+      logger.info('stopping: finishing the running tick, releasing the lease');
+      await service.stop();
+      await server.close();
+      cluster.close();
+      logger.info('controller stopped');
+    });
+}
