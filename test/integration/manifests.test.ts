@@ -17,9 +17,9 @@
  * kubectl is required: the test fails (never skips) without it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix } from 'node:path';
+import { dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,8 +77,8 @@ interface RbacRule {
 let kubectlPath: string;
 const rendered = new Map<string, Rendered>();
 
-async function render(overlay: string): Promise<Rendered> {
-  const { stdout } = await run(kubectlPath, ['kustomize', join(manifestsDir, overlay)], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+async function render(overlay: string, directory = join(manifestsDir, overlay)): Promise<Rendered> {
+  const { stdout } = await run(kubectlPath, ['kustomize', directory], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
   const objects = parseAllDocuments(stdout).map((document) => {
     if (document.errors.length > 0) throw new Error(`kubectl kustomize ${overlay} printed invalid YAML: ${document.errors[0]?.message}`);
     return document.toJS() as Manifest;
@@ -165,12 +165,56 @@ function expandedKeys(rules: readonly RbacRule[]): string[] {
 
 const sortedKeys = (permissions: readonly ApiPermission[]): string[] => [...new Set(permissions.map(permissionKey))].sort();
 
+const ADDED_NAMESPACE_OVERLAY = 'an overlay adding namespace shop';
+let addedNamespaceDir: string | undefined;
+
+/**
+ * An overlay made the way manifests/base/kustomization.yaml tells people to add a managed
+ * namespace: its own managed-namespaces/shop including the shared Role, and the config replaced
+ * with one whose controller.namespaces lists shop.
+ */
+async function writeAddedNamespaceOverlay(): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'chuanliu-overlay-'));
+  const shopDir = join(directory, 'managed-namespaces', 'shop');
+  await mkdir(shopDir, { recursive: true });
+  await writeFile(join(directory, 'kustomization.yaml'), [
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kind: Kustomization',
+    'resources:',
+    `  - ${relative(directory, join(manifestsDir, 'base'))}`,
+    '  - managed-namespaces/shop',
+    'configMapGenerator:',
+    '  - name: chuanliu-config',
+    '    namespace: chuanliu-system',
+    '    behavior: replace',
+    '    files: [config.yaml, calendar.yaml]',
+    '',
+  ].join('\n'));
+  await writeFile(join(shopDir, 'kustomization.yaml'), `namespace: shop\nresources:\n  - ${relative(shopDir, join(manifestsDir, 'base', 'managed-namespace-rbac'))}\n`);
+  const baseConfig = await readFile(join(manifestsDir, 'base', 'config', 'config.yaml'), 'utf8');
+  const withShop = baseConfig.replace('namespaces: [payments, batch]', 'namespaces: [payments, batch, shop]');
+  if (withShop === baseConfig) throw new Error('manifests/base/config/config.yaml no longer has "namespaces: [payments, batch]"; update this test');
+  await writeFile(join(directory, 'config.yaml'), withShop);
+  await writeFile(join(directory, 'calendar.yaml'), await readFile(join(manifestsDir, 'base', 'config', 'calendar.yaml'), 'utf8'));
+  return directory;
+}
+
 beforeAll(async () => {
   kubectlPath = requireBinary('kubectl', 'kubectl renders the manifests (`kubectl kustomize`); install it (the node-svc image ships it; Debian: apt-get install kubectl from the Kubernetes apt repository) and put it on PATH');
   for (const overlay of ['base', 'overlays/cronjob']) rendered.set(overlay, await render(overlay));
+  addedNamespaceDir = await writeAddedNamespaceOverlay();
+  rendered.set(ADDED_NAMESPACE_OVERLAY, await render(ADDED_NAMESPACE_OVERLAY, addedNamespaceDir));
 });
 
-describe.each([{ overlay: 'base' }, { overlay: 'overlays/cronjob' }])('manifests/$overlay rendered by kubectl kustomize', ({ overlay }) => {
+afterAll(async () => {
+  if (addedNamespaceDir) await rm(addedNamespaceDir, { recursive: true, force: true });
+});
+
+describe.each([
+  { overlay: 'base', managedNamespaces: ['batch', 'payments'] },
+  { overlay: 'overlays/cronjob', managedNamespaces: ['batch', 'payments'] },
+  { overlay: ADDED_NAMESPACE_OVERLAY, managedNamespaces: ['batch', 'payments', 'shop'] },
+])('manifests: $overlay, rendered by kubectl kustomize', ({ overlay, managedNamespaces }) => {
   let directory: string;
   let config: ChuanliuConfig;
 
@@ -237,7 +281,7 @@ describe.each([{ overlay: 'base' }, { overlay: 'overlays/cronjob' }])('manifests
 
   it('Roles and RoleBindings exist exactly in the namespaces the config manages (controller.namespaces)', () => {
     const managed = [...config.controller.namespaces].sort();
-    expect(managed).toEqual(['batch', 'payments']);
+    expect(managed).toEqual(managedNamespaces);
     for (const kind of ['Role', 'RoleBinding']) {
       expect(ofKind(objectsOf(overlay), kind).map((object) => object['metadata']['namespace']).sort(), kind).toEqual(managed);
     }
