@@ -37,9 +37,11 @@ export interface ArimaStats {
   fits: number;
   optimizerWarnings: number;
   fallbacks: number;
+  /** Forecasts kept but with the band from the training spread (the package's variance was unusable). */
+  varianceFallbacks: number;
 }
 
-export function arimaModel(options: ArimaOptions, stats: ArimaStats = { fits: 0, optimizerWarnings: 0, fallbacks: 0 }): BacktestModel & { stats: ArimaStats } {
+export function arimaModel(options: ArimaOptions, stats: ArimaStats = { fits: 0, optimizerWarnings: 0, fallbacks: 0, varianceFallbacks: 0 }): BacktestModel & { stats: ArimaStats } {
   const periodFor = (stepMs: number): number => (options.seasonalPeriodMs === 0 ? 0 : Math.round(options.seasonalPeriodMs / stepMs));
   return {
     name: options.name,
@@ -81,17 +83,22 @@ export function arimaModel(options: ArimaOptions, stats: ArimaStats = { fits: 0,
       } else {
         [predicted, variances] = fitAndPredict();
       }
-      const usable = predicted.length === horizon && predicted.every(Number.isFinite) && variances.every((v) => Number.isFinite(v) && v >= 0);
+      const usable = predicted.length === horizon && predicted.every(Number.isFinite);
+      // The package sometimes returns a sound forecast with a broken variance (0, denormal or
+      // negative); then the band uses the spread of what the model was fitted on.
+      const variancesUsable = usable && variances.length === horizon && variances.every((v, i) => Number.isFinite(v) && v > 0 && (i === 0 || v >= (variances[i - 1] as number) * 0.999));
+      const trainingSd = standardDeviation(training);
       const point = new Float64Array(horizon);
       const sd = new Float64Array(horizon);
       if (!usable) stats.fallbacks++;
+      else if (!variancesUsable) stats.varianceFallbacks++;
       const extended = Float64Array.from([...filled, ...new Array<number>(horizon).fill(Number.NaN)]);
       for (let lead = 1; lead <= horizon; lead++) {
         const index = filled.length + lead - 1;
         let value: number;
         if (usable) {
           value = (predicted[lead - 1] as number) + (period > 0 ? (extended[index - period] as number) : 0);
-          sd[lead - 1] = Math.sqrt(variances[lead - 1] as number);
+          sd[lead - 1] = variancesUsable ? Math.sqrt(variances[lead - 1] as number) : trainingSd;
         } else {
           value = seasonalNaivePredict(filled, Math.max(1, period), filled.length, lead);
           sd[lead - 1] = Number.NaN;
@@ -126,4 +133,10 @@ export function interpolateMissing(values: Float64Array): Float64Array {
     previous = i;
   }
   return out;
+}
+
+function standardDeviation(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  return Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1));
 }
