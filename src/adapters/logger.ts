@@ -103,11 +103,15 @@ export function redactLogLine(line: string): string {
  * finished line (instead of pino's `redact` paths and formatters) covers what those miss: child
  * bindings, messages, printf arguments, serialized error causes, any depth.
  */
-export function redactingDestination(inner: DestinationStream): DestinationStream & { flushSync?: () => void } {
-  const flushable = inner as DestinationStream & { flushSync?: () => void };
+type FlushableDestination = DestinationStream & { flushSync?: () => void; flush?: (callback: (error?: Error) => void) => void };
+
+export function redactingDestination(inner: DestinationStream): FlushableDestination {
+  const flushable = inner as FlushableDestination;
+  // `logger.flush()` and pino's exit handling look for these on the stream: pass them through.
   return {
     write: (line: string) => inner.write(redactLogLine(line)),
     ...(typeof flushable.flushSync === 'function' ? { flushSync: () => flushable.flushSync?.() } : {}),
+    ...(typeof flushable.flush === 'function' ? { flush: (callback: (error?: Error) => void) => flushable.flush?.(callback) } : {}),
   };
 }
 

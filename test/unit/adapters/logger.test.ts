@@ -188,3 +188,22 @@ describe('redactSecrets (property)', () => {
     );
   });
 });
+
+describe('redactingDestination', () => {
+  it('passes flush through to the stream it wraps', async () => {
+    const written: string[] = [];
+    let flushed = 0;
+    const destination = {
+      write: (line: string) => void written.push(line),
+      flush: (callback: () => void) => {
+        flushed += 1;
+        callback();
+      },
+    };
+    const logger = createLogger({ destination });
+    logger.info({ password: 'x' }, 'before flush');
+    await new Promise<void>((resolve, reject) => logger.flush((error) => (error ? reject(error) : resolve())));
+    expect(flushed).toBe(1);
+    expect(written).toHaveLength(1);
+  });
+});
