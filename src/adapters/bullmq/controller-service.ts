@@ -84,6 +84,7 @@ export class ControllerService {
   private leaseTimer: ReturnType<typeof setInterval> | undefined;
   private transition: Promise<void> = Promise.resolve();
   private redisReady = false;
+  private cycleChain: Promise<void> = Promise.resolve();
 
   constructor(options: ControllerServiceOptions) {
     this.options = options;
@@ -195,9 +196,12 @@ export class ControllerService {
     controller.start();
     if (cycles !== undefined) {
       await cycles.declare();
-      cycles.process((cycle) => this.runCycle(cycle));
-      // A controller that never planned (or whose plan is old) plans now rather than at the next tick.
-      if (plan === undefined) void this.runCycle('forecast').then(() => this.runCycle('plan')).catch((error: Error) => this.log('error', `first planning cycle failed: ${error.message}`));
+      cycles.process((cycle) => this.runCycle(cycle, 'scheduler'));
+      // A controller that never planned plans now rather than at the first scheduled tick.
+      if (plan === undefined) {
+        void this.runCycle('forecast', 'start-up').then(() => this.runCycle('plan', 'start-up'))
+          .catch((error: Error) => this.log('error', `first planning cycle failed: ${error.message}`));
+      }
     }
     // Resume at once: whatever a dead leader left half-done is level-triggered back to the plan.
     void controller.reconcileNow().catch((error: Error) => this.log('error', `reconcile after taking the lead failed: ${error.message}`));
@@ -240,10 +244,26 @@ export class ControllerService {
     if (cancelled > 0) this.log('info', `cancelled ${cancelled} pending steps of superseded plan ${plan.id}`);
   }
 
-  private async runCycle(cycle: CycleName): Promise<void> {
+  /**
+   * Cycles run one at a time. A scheduled run right after the same cycle ran (BullMQ's first
+   * `every` job coinciding with the start-up run) is skipped: within half a period, or 30 s for cron.
+   */
+  private runCycle(cycle: CycleName, trigger: 'scheduler' | 'start-up'): Promise<void> {
+    const next = this.cycleChain.then(() => this.cycleNow(cycle, trigger));
+    this.cycleChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async cycleNow(cycle: CycleName, trigger: 'scheduler' | 'start-up'): Promise<void> {
     const source = this.options.planSource;
     if (source.kind !== 'cycles' || this.term === undefined) return;
     const nowMs = this.options.clock.nowMs();
+    if (trigger === 'scheduler') {
+      const timing = source.timings[cycle];
+      const minGapMs = timing !== undefined && 'everyMs' in timing ? timing.everyMs / 2 : 30_000;
+      const lastMs = await this.state.lastCycle(cycle);
+      if (lastMs !== undefined && nowMs - lastMs < minGapMs) return;
+    }
     if (cycle === 'forecast') {
       const forecasts = await source.cycles.refreshForecasts(nowMs);
       await this.state.saveForecasts(forecasts);
@@ -254,7 +274,9 @@ export class ControllerService {
       const plan = await source.cycles.plan({ nowMs, forecasts, snapshot, ...(previousPlan !== undefined ? { previousPlan } : {}) });
       if (previousPlan !== undefined && previousPlan.id !== plan.id) await this.cancelSteps(previousPlan);
       await this.state.savePlan(plan);
+      await this.state.markCycle(cycle, nowMs);
       await this.adopt(plan);
+      return;
     }
     await this.state.markCycle(cycle, nowMs);
   }
