@@ -395,7 +395,13 @@ export class KubernetesCluster implements Cluster {
     let lastConflict = '';
     for (let attempt = 0; attempt <= maxConflictRetries; attempt += 1) {
       const current = await this.read(ref.apiKind, ref.namespace, ref.name);
-      if (Number(current.spec['replicas'] ?? 1) === replicas) return { status: 'unchanged' };
+      if (Number(current.spec['replicas'] ?? 1) === replicas) {
+        // After a conflict the value in place is most likely this write's own, applied by a
+        // request whose answer was lost (its retry then met the new resourceVersion): leave the
+        // provenance it would have left.
+        if (attempt > 0) await this.annotateAfterWrite(ref, replicas, provenance);
+        return { status: 'unchanged' };
+      }
       const body = { metadata: { resourceVersion: current.resourceVersion }, spec: { replicas } };
       const fieldManager = this.options.fieldManager ?? 'chuanliu';
       try {
@@ -412,15 +418,20 @@ export class KubernetesCluster implements Cluster {
         }
         throw error;
       }
-      try {
-        await this.patch(ref.apiKind, ref.namespace, ref.name, { metadata: { annotations: provenanceAnnotations(provenance) } });
-      } catch (error) {
-        if (!(error instanceof CallError)) throw error;
-        this.options.onWarning?.(`${refKey(ref)}: replicas set to ${replicas}, but the chuanliu.io annotations could not be written: ${error.message}`);
-      }
+      await this.annotateAfterWrite(ref, replicas, provenance);
       return { status: 'applied' };
     }
     return { status: 'failed', retryable: true, error: `gave up after ${maxConflictRetries + 1} conflicting writes: ${lastConflict}` };
+  }
+
+  /** The provenance annotations of a scale write; a failure here only warns (the replicas are set). */
+  private async annotateAfterWrite(ref: WorkloadRef, replicas: number, provenance: WriteProvenance): Promise<void> {
+    try {
+      await this.patch(ref.apiKind, ref.namespace, ref.name, { metadata: { annotations: provenanceAnnotations(provenance) } });
+    } catch (error) {
+      if (!(error instanceof CallError)) throw error;
+      this.options.onWarning?.(`${refKey(ref)}: replicas set to ${replicas}, but the chuanliu.io annotations could not be written: ${error.message}`);
+    }
   }
 
   /** HPA, Job, CronJob: one merge patch carrying the read resourceVersion, the field and the annotations. */

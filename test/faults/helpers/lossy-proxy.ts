@@ -15,6 +15,8 @@ export interface LossyProxyOptions {
   /** Probability in [0, 1] that a write's answer is lost after the server applied it. */
   readonly loseAnswerRate: number;
   readonly seed: number;
+  /** Decides instead of the rate, per request (deterministic regression tests). */
+  readonly loseAnswer?: (request: { readonly method: string; readonly path: string }) => boolean;
 }
 
 export interface LossyProxy {
@@ -33,7 +35,10 @@ export async function startLossyProxy(options: LossyProxyOptions): Promise<Lossy
   let lost = 0;
 
   const forward = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
-    const loseAnswer = WRITE_METHODS.has(incoming.method ?? 'GET') && rng() < options.loseAnswerRate;
+    const method = incoming.method ?? 'GET';
+    const loseAnswer = options.loseAnswer !== undefined
+      ? options.loseAnswer({ method, path: incoming.url ?? '/' })
+      : WRITE_METHODS.has(method) && rng() < options.loseAnswerRate;
     const upstream = httpRequest({
       host: target.hostname,
       port: target.port,
