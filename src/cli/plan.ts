@@ -8,7 +8,8 @@
  *
  * stdout carries the result only; what `now` was and where each history came from go to stderr.
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { encodePlan } from '../adapters/plan-file.ts';
 import { InputError } from '../domain/errors.ts';
@@ -38,6 +39,7 @@ export function registerPlanCommand(program: Command): void {
     .option('--report <html>', 'also write a self-contained HTML report here')
     .action(async (flags: PlanFlags) => {
       const output = parseOutput(flags.output);
+      if (flags.report !== undefined) await checkReportFolder(flags.report);
       const request = planningRequestFromFlags(flags, () => Date.now());
       const inputs = await loadPlanningInputs(flags.config, request);
       const timeZone = inputs.input.settings.displayTimeZone ?? 'UTC';
@@ -56,6 +58,13 @@ export function registerPlanCommand(program: Command): void {
 function parseOutput(value: string): OutputFormat {
   if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
   throw new InputError(`"${value}" is not one of ${OUTPUT_FORMATS.join(', ')}`, { source: '--output' });
+}
+
+/** Fails before the forecasting work rather than after it when the report cannot be written there. */
+async function checkReportFolder(path: string): Promise<void> {
+  const folder = dirname(resolve(path));
+  const isFolder = await stat(folder).then((info) => info.isDirectory(), () => false);
+  if (!isFolder) throw new InputError(`cannot write the report: ${folder} is not an existing folder`, { source: '--report' });
 }
 
 async function writeReport(path: string, html: string): Promise<void> {

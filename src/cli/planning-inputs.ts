@@ -276,7 +276,7 @@ function forecastOne(
 /** Mean rate of the buckets that end in (nowMs − windowMs, nowMs]; undefined when none is known. */
 export function recentRateRps(series: RegularSeries, nowMs: number, windowMs: number): number | undefined {
   const end = Math.min(series.values.length, Math.floor((nowMs - series.startMs) / series.stepMs));
-  const first = Math.max(0, Math.ceil((nowMs - windowMs - series.startMs) / series.stepMs));
+  const first = Math.max(0, Math.floor((nowMs - windowMs - series.startMs) / series.stepMs));
   let sum = 0;
   let count = 0;
   for (let index = first; index < end; index++) {
