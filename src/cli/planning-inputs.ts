@@ -325,7 +325,8 @@ export interface PlanningFlags {
   now?: string;
   horizon?: string;
   slot?: string;
-  history: string[];
+  /** Undefined when no --history was given. */
+  history?: string[];
   prometheusUrl?: string;
   tz?: string;
 }
@@ -339,13 +340,13 @@ export function addPlanningInputFlags(command: Command, options: { configRequire
     .option('--now <instant>', 'plan from this instant, ISO 8601 with offset (e.g. 2026-11-11T17:00:00+08:00); default: the end of the history files, or the wall clock (printed) with --prometheus-url')
     .option('--horizon <duration>', 'how far ahead to plan (default: the config\'s planning.horizon)')
     .option('--slot <duration>', 'plan slot width, a whole number of forecast buckets (default: the config\'s planning.slot)')
-    .option('--history <workload=csv>', 'demand history of an online workload from a trace CSV (repeatable); replaces the config\'s demand source', collect, [])
+    .option('--history <workload=csv>', 'demand history of an online workload from a trace CSV (repeatable); replaces the config\'s demand source', collect)
     .option('--prometheus-url <url>', 'Prometheus to read the config\'s `kind: prometheus` demand queries from')
-    .option('--tz <zone>', 'IANA time zone of the times shown (and of --now/--at written without an offset); default: the calendar\'s zone, else UTC');
+    .option('--tz <zone>', 'IANA time zone of the times shown and of local times given without an offset; default: the calendar\'s zone, else UTC');
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** Turns the flags into a request, checking each one (bad values name the flag). */
@@ -353,7 +354,7 @@ export function planningRequestFromFlags(flags: PlanningFlags, wallClockMs: () =
   if (flags.tz !== undefined && !isValidTimeZone(flags.tz)) {
     throw new InputError(`unknown time zone "${flags.tz}"; expected an IANA name such as Asia/Shanghai`, { source: '--tz' });
   }
-  const historyFiles = parseHistoryFlags(flags.history);
+  const historyFiles = parseHistoryFlags(flags.history ?? []);
   let metrics: MetricsSource | undefined;
   if (flags.prometheusUrl !== undefined) {
     try {
