@@ -69,7 +69,6 @@ export class InProcessQueue<Payload> implements JobQueue<Payload> {
   private running: Entry<Payload> | undefined;
   private loopDone: Promise<void> | undefined;
   private closed = false;
-  private readonly abort = new AbortController();
   private wake: () => void = () => {};
   /** True while the loop waits with its sleep registered on the clock (so advancing the clock wakes it). */
   private parked = false;
@@ -113,7 +112,6 @@ export class InProcessQueue<Payload> implements JobQueue<Payload> {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.abort.abort();
     this.wake();
     await this.loopDone;
     this.settleIdleWaiters();
@@ -211,17 +209,21 @@ export class InProcessQueue<Payload> implements JobQueue<Payload> {
     if (this.closed) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let settled = false;
+      // Ends this park's sleep however the park ends (woken by a schedule, idle or close — close
+      // wakes the park too), so the clock frees its timer (on a manual clock: forgets the sleeper)
+      // instead of keeping one per superseded park.
+      const park = new AbortController();
       const done = (): void => {
         if (settled) return;
         settled = true;
         this.parked = false;
         this.wake = () => {};
+        park.abort(PARK_OVER);
         resolve();
       };
       this.wake = done;
       if (delayMs !== undefined) {
-        // A sleep that loses the race is left to the clock: the abort signal frees a real timer on close.
-        this.clock.sleep(delayMs, { signal: this.abort.signal }).then(done, done);
+        this.clock.sleep(delayMs, { signal: park.signal }).then(done, done);
       }
       if (!settled) this.parked = true;
     });
@@ -252,6 +254,9 @@ export async function advanceQueueClock<Payload>(options: { clock: ManualClock; 
   await options.clock.advanceTo(options.toMs);
   await options.queue.idle();
 }
+
+/** Abort reason of a park that ended (a constant: no DOMException built per park). */
+const PARK_OVER = new Error('queue park over');
 
 function compareEntries<Payload>(a: Entry<Payload>, b: Entry<Payload>): number {
   return a.dueAtMs - b.dueAtMs || (a.job.id < b.job.id ? -1 : a.job.id > b.job.id ? 1 : 0);

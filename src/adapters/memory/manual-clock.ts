@@ -15,6 +15,7 @@ export type AdvanceListener = (nowMs: number) => void;
 
 export class ManualClock implements Clock {
   private currentMs: number;
+  /** Sorted by (wakeAtMs, order): the next to wake is first, found without a scan. */
   private sleepers: Sleeper[] = [];
   private nextOrder = 0;
   private readonly listeners = new Set<AdvanceListener>();
@@ -28,11 +29,33 @@ export class ManualClock implements Clock {
     return this.currentMs;
   }
 
-  /** Resolves when the clock has been advanced to now + durationMs; at once for durationMs ≤ 0. */
-  sleep(durationMs: number): Promise<void> {
+  /**
+   * Resolves when the clock has been advanced to now + durationMs; at once for durationMs ≤ 0.
+   * An aborted `signal` resolves it at once and forgets it (a loop woken early by other means
+   * leaves no stale sleeper behind to slow every later advance).
+   */
+  sleep(durationMs: number, options?: { readonly signal?: AbortSignal }): Promise<void> {
     if (!(durationMs > 0)) return Promise.resolve();
+    const signal = options?.signal;
+    if (signal?.aborted === true) return Promise.resolve();
     return new Promise((resolve) => {
-      this.sleepers.push({ wakeAtMs: this.currentMs + durationMs, order: this.nextOrder++, resolve });
+      let onAbort: (() => void) | undefined;
+      const sleeper: Sleeper = {
+        wakeAtMs: this.currentMs + durationMs,
+        order: this.nextOrder++,
+        resolve: () => {
+          if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      if (signal !== undefined) {
+        onAbort = () => {
+          this.remove(sleeper);
+          resolve();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      this.insert(sleeper);
     });
   }
 
@@ -52,9 +75,9 @@ export class ManualClock implements Clock {
       throw new RangeError(`clock cannot go back from ${this.currentMs} to ${targetMs}`);
     }
     for (;;) {
-      const next = this.earliestSleeper();
+      const next = this.sleepers[0];
       if (next === undefined || next.wakeAtMs > targetMs) break;
-      this.sleepers = this.sleepers.filter((sleeper) => sleeper !== next);
+      this.sleepers.shift();
       this.setNow(Math.max(this.currentMs, next.wakeAtMs));
       next.resolve();
       // Let the woken task run up to its next await before looking for further sleepers.
@@ -80,15 +103,22 @@ export class ManualClock implements Clock {
     for (const listener of this.listeners) listener(nowMs);
   }
 
-  private earliestSleeper(): Sleeper | undefined {
-    let best: Sleeper | undefined;
-    for (const sleeper of this.sleepers) {
-      if (best === undefined || sleeper.wakeAtMs < best.wakeAtMs
-        || (sleeper.wakeAtMs === best.wakeAtMs && sleeper.order < best.order)) {
-        best = sleeper;
-      }
+  /** Inserts after every sleeper due at the same time or earlier (orders are increasing). */
+  private insert(sleeper: Sleeper): void {
+    const sleepers = this.sleepers;
+    let low = 0;
+    let high = sleepers.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (sleepers[middle]!.wakeAtMs <= sleeper.wakeAtMs) low = middle + 1;
+      else high = middle;
     }
-    return best;
+    sleepers.splice(low, 0, sleeper);
+  }
+
+  private remove(sleeper: Sleeper): void {
+    const index = this.sleepers.indexOf(sleeper);
+    if (index >= 0) this.sleepers.splice(index, 1);
   }
 }
 

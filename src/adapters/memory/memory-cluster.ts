@@ -26,11 +26,14 @@ export class MemoryCluster implements Cluster {
   readonly simulation: SimulatedCluster;
   private readonly clock: Clock;
   private readonly demand: Float64Array;
+  /** Workload index by its Kubernetes object (kind/namespace/name), which may differ from the workload's name. */
+  private readonly indexByRef: Map<string, number>;
 
   constructor(spec: SimulatedClusterSpec | SimulatedCluster, clock: Clock, options: MemoryClusterOptions = {}) {
     this.simulation = spec instanceof SimulatedCluster ? spec : new SimulatedCluster(spec);
     this.clock = clock;
     this.demand = new Float64Array(this.simulation.workloadCount);
+    this.indexByRef = new Map(this.simulation.workloads.map((workload, index) => [refText(workload.ref), index] as const));
     for (const [name, rps] of Object.entries(options.demandRps ?? {})) this.setDemand(name, rps);
   }
 
@@ -118,11 +121,7 @@ export class MemoryCluster implements Cluster {
   }
 
   private findWorkload(ref: WorkloadRef): number | string {
-    const index = this.simulation.workloadIndex(ref.name);
-    if (index === undefined) return `${refText(ref)} not found`;
-    const actual = this.simulation.workloads[index]!.ref;
-    if (actual.namespace !== ref.namespace || actual.apiKind !== ref.apiKind) return `${refText(ref)} not found`;
-    return index;
+    return this.indexByRef.get(refText(ref)) ?? `${refText(ref)} not found`;
   }
 }
 
