@@ -13,6 +13,7 @@ import { DEFAULT_ONLINE_TERMINATION_GRACE_MS } from '../adapters/memory/cluster-
 import type { SimulationResult, StrategyScore, StrategyTimeline } from './result.ts';
 import type { Scenario } from './scenario.ts';
 import { ScoreKeeper } from './scoring.ts';
+import { historyWindow } from './demand-history.ts';
 import type { DemandForesight, ObservedMetrics, StrategyRegistry, StrategySetup } from './strategy.ts';
 
 export interface RunOptions {
@@ -55,6 +56,11 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
       longestProvisioningMs: probe.longestProvisioningMs(),
       preemptionDelayMs: (index) => preemptionDelayMs(scenario, index),
       warmStartDemandRps: (index) => foresight.meanRps(index, scenario.startMs, scenario.startMs + WARM_START_WINDOW_MS),
+      historyBefore: (index, request) => {
+        const source = scenario.histories[index];
+        return source === undefined ? undefined
+          : historyWindow(source, { ...request, beforeMs: Math.min(request.beforeMs, scenario.startMs) });
+      },
     };
     const start = strategy.start(setup);
     const cluster = new SimulatedCluster(clusterSpec(scenario, start.initialReplicas, start.hpas));

@@ -26,6 +26,7 @@ import { readTraceFile } from '../adapters/traces/read-trace.ts';
 import { SHIPPED_TRACES } from '../adapters/traces/catalog.ts';
 import type { MetricsPipelineSpec, ServingQueueSpec } from '../adapters/memory/cluster-spec.ts';
 import { generateStackedPeakTraffic } from './synthetic-traffic.ts';
+import { syntheticHistorySource, traceHistorySource, type DemandHistorySource } from './demand-history.ts';
 import { buildScenario, type Scenario } from './scenario.ts';
 import { scenarioFileSchema, type ScenarioFile, type SyntheticTraffic, type TraceTraffic } from './scenario-schema.ts';
 import type { ScenarioView, StrategyRegistry } from './strategy.ts';
@@ -104,6 +105,7 @@ export async function parseScenarioText(
   const workloads = [...online, ...offline];
   const curves: (DemandCurve | undefined)[] = workloads.map(() => undefined);
   const queues: (ServingQueueSpec | undefined)[] = workloads.map(() => undefined);
+  const histories: (DemandHistorySource | undefined)[] = workloads.map(() => undefined);
   const notes: string[] = [];
   const sources: string[] = [];
   let synthetic = false;
@@ -124,8 +126,9 @@ export async function parseScenarioText(
     if (entry.queue !== undefined) queues[index] = { capacityRequests: entry.queue.capacityRequests, timeoutMs: entry.queue.timeout };
     try {
       if (entry.trace !== undefined) {
-        const { curve, note, sourceText } = await traceCurve(entry.trace, at(entry.trace.path), file, located, [...path, 'trace']);
+        const { curve, note, sourceText, history } = await traceCurve(entry.trace, at(entry.trace.path), file, located, [...path, 'trace']);
         curves[index] = curve;
+        histories[index] = history;
         notes.push(`${entry.workload}: ${note}`);
         sources.push(sourceText);
       } else if (entry.synthetic !== undefined) {
@@ -137,6 +140,7 @@ export async function parseScenarioText(
           continue;
         }
         curves[index] = syntheticCurve(entry.synthetic, eventsCalendar, entry.workload, file, seed);
+        histories[index] = syntheticHistory(entry.synthetic, eventsCalendar, entry.workload, seed);
         synthetic = true;
         notes.push(`${entry.workload}: SYNTHETIC stacked-peak traffic from ${displayPath(eventsCalendar.source)}, step ${formatDurationMs(entry.synthetic.step)}, noise cv ${entry.synthetic.noiseCv} + ${entry.synthetic.noise} arrivals`);
         sources.push(`synthetic stacked-peak generator (${displayPath(eventsCalendar.source)})`);
@@ -179,6 +183,7 @@ export async function parseScenarioText(
     online,
     offline,
     events: view.events,
+    ...(calendar !== undefined ? { calendar } : {}),
     traffic: new TrafficModel({ startMs: file.start, tickMs: file.tick, seed, curves }),
     queues,
     strategySettings,
@@ -191,6 +196,7 @@ export async function parseScenarioText(
     } : {}),
     observedLagMs: file.observedLag,
     trafficNotes: notes,
+    histories,
   });
 }
 
@@ -230,7 +236,7 @@ function inventoryView(
 
 async function traceCurve(
   trace: TraceTraffic, absolutePath: string, file: ScenarioFile, located: LocatedYaml, path: PropertyKey[],
-): Promise<{ curve: DemandCurve; note: string; sourceText: string }> {
+): Promise<{ curve: DemandCurve; note: string; sourceText: string; history: DemandHistorySource }> {
   const shipped = SHIPPED_TRACES.find((candidate) => resolve(repositoryRoot, candidate.path) === absolutePath);
   let read;
   try {
@@ -273,7 +279,14 @@ async function traceCurve(
   const note = `${where} at ${formatDurationMs(stepMs)} buckets × ${trace.scale}, shifted ${formatDurationMs(trace.timeShift)}, `
     + `${trace.interpolation} interpolation + ${trace.noise} arrivals${missing > 0 ? `; ${missing} gap/outage buckets filled linearly` : ''}`;
   const sourceText = shipped !== undefined ? `${shipped.description} [${shipped.license}]` : where;
-  return { curve: { base, interpolation: trace.interpolation, noise: trace.noise }, note, sourceText };
+  // The whole cleaned trace (gaps and outages still NaN), scaled and shifted like the replay: the
+  // rows before the start are the history a forecasting strategy may read.
+  const scaled = Float64Array.from(series.values, (value) => value * trace.scale);
+  const history = traceHistorySource(
+    { startMs: shifted, stepMs, values: scaled, unit: 'requests/s' },
+    `${where} rows before the start (× ${trace.scale}, gaps and outages left out)`,
+  );
+  return { curve: { base, interpolation: trace.interpolation, noise: trace.noise }, note, sourceText, history };
 }
 
 /** Replaces NaN runs by the straight line between their valid neighbours (or the nearest valid value at the ends). */
@@ -312,6 +325,19 @@ function syntheticCurve(
     seed,
   });
   return { base: series, interpolation: 'step', noise: synthetic.noise };
+}
+
+function syntheticHistory(synthetic: SyntheticTraffic, calendar: PeakCalendar, workload: string, seed: number): DemandHistorySource {
+  return syntheticHistorySource({
+    calendar, workload, seed, noiseCv: synthetic.noiseCv, replayStepMs: synthetic.step,
+    baseline: {
+      meanRps: synthetic.baseline.meanRps,
+      dailyAmplitude: synthetic.baseline.dailyAmplitude,
+      peakHourLocal: synthetic.baseline.peakHour,
+      timeZone: synthetic.baseline.timeZone,
+      weeklyAmplitude: synthetic.baseline.weeklyAmplitude,
+    },
+  });
 }
 
 function displayPath(path: string): string {

@@ -2,9 +2,10 @@
  * A loaded simulation scenario: the cluster, the workloads, the demand of every online workload
  * tick by tick, the calendar's events, and the validated settings of each strategy.
  */
-import type { EventOccurrence } from '../domain/calendar.ts';
+import type { EventOccurrence, PeakCalendar } from '../domain/calendar.ts';
 import type { NodePool, OfflineWorkload, OnlineWorkload, Workload } from '../domain/workload.ts';
 import type { AutoscalerSpec, MetricsPipelineSpec, ServingQueueSpec } from '../adapters/memory/cluster-spec.ts';
+import type { DemandHistorySource } from './demand-history.ts';
 import type { ScenarioView } from './strategy.ts';
 import type { TrafficModel } from './traffic-model.ts';
 
@@ -27,6 +28,8 @@ export interface Scenario extends ScenarioView {
   readonly observedLagMs: number;
   /** How each traffic series was read and shaped, for the report. */
   readonly trafficNotes: readonly string[];
+  /** Per workload index: where its demand before the start comes from (forecasting strategies). */
+  readonly histories: readonly (DemandHistorySource | undefined)[];
 }
 
 export interface ScenarioParts {
@@ -43,6 +46,7 @@ export interface ScenarioParts {
   readonly online: readonly OnlineWorkload[];
   readonly offline: readonly OfflineWorkload[];
   readonly events: readonly EventOccurrence[];
+  readonly calendar?: PeakCalendar;
   readonly traffic: TrafficModel;
   readonly queues?: readonly (ServingQueueSpec | undefined)[];
   readonly strategySettings?: Readonly<Record<string, unknown>>;
@@ -50,6 +54,7 @@ export interface ScenarioParts {
   readonly autoscaler?: AutoscalerSpec;
   readonly observedLagMs?: number;
   readonly trafficNotes?: readonly string[];
+  readonly histories?: readonly (DemandHistorySource | undefined)[];
 }
 
 /** Default lag of observed demand: a 15 s scrape plus up to 15 s of rate-window alignment. */
@@ -77,6 +82,7 @@ export function buildScenario(parts: ScenarioParts): Scenario {
     online: parts.online,
     offline: parts.offline,
     events: parts.events,
+    ...(parts.calendar !== undefined ? { calendar: parts.calendar } : {}),
     workloadIndex: (name) => indexByName.get(name),
     traffic: parts.traffic,
     queues: parts.queues ?? workloads.map(() => undefined),
@@ -85,5 +91,6 @@ export function buildScenario(parts: ScenarioParts): Scenario {
     ...(parts.autoscaler !== undefined ? { autoscaler: parts.autoscaler } : {}),
     observedLagMs: parts.observedLagMs ?? DEFAULT_OBSERVED_LAG_MS,
     trafficNotes: parts.trafficNotes ?? [],
+    histories: parts.histories ?? workloads.map(() => undefined),
   };
 }

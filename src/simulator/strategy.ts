@@ -9,13 +9,14 @@
  * `Cluster` port); the engine awaits only when it does, so synchronous strategies stay fast.
  */
 import type { z } from 'zod';
-import type { EventOccurrence } from '../domain/calendar.ts';
+import type { EventOccurrence, PeakCalendar } from '../domain/calendar.ts';
 import { InputError } from '../domain/errors.ts';
 import type { NodePool, OfflineWorkload, OnlineWorkload, Workload } from '../domain/workload.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Cluster } from '../ports/cluster.ts';
 import type { SimulatedHpaSpec } from '../adapters/memory/cluster-spec.ts';
 import type { SimulatedCluster } from '../adapters/memory/simulated-cluster.ts';
+import type { HistoryRequest, HistoryWindow } from './demand-history.ts';
 
 /** What every strategy may know about the scenario before it starts. */
 export interface ScenarioView {
@@ -31,6 +32,8 @@ export interface ScenarioView {
   readonly offline: readonly OfflineWorkload[];
   /** The peak calendar's occurrences in the run: known in advance, so visible to all. */
   readonly events: readonly EventOccurrence[];
+  /** The peak calendar itself, when the scenario has one (to expand occurrences over a history). */
+  readonly calendar?: PeakCalendar;
   workloadIndex(name: string): number | undefined;
 }
 
@@ -74,6 +77,13 @@ export interface StrategySetup {
    * look at the run's demand every strategy gets (and only for its starting state).
    */
   warmStartDemandRps(index: number): number;
+  /**
+   * Demand of workload `index` before the run, for strategies that forecast: the trace's rows before
+   * the start, or earlier days of synthetic traffic (labelled synthetic). `beforeMs` is clamped to
+   * the run's start — the run itself is seen only through `observed`. Undefined when the scenario
+   * has no history for the workload (e.g. a trace that starts with the run).
+   */
+  historyBefore(index: number, request: HistoryRequest): HistoryWindow | undefined;
 }
 
 /** How the cluster looks at the start for this strategy. */

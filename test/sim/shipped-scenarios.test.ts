@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { runSimulation } from '../../src/simulator/engine.ts';
 import { loadScenarioFile } from '../../src/simulator/load-scenario.ts';
 import type { StrategyScore } from '../../src/simulator/result.ts';
-import { builtinStrategies, DEFAULT_STRATEGIES } from '../../src/simulator/strategies/index.ts';
+import { BASELINE_STRATEGIES, builtinStrategies } from '../../src/simulator/strategies/index.ts';
 
 const simDirectory = fileURLToPath(new URL('../../sim/', import.meta.url));
 const goldenDirectory = fileURLToPath(new URL('./golden/', import.meta.url));
@@ -27,7 +27,7 @@ describe.each(scenarios)('shipped scenario %s', (file) => {
   it('oracle ≤ every fully-serving strategy in online core-hours, HPA lag visible at surges, scores = golden', async () => {
     const registry = builtinStrategies();
     const scenario = await loadScenarioFile(simDirectory + file, { registry });
-    const result = await runSimulation(scenario, { strategies: [...DEFAULT_STRATEGIES], registry, workloadTimelines: false });
+    const result = await runSimulation(scenario, { strategies: [...BASELINE_STRATEGIES], registry, workloadTimelines: false });
     const score = (name: string): StrategyScore => result.scores.find((entry) => entry.strategy === name)!;
 
     const oracle = score('oracle');

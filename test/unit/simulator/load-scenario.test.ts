@@ -56,7 +56,7 @@ describe('bad scenarios are rejected with the file, line and field', () => {
     { name: 'two pools with the same name (overlapping pools)', text: VALID_SCENARIO.replace('online:\n', '  - name: general\n    perNode: { cpu: "8", memory: 32Gi }\n    baseNodes: 1\nonline:\n'),
       field: 'nodePools[1].name', line: undefined, message: /unique node pool names/ },
     { name: 'settings for an unknown strategy', text: `${VALID_SCENARIO}  magic: {}\n`,
-      field: 'strategies.magic', line: 'magic: {}', message: /expected a known strategy \(static-peak, hpa, keda-cron, oracle\), got "magic"/ },
+      field: 'strategies.magic', line: 'magic: {}', message: /expected a known strategy \(static-peak, hpa, keda-cron, oracle, chuanliu\), got "magic"/ },
     { name: 'a keda-cron floor for an unknown workload', text: VALID_SCENARIO.replace('{ workload: web, start', '{ workload: api, start'),
       field: 'strategies.keda-cron.floors[0].workload', line: '{ workload: api, start', message: /expected an online workload/ },
     { name: 'a bad strategy setting', text: `${VALID_SCENARIO}  hpa: { targetUtilization: 170 }\n`,

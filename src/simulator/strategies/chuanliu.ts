@@ -1,0 +1,467 @@
+/**
+ * `chuanliu`: the product itself in the simulator — the same forecaster, planner and controller the
+ * real controller runs, against the simulated cluster through the async `Cluster` port, on the
+ * simulation's clock, with an in-process job queue.
+ *
+ * - Before the run: demand history before the start (trace rows, or earlier SYNTHETIC days for
+ *   synthetic traffic) → a forecast per online workload (its demand quantile and the guard's band
+ *   quantile) → a plan; the cluster starts at the plan's first slot (offline at its planned share).
+ * - Every `sampleInterval`: what monitoring reports (mean rates, `observedLag` old) extends the
+ *   history and feeds the reactive guard (`Controller.observe`); due plan steps run from the queue.
+ * - Every `replanInterval` (and after a guard decision): a new plan from the latest forecast and the
+ *   observed state, with the previous plan (stable step ids, stabilization carried over); every
+ *   `reforecastInterval` a new forecast first. Forecasts never see anything after `now − lag`.
+ * - A workload with an HPA (`hpa:` in the inventory) keeps it: chuanliu writes the HPA's
+ *   minReplicas as a floor and the HPA stays the reactive net above it.
+ */
+import { z } from 'zod';
+import { durationSchema, positiveDurationSchema, unitIntervalSchema } from '../../config/units-schema.ts';
+import type { EventOccurrence } from '../../domain/calendar.ts';
+import { eventOccurrences } from '../../domain/calendar-occurrences.ts';
+import type { Forecast } from '../../domain/forecast.ts';
+import type { CapacityPlan } from '../../domain/plan.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../domain/units.ts';
+import type { Inventory, OnlineWorkload } from '../../domain/workload.ts';
+import { Controller, type ControllerJob } from '../../controller/controller.ts';
+import type { GuardedSample } from '../../controller/guard-loop.ts';
+import type { ForecastMiss, GuardDecision } from '../../controller/reactive-guard.ts';
+import type { ReconcileResult } from '../../controller/reconcile.ts';
+import { planCapacity, type ObservedState } from '../../planner/index.ts';
+import { InProcessQueue } from '../../adapters/memory/in-process-queue.ts';
+import { MemoryAppliedStepStore } from '../../adapters/memory/memory-applied-steps.ts';
+import type { SimulatedHpaSpec } from '../../adapters/memory/cluster-spec.ts';
+import type { Strategy, StrategyContext, StrategyFactory, StrategySetup } from '../strategy.ts';
+import { HistoryBuffer } from './chuanliu/history-buffer.ts';
+import { bandAt, forecastWorkloads, type ForecastSettings, type WorkloadForecast } from './chuanliu/forecasts.ts';
+import { observedStateFrom } from './chuanliu/observed-state.ts';
+import { hpaMetricFor, hpaSettingsShape } from './hpa.ts';
+import { DEFAULT_HPA_BEHAVIOR } from '../../adapters/memory/hpa/hpa-behavior.ts';
+
+export const chuanliuSettingsSchema = z.strictObject({
+  /** How often the strategy acts: guard samples, history, due plan steps. @defaultValue 5s (the config's guard.sampleInterval) */
+  sampleInterval: positiveDurationSchema.default(5_000),
+  /** A new plan from the latest forecast and the observed state. @defaultValue 5m */
+  replanInterval: positiveDurationSchema.default(5 * MINUTE_MS),
+  /** A new forecast from the history and what was observed since. @defaultValue 15m */
+  reforecastInterval: positiveDurationSchema.default(15 * MINUTE_MS),
+  planning: z.strictObject({
+    /** @defaultValue 1m */
+    slot: positiveDurationSchema.default(MINUTE_MS),
+    /** @defaultValue 6h */
+    horizon: positiveDurationSchema.default(6 * HOUR_MS),
+    /** @defaultValue 15s */
+    applyLatency: durationSchema.default(15_000),
+    /** @defaultValue 5m */
+    scaleInStabilization: durationSchema.default(5 * MINUTE_MS),
+    /** Smallest time between two changes of one workload. @defaultValue the slot */
+    minStepInterval: positiveDurationSchema.optional(),
+    /**
+     * How long after an event's start online work is not scaled in: `event` = the whole event
+     * window (the design's rule), or a duration from each occurrence's start (capped at its end).
+     * @defaultValue event
+     */
+    eventHold: z.union([z.literal('event'), durationSchema]).default('event'),
+  }).prefault({}),
+  forecast: z.strictObject({
+    /** Forecast bucket (coarser when the trace's rows are coarser). @defaultValue 1m */
+    bucket: positiveDurationSchema.default(MINUTE_MS),
+    /** History read before the start. @defaultValue 28d */
+    history: positiveDurationSchema.default(28 * DAY_MS),
+    /** Less history than this: no forecast, the plan follows observed demand. @defaultValue 2h */
+    minHistory: positiveDurationSchema.default(2 * HOUR_MS),
+    /** Provision every online workload for this quantile instead of its own `demandQuantile`. @defaultValue each workload's */
+    quantile: unitIntervalSchema.optional(),
+    /** Extra margin on the provisioning band, percent. @defaultValue 0 */
+    headroomPercent: z.number().min(0).max(400).default(0),
+    /** Per-second arrival spreads (√rate) on top of the band (see chuanliu/forecasts.ts). @defaultValue 3 */
+    arrivalNoiseSigmas: z.number().min(0).max(10).default(3),
+    /** Forecaster: residual-correction origins (speed; the defaults of the forecaster are 3000). @defaultValue 600 */
+    maxTrainingOrigins: z.number().int().min(50).default(600),
+    /** Forecaster: error-calibration origins (the forecaster's default is 1500). @defaultValue 400 */
+    maxCalibrationOrigins: z.number().int().min(50).default(400),
+  }).prefault({}),
+  guard: z.strictObject({
+    /** The live rate is compared with this quantile band. @defaultValue 0.99 */
+    bandQuantile: unitIntervalSchema.default(0.99),
+    /** Breaching samples in a row before the guard acts. @defaultValue 3 */
+    consecutiveSamples: z.number().int().min(1).default(3),
+    /** Emergency capacity = observed × this. @defaultValue 1.2 */
+    headroomFactor: z.number().min(1).default(1.2),
+    /** A sample breaches above band × (1 + tolerance). @defaultValue 0.1 */
+    tolerance: z.number().min(0).default(0.1),
+    /** Rate window of one live sample. @defaultValue 10s */
+    rateWindow: positiveDurationSchema.default(10_000),
+    /** @defaultValue 5m */
+    coolDown: durationSchema.default(5 * MINUTE_MS),
+    /** @defaultValue 5m */
+    stabilization: durationSchema.default(5 * MINUTE_MS),
+  }).prefault({}),
+  /** The HPA kept on workloads that declare one (`hpa:`): chuanliu raises its minReplicas. */
+  hpa: z.strictObject(hpaSettingsShape).prefault({}),
+}).prefault({});
+
+export type ChuanliuSettings = z.output<typeof chuanliuSettingsSchema>;
+
+/** A guard emergency and how long the capacity it asked for took to be Ready. */
+export interface GuardResponse {
+  readonly workload: string;
+  /** End of the first observed window above the band, minus the metrics lag: when demand left the band. */
+  readonly onsetMs: number;
+  readonly engagedAtMs: number;
+  readonly floorReplicas: number;
+  /** First act at which the workload had the floor's replicas Ready (undefined: never, within the run). */
+  readonly readyAtMs?: number;
+  readonly miss: ForecastMiss;
+}
+
+/** What a run did, for the demo, the benchmark and tests. All callbacks are optional. */
+export interface ChuanliuObserver {
+  /** A plan was adopted (`reason`: `start`, `schedule`, `guard`). */
+  onPlan?(event: { readonly atMs: number; readonly reason: string; readonly plan: CapacityPlan; readonly forecasts: ReadonlyMap<string, Forecast> }): void;
+  onGuardDecision?(decision: GuardDecision): void;
+  /** Every reconcile tick of the controller (plan jobs and guard ticks). */
+  onReconcile?(result: ReconcileResult): void;
+  /** Once per guard emergency, when its capacity is Ready (or at the end of the run, never Ready). */
+  onGuardResponse?(response: GuardResponse): void;
+}
+
+export function createChuanliuStrategy(observer: ChuanliuObserver = {}): StrategyFactory<ChuanliuSettings> {
+  return {
+    name: 'chuanliu',
+    description: 'chuanliu: forecast from history before now, time-sharing plan, controller with reactive guard',
+    usesForesight: false,
+    settingsSchema: chuanliuSettingsSchema,
+    create: (settings) => new ChuanliuRun(settings, observer),
+  };
+}
+
+export const chuanliuStrategy = createChuanliuStrategy();
+
+/** History a forecast needs at least, in buckets, whatever `minHistory` says (the forecaster's own floor). */
+const MIN_FORECAST_BUCKETS = 12;
+/** Observed demand the planner is given: the mean over this window. */
+const OBSERVED_DEMAND_WINDOW_MS = MINUTE_MS;
+
+class ChuanliuRun implements Strategy {
+  readonly actIntervalMs: number;
+  private readonly settings: ChuanliuSettings;
+  private readonly observer: ChuanliuObserver;
+  private setup!: StrategySetup;
+  private inventory!: Inventory;
+  private online: readonly OnlineWorkload[] = [];
+  private onlineIndices: number[] = [];
+  private histories: HistoryBuffer[] = [];
+  private occurrences: readonly EventOccurrence[] = [];
+  private forecastSettings!: ForecastSettings;
+  /** Newest first: the guard reads the newest that covers a time (a new one starts at its issue time). */
+  private forecasts: Map<string, WorkloadForecast>[] = [];
+  private controller: Controller | undefined;
+  private queue: InProcessQueue<ControllerJob> | undefined;
+  private pendingPlan: { plan: CapacityPlan; reason: string; atMs: number } | undefined;
+  private nextReplanMs = Number.POSITIVE_INFINITY;
+  private nextReforecastMs = Number.POSITIVE_INFINITY;
+  private replanSoon = false;
+  private planSequence = 0;
+  private displayTimeZone = 'UTC';
+  private openResponses = new Map<string, { response: GuardResponse; index: number }>();
+  private lastActMs = Number.NEGATIVE_INFINITY;
+
+  constructor(settings: ChuanliuSettings, observer: ChuanliuObserver) {
+    this.settings = settings;
+    this.observer = observer;
+    this.actIntervalMs = settings.sampleInterval;
+  }
+
+  start(setup: StrategySetup) {
+    const { scenario } = setup;
+    this.setup = setup;
+    this.inventory = { online: scenario.online, offline: scenario.offline, nodePools: scenario.nodePools };
+    this.online = scenario.online;
+    this.onlineIndices = scenario.online.map((workload) => scenario.workloadIndex(workload.name) as number);
+    this.displayTimeZone = calendarZone(scenario.calendar) ?? 'UTC';
+    const { forecast, planning } = this.settings;
+    const runMs = scenario.endMs - scenario.startMs;
+    this.histories = this.onlineIndices.map((index) => {
+      const prior = setup.historyBefore(index, { beforeMs: scenario.startMs, spanMs: forecast.history, bucketMs: forecast.bucket });
+      return new HistoryBuffer({
+        ...(prior !== undefined ? { prior: prior.series } : {}),
+        stepMs: forecast.bucket,
+        startMs: scenario.startMs,
+        expectedBuckets: Math.ceil(runMs / (prior?.series.stepMs ?? forecast.bucket)) + 1,
+      });
+    });
+    const earliestMs = Math.min(scenario.startMs, ...this.histories.map((history) => history.startMs));
+    this.occurrences = scenario.calendar !== undefined
+      ? eventOccurrences(scenario.calendar, earliestMs, scenario.endMs + planning.horizon)
+      : scenario.events;
+    const quantiles = [...new Set([
+      0.5, 0.9, 0.99, this.settings.guard.bandQuantile,
+      ...this.online.map((workload) => this.provisioningQuantile(workload)),
+    ])].sort((a, b) => a - b);
+    this.forecastSettings = {
+      // A forecast serves the plans until the next one: it reaches a plan horizon past that.
+      horizonMs: planning.horizon + this.settings.reforecastInterval + planning.slot,
+      quantiles,
+      minHistoryBuckets: MIN_FORECAST_BUCKETS,
+      params: { maxTrainingOrigins: forecast.maxTrainingOrigins, maxCalibrationOrigins: forecast.maxCalibrationOrigins },
+      headroomFraction: forecast.headroomPercent / 100,
+      arrivalNoiseSigmas: forecast.arrivalNoiseSigmas,
+    };
+
+    this.reforecast(scenario.startMs);
+    const demandRps = new Map(this.online.map((workload, position) => [workload.name, (this.histories[position] as HistoryBuffer).lastValue()] as const));
+    const plan = this.makePlan(scenario.startMs, {
+      workloads: {}, nodePools: {}, demandRps: Object.fromEntries([...demandRps].filter(([, rps]) => Number.isFinite(rps))),
+      offlineRemainingCoreHours: {},
+    });
+    this.pendingPlan = { plan, reason: 'start', atMs: scenario.startMs };
+    this.nextReplanMs = scenario.startMs + this.settings.replanInterval;
+    this.nextReforecastMs = scenario.startMs + this.settings.reforecastInterval;
+
+    const initialReplicas = scenario.workloads.map((workload) => {
+      const slots = plan.replicas[workload.name];
+      const level = slots !== undefined && slots.length > 0 ? (slots[0] as number) : workload.minReplicas;
+      // A CronJob is active or suspended; active, it runs its jobs at their usual parallelism.
+      if (workload.class === 'offline' && workload.ref.apiKind === 'CronJob') return level > 0 ? workload.maxReplicas : 0;
+      return level;
+    });
+    const hpas: SimulatedHpaSpec[] = this.online.flatMap((workload, position) => (workload.hpaName === undefined ? [] : [{
+      name: workload.hpaName,
+      workload: workload.name,
+      minReplicas: Math.min(workload.maxReplicas, initialReplicas[this.onlineIndices[position] as number] as number),
+      maxReplicas: workload.maxReplicas,
+      metric: hpaMetricFor(workload, this.settings.hpa),
+      tolerance: this.settings.hpa.tolerance,
+      behavior: {
+        ...DEFAULT_HPA_BEHAVIOR,
+        scaleDown: { ...DEFAULT_HPA_BEHAVIOR.scaleDown, stabilizationWindowMs: this.settings.hpa.scaleDownStabilization },
+      },
+    }]));
+    return { initialReplicas, hpas };
+  }
+
+  async act(context: StrategyContext): Promise<void> {
+    if (this.controller === undefined) this.boot(context);
+    const controller = this.controller as Controller;
+    if (this.pendingPlan !== undefined) {
+      const pending = this.pendingPlan;
+      this.pendingPlan = undefined;
+      await this.adopt(pending.plan, pending.reason, pending.atMs);
+    }
+    this.recordObservations(context);
+
+    const samples: GuardedSample[] = this.online.map((workload, position) => ({
+      workload: workload.name,
+      timeMs: context.nowMs,
+      observedRps: context.observed.rateRps(this.onlineIndices[position] as number, this.settings.guard.rateWindow),
+      bandRps: this.guardBand(workload.name, context.nowMs - context.observed.lagMs - this.settings.guard.rateWindow / 2),
+    }));
+    const guardTick = await controller.observe(samples);
+    if (guardTick.decisions.some((decision) => decision.kind !== 'raise')) this.replanSoon = true;
+
+    if (context.nowMs >= this.nextReplanMs || this.replanSoon) {
+      await this.replan(context, this.replanSoon ? 'guard' : 'schedule');
+    }
+    await (this.queue as InProcessQueue<ControllerJob>).idle();
+    this.trackGuardResponses(context);
+    this.lastActMs = context.nowMs;
+    if (context.nowMs + this.actIntervalMs >= context.scenario.endMs) this.finish();
+  }
+
+  // ---- machinery ---------------------------------------------------------------------------
+
+  private boot(context: StrategyContext): void {
+    const queue = new InProcessQueue<ControllerJob>({ clock: context.clock });
+    const { guard } = this.settings;
+    this.queue = queue;
+    this.controller = new Controller({
+      cluster: context.port,
+      inventory: this.inventory,
+      clock: context.clock,
+      queue,
+      appliedSteps: new MemoryAppliedStepStore(),
+      guard: {
+        toleranceFraction: guard.tolerance,
+        consecutiveSamples: guard.consecutiveSamples,
+        headroomFactor: guard.headroomFactor,
+        coolDownMs: guard.coolDown,
+        stabilizationMs: guard.stabilization,
+      },
+      // Retry quickly: in the simulation a held acquire is waiting for a drain that ends in seconds.
+      recheckMs: this.settings.sampleInterval,
+      hooks: {
+        onReconcile: (result) => this.observer.onReconcile?.(result),
+        onGuardDecision: (decision) => this.onGuardDecision(decision, context),
+      },
+    });
+    this.controller.start();
+  }
+
+  private async adopt(plan: CapacityPlan, reason: string, atMs: number): Promise<void> {
+    await (this.controller as Controller).adoptPlan(plan);
+    this.observer.onPlan?.({ atMs, reason, plan, forecasts: this.rawForecasts() });
+  }
+
+  private async replan(context: StrategyContext, reason: string): Promise<void> {
+    const nowMs = context.nowMs;
+    this.replanSoon = false;
+    if (nowMs >= this.nextReforecastMs || reason === 'guard') {
+      this.reforecast(nowMs);
+      this.nextReforecastMs = nowMs + this.settings.reforecastInterval;
+    }
+    this.nextReplanMs = nowMs + this.settings.replanInterval;
+    const snapshot = await context.port.snapshot();
+    const demandRps = new Map(this.online.map((workload, position) => [
+      workload.name, context.observed.rateRps(this.onlineIndices[position] as number, OBSERVED_DEMAND_WINDOW_MS),
+    ] as const));
+    const remaining = new Map<string, number>();
+    for (const workload of context.scenario.offline) {
+      if (workload.workCoreHours === undefined) continue;
+      const index = context.scenario.workloadIndex(workload.name) as number;
+      // A Job's progress, as its status (completions) or its own metrics report it.
+      remaining.set(workload.name, workload.workCoreHours - (context.cluster.offlineCoreHoursDone[index] as number));
+    }
+    const observed = observedStateFrom({ snapshot, inventory: this.inventory, demandRps, offlineRemainingCoreHours: remaining });
+    const plan = this.makePlan(nowMs, observed);
+    await this.adopt(plan, reason, nowMs);
+  }
+
+  private makePlan(nowMs: number, observed: ObservedState): CapacityPlan {
+    const { planning } = this.settings;
+    const previousPlan = this.controller?.currentPlan() ?? this.pendingPlan?.plan;
+    this.planSequence += 1;
+    const provisioning = new Map<string, Forecast>();
+    for (const [name, forecast] of this.forecasts[0] ?? new Map<string, WorkloadForecast>()) provisioning.set(name, forecast.provisioning);
+    const horizonEndMs = nowMs + planning.horizon;
+    return planCapacity({
+      nowMs,
+      inventory: this.inventoryForPlanning(),
+      forecasts: provisioning,
+      occurrences: this.occurrences
+        .filter((occurrence) => occurrence.endMs > nowMs && occurrence.startMs < horizonEndMs)
+        .map((occurrence) => (planning.eventHold === 'event' ? occurrence
+          : { ...occurrence, endMs: Math.max(occurrence.startMs + 1, Math.min(occurrence.endMs, occurrence.startMs + planning.eventHold)) })),
+      observed,
+      ...(previousPlan !== undefined ? { previousPlan } : {}),
+      settings: {
+        slotMs: planning.slot,
+        horizonMs: planning.horizon,
+        applyLatencyMs: planning.applyLatency,
+        scaleInStabilizationMs: planning.scaleInStabilization,
+        planId: `chuanliu-${this.planSequence}-${new Date(nowMs).toISOString()}`,
+        displayTimeZone: this.displayTimeZone,
+        ...(planning.minStepInterval !== undefined ? { minStepIntervalMs: planning.minStepInterval } : {}),
+      },
+    });
+  }
+
+  /**
+   * The inventory the planner sees: the settings' quantile override applied, and a workload under an
+   * HPA planned at the HPA's target (a replica "serves" rpsPerReplica × target utilization). The
+   * HPA holds that much for the demand it sees, so a floor planned at full utilization would sit
+   * under the HPA's own decision and the capacity the plan gave offline would be taken back by
+   * preemption instead of by an ordered release.
+   */
+  private inventoryForPlanning(): Inventory {
+    const quantile = this.settings.forecast.quantile;
+    const hpaShare = this.settings.hpa.targetUtilization / 100;
+    return {
+      ...this.inventory,
+      online: this.inventory.online.map((workload) => ({
+        ...workload,
+        ...(quantile !== undefined ? { demandQuantile: quantile } : {}),
+        ...(workload.hpaName !== undefined ? { rpsPerReplica: workload.rpsPerReplica * hpaShare } : {}),
+      })),
+    };
+  }
+
+  private provisioningQuantile(workload: OnlineWorkload): number {
+    return this.settings.forecast.quantile ?? workload.demandQuantile;
+  }
+
+  private reforecast(nowMs: number): void {
+    const forecasts = forecastWorkloads({
+      nowMs,
+      online: this.online,
+      histories: this.histories,
+      occurrences: this.occurrences,
+      settings: this.forecastSettings,
+    });
+    this.forecasts = [forecasts, ...this.forecasts.slice(0, 1)];
+  }
+
+  private rawForecasts(): Map<string, Forecast> {
+    const raw = new Map<string, Forecast>();
+    for (const [name, forecast] of this.forecasts[0] ?? new Map<string, WorkloadForecast>()) raw.set(name, forecast.raw);
+    return raw;
+  }
+
+  /** The guard band at `timeMs` from the newest forecast covering it. */
+  private guardBand(workload: string, timeMs: number): number {
+    for (const forecasts of this.forecasts) {
+      const band = bandAt(forecasts.get(workload)?.raw, this.settings.guard.bandQuantile, timeMs);
+      if (Number.isFinite(band)) return band;
+    }
+    return Number.NaN;
+  }
+
+  /**
+   * Extends each history with the windows monitoring has reported since the last act: the mean
+   * rate over [now − lag − interval, now − lag). Windows before the history's end are already known.
+   */
+  private recordObservations(context: StrategyContext): void {
+    const { lagMs } = context.observed;
+    const toMs = context.nowMs - lagMs;
+    const windowMs = Math.min(this.actIntervalMs, context.nowMs - this.lastActMs);
+    const fromMs = toMs - windowMs;
+    if (fromMs < context.scenario.startMs) return;
+    this.online.forEach((_, position) => {
+      const rps = context.observed.rateRps(this.onlineIndices[position] as number, windowMs);
+      (this.histories[position] as HistoryBuffer).observe(fromMs, toMs, rps);
+    });
+  }
+
+  private onGuardDecision(decision: GuardDecision, context: StrategyContext): void {
+    this.observer.onGuardDecision?.(decision);
+    if (decision.kind !== 'engage') return;
+    const position = this.online.findIndex((workload) => workload.name === decision.workload);
+    this.closeResponse(decision.workload);
+    this.openResponses.set(decision.workload, {
+      index: this.onlineIndices[position] as number,
+      response: {
+        workload: decision.workload,
+        onsetMs: decision.miss.startMs - context.observed.lagMs,
+        engagedAtMs: decision.atMs,
+        floorReplicas: decision.targetReplicas,
+        miss: decision.miss,
+      },
+    });
+  }
+
+  private trackGuardResponses(context: StrategyContext): void {
+    for (const [workload, open] of this.openResponses) {
+      if ((context.cluster.ready[open.index] as number) < open.response.floorReplicas) continue;
+      this.openResponses.delete(workload);
+      this.observer.onGuardResponse?.({ ...open.response, readyAtMs: context.nowMs });
+    }
+  }
+
+  private closeResponse(workload: string): void {
+    const open = this.openResponses.get(workload);
+    if (open === undefined) return;
+    this.openResponses.delete(workload);
+    this.observer.onGuardResponse?.(open.response);
+  }
+
+  /** The last act of the run: report emergencies whose capacity never became Ready. */
+  private finish(): void {
+    for (const workload of [...this.openResponses.keys()]) this.closeResponse(workload);
+  }
+}
+
+function calendarZone(calendar: StrategySetup['scenario']['calendar']): string | undefined {
+  for (const event of calendar?.events ?? []) {
+    if (event.kind !== 'livestream') return event.timeZone;
+  }
+  return undefined;
+}
