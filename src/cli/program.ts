@@ -5,6 +5,8 @@ import { registerTraceCommand } from './trace.ts';
 import { registerSimulateCommand } from './simulate.ts';
 import { registerPlanCommand } from './plan.ts';
 import { registerExplainCommand } from './explain.ts';
+import { registerForecastCommand } from './forecast.ts';
+import { registerBacktestCommand } from './backtest.ts';
 
 /**
  * Builds the command tree. Each command lives in its own module under src/cli/ and exports a
@@ -22,5 +24,7 @@ export function buildProgram(): Command {
   registerControllerCommand(program);
   registerPlanCommand(program);
   registerExplainCommand(program);
+  registerForecastCommand(program);
+  registerBacktestCommand(program);
   return program;
 }

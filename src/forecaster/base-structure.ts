@@ -45,8 +45,8 @@ export interface SeasonalStructureOptions {
   readonly cyclesShort: number;
   /** Each past value is the mean of ± this many neighbouring buckets (0 = none). */
   readonly smoothingHalfWidth: number;
-  /** Scale residuals by the base (multiplicative errors) or not. */
-  readonly relative: boolean;
+  /** Residuals are divided by base^exponent: 1 = relative (multiplicative), 0 = absolute, ½ = Poisson-like. */
+  readonly scaleExponent: number;
   /** Last index a forecast will ask about (exclusive). */
   readonly endIndex: number;
   /** First index whose base is needed. */
@@ -115,7 +115,7 @@ export function profileReader(
 }
 
 export function seasonalStructure(options: SeasonalStructureOptions): BaseStructure {
-  const { values, periods, relative } = options;
+  const { values, periods, scaleExponent } = options;
   const n = values.length;
   const longPeriod = periods[periods.length - 1] as number;
   const shortPeriod = periods[0] as number;
@@ -153,7 +153,7 @@ export function seasonalStructure(options: SeasonalStructureOptions): BaseStruct
     const long = longProfile[offset] as number;
     return Number.isFinite(long) ? long : (shortProfile[offset] as number);
   };
-  const scaleAt = (index: number): number => (relative ? Math.max(scaleFloor, baseAt(index) || 0) : 1);
+  const scaleAt = (index: number): number => scaleOf(baseAt(index), scaleFloor, scaleExponent);
 
   // How far the same phase one `period` earlier (the latest one before `origin`) ran from the base.
   function cycleDeviation(origin: number, index: number, period: number, base: number, scale: number): number {
@@ -197,16 +197,16 @@ export interface LevelStructureOptions {
   readonly values: Float64Array;
   /** Trailing window whose mean is the base. */
   readonly levelWindow: number;
-  readonly relative: boolean;
+  readonly scaleExponent: number;
 }
 
 export function levelStructure(options: LevelStructureOptions): BaseStructure {
-  const { values, levelWindow, relative } = options;
+  const { values, levelWindow, scaleExponent } = options;
   const raw = new PrefixSums(values);
   const overall = raw.mean(0, values.length);
   const scaleFloor = Number.isFinite(overall) && overall > 0 ? 0.05 * overall : 1;
   const baseAt = (origin: number): number => raw.mean(origin - levelWindow, origin);
-  const scaleAt = (origin: number): number => (relative ? Math.max(scaleFloor, baseAt(origin) || 0) : 1);
+  const scaleAt = (origin: number): number => scaleOf(baseAt(origin), scaleFloor, scaleExponent);
   return {
     description: `level(${levelWindow} buckets)`,
     firstOrigin: 1,
@@ -219,4 +219,10 @@ export function levelStructure(options: LevelStructureOptions): BaseStructure {
       out[offset + 1] = 0;
     },
   };
+}
+
+function scaleOf(base: number, floor: number, exponent: number): number {
+  if (exponent === 0) return 1;
+  const level = Math.max(floor, Number.isFinite(base) ? base : 0);
+  return exponent === 1 ? level : Math.pow(level, exponent);
 }

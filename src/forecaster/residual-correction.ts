@@ -12,7 +12,7 @@
 import type { BaseStructure } from './base-structure.ts';
 import { huberRidge, type DesignMatrix } from './least-squares.ts';
 
-export const CORRECTION_FEATURES = 7;
+export const CORRECTION_FEATURES = 9;
 
 export interface CorrectionWindows {
   /** Buckets of the short residual window (about an hour). */
@@ -53,6 +53,10 @@ export function correctionFeatures(structure: BaseStructure, windows: Correction
   out[3] = Number.isFinite(long) ? long : 0;
   out[4] = structure.blend(origin, index);
   structure.lastCycleDeviations(origin, index, out, 5);
+  const quarter = structure.windowResidual(origin, Math.max(2, Math.round(windows.shortWindow / 4)));
+  out[7] = Number.isFinite(quarter) ? quarter : 0;
+  const fourHours = structure.windowResidual(origin, Math.max(3, windows.shortWindow * 4));
+  out[8] = Number.isFinite(fourHours) ? fourHours : 0;
 }
 
 export interface CorrectionFitOptions {

@@ -67,7 +67,7 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
   // happen to correlate (11 days on NASA, through its gaps) are not used as seasons.
   const calendarPeriods = periods.filter((period) => period.label !== 'other');
   const periodLengths = (calendarPeriods.length > 0 ? calendarPeriods : periods).map((period) => period.periodBuckets);
-  const scalings = params.residualScaling === 'combined' ? [true, false] : [params.residualScaling === 'relative'];
+  const scalings = params.residualScaling === 'combined' ? [1, 0] : [params.residualScaling === 'relative' ? 1 : 0];
   const calibrationQuantiles = withMirrors(input.quantiles);
 
   const trainingWindow = Math.max(1, Math.round(params.trainingWindowMs / stepMs));
@@ -77,7 +77,7 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
   let cyclesLong = 0;
   let smoothingHalfWidth = 0;
   let profileAt: (index: number) => number;
-  let buildStructure: (relative: boolean) => { structure: BaseStructure; windows: CorrectionWindows; fromOrigin: number };
+  let buildStructure: (scaleExponent: number) => { structure: BaseStructure; windows: CorrectionWindows; fromOrigin: number };
 
   if (periodLengths.length > 0) {
     const longPeriod = periodLengths[periodLengths.length - 1] as number;
@@ -89,9 +89,9 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
     const shortWindow = clamp(Math.round(params.shortWindowMs / stepMs), 2, Math.max(2, Math.floor(shortPeriod / 4)));
     const windows: CorrectionWindows = { shortWindow, longWindow: shortPeriod };
     const fromOrigin = Math.max(longPeriod + 1, n - trainingWindow);
-    buildStructure = (relative) => ({
+    buildStructure = (scaleExponent) => ({
       structure: seasonalStructure({
-        values, periods: periodLengths, cyclesLong, cyclesShort: params.shortCycles, smoothingHalfWidth, relative,
+        values, periods: periodLengths, cyclesLong, cyclesShort: params.shortCycles, smoothingHalfWidth, scaleExponent,
         startIndex: Math.max(0, Math.min(fromOrigin, n - calibrationWindow) - shortPeriod - 1), endIndex: n + horizon, prefixSums: raw, lagIndex,
       }),
       windows,
@@ -104,8 +104,8 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
       shortWindow: Math.max(1, Math.round(levelWindow / 12)),
       longWindow: Math.max(2, Math.round(levelWindow / 3)),
     };
-    buildStructure = (relative) => ({
-      structure: levelStructure({ values, levelWindow, relative }),
+    buildStructure = (scaleExponent) => ({
+      structure: levelStructure({ values, levelWindow, scaleExponent }),
       windows,
       fromOrigin: Math.max(windows.shortWindow + 1, n - trainingWindow),
     });
@@ -115,8 +115,8 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
   // forecasts averaged: relative residuals win at short leads on nyc_taxi (a level shift scales with
   // the profile), absolute ones further out, and the average beat picking either per lead from the
   // replayed errors.
-  const members: Member[] = scalings.map((relative) => {
-    const { structure, windows, fromOrigin } = buildStructure(relative);
+  const members: Member[] = scalings.map((scaleExponent) => {
+    const { structure, windows, fromOrigin } = buildStructure(scaleExponent);
     const correction = fitCorrection({
       values, structure, windows, horizon, fromOrigin,
       maxOrigins: params.maxTrainingOrigins, ridge: params.ridge, huberScale: params.huberScale,
@@ -149,7 +149,7 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
     if (!Number.isFinite(value)) value = first.structure.base(n, n + lead - 1);
     point[lead - 1] = Number.isFinite(value) ? value : raw.mean(n - Math.max(1, Math.min(n, 48)), n);
   }
-  const scalingNote = scalings.length === 1 ? (scalings[0] ? 'relative' : 'absolute') : 'relative+absolute';
+  const scalingNote = scalings.map((exponent) => (exponent === 1 ? 'relative' : exponent === 0 ? 'absolute' : 'sqrt')).join('+');
 
   return {
     description: `${first.structure.description}${periodLengths.length > 0 ? ` K=${cyclesLong} w=${smoothingHalfWidth}` : ''}+correction(${scalingNote})`,

@@ -1,0 +1,59 @@
+/**
+ * `npm run bench`: runs every registered part and writes each one's section into BENCHMARKS.md
+ * (between `<!-- bench:<id> -->` markers, so parts run alone leave the others' sections in place).
+ * Exits 1 when a part missed a target. Options: `--only id[,id]`, `--quick` (fewer origins/runs).
+ *
+ * To add a part: export a `BenchPart` (bench/part.ts) from bench/<id>.ts and add one line below.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { forecastBenchPart } from './forecast.ts';
+import type { BenchPart } from './part.ts';
+
+const parts: readonly BenchPart[] = [
+  forecastBenchPart,
+];
+
+const benchmarksPath = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+
+function parseArguments(argv: readonly string[]): { only: Set<string> | undefined; quick: boolean } {
+  const onlyIndex = argv.indexOf('--only');
+  const only = onlyIndex >= 0 ? new Set((argv[onlyIndex + 1] ?? '').split(',').filter(Boolean)) : undefined;
+  const unknown = [...(only ?? [])].filter((id) => !parts.some((part) => part.id === id));
+  if (unknown.length > 0) throw new Error(`unknown bench part(s) ${unknown.join(', ')}; known: ${parts.map((part) => part.id).join(', ')}`);
+  return { only, quick: argv.includes('--quick') };
+}
+
+function replaceSection(document: string, id: string, markdown: string): string {
+  const start = `<!-- bench:${id} -->`;
+  const end = `<!-- /bench:${id} -->`;
+  const section = `${start}\n${markdown.trim()}\n${end}`;
+  const from = document.indexOf(start);
+  const to = document.indexOf(end);
+  if (from >= 0 && to > from) return document.slice(0, from) + section + document.slice(to + end.length);
+  return `${document.trimEnd()}\n\n${section}\n`;
+}
+
+async function main(): Promise<number> {
+  const { only, quick } = parseArguments(process.argv.slice(2));
+  let document: string;
+  try {
+    document = await readFile(benchmarksPath, 'utf8');
+  } catch {
+    document = '# Benchmarks\n\nWritten by `npm run bench`; each section is replaced when its part runs again.\n';
+  }
+  const failures: string[] = [];
+  for (const part of parts) {
+    if (only !== undefined && !only.has(part.id)) continue;
+    process.stderr.write(`bench ${part.id}${quick ? ' (quick)' : ''}…\n`);
+    const result = await part.run({ quick, log: (line) => process.stderr.write(`  ${line}\n`) });
+    document = replaceSection(document, part.id, result.markdown);
+    failures.push(...result.failures.map((failure) => `${part.id}: ${failure}`));
+  }
+  await writeFile(benchmarksPath, document);
+  process.stderr.write(`wrote ${benchmarksPath}\n`);
+  for (const failure of failures) process.stderr.write(`MISSED ${failure}\n`);
+  return failures.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();
