@@ -82,8 +82,16 @@ export function overlayEvents(input: EventOverlayInput): EventOverlay {
     const offset = Math.min(input.futureMedian.length - 1, index - n);
     return input.futureMedian[offset] as number;
   };
-  /** The event-free median at an output bucket (before any bump is moved out). */
-  const baselineAt = (index: number): number => (index < n ? input.profileAt(index) : expectedAt(index));
+  /**
+   * The baseline a promotion multiplies: the event-free median without the usual in-store bump
+   * (daily windows are processed first, so the bump is known by then).
+   */
+  const baselineAt = (index: number): number => {
+    if (index < n) return input.profileAt(index);
+    const offset = index - outputFrom;
+    const bump = offset >= 0 && offset < outputLength ? (baselineBump[offset] as number) : 0;
+    return expectedAt(index) - bump;
+  };
 
   const componentFor = (occurrence: EventOccurrence, extra: Partial<EventComponent>): EventComponent & { values: Float64Array } => {
     const name = `${occurrence.kind}:${occurrence.eventId}`;
@@ -98,7 +106,11 @@ export function overlayEvents(input: EventOverlayInput): EventOverlay {
   const retailFactors = new Map<string, { factor: number; learnedFrom: number } | undefined>();
   const promotionFactors = new Map<string, { factor: number; learnedFrom: number } | undefined>();
 
-  for (const occurrence of input.occurrences) {
+  const dailyWindowsFirst = [
+    ...input.occurrences.filter((occurrence) => occurrence.kind === 'offline-retail'),
+    ...input.occurrences.filter((occurrence) => occurrence.kind !== 'offline-retail'),
+  ];
+  for (const occurrence of dailyWindowsFirst) {
     if (occurrence.endMs <= outputFromMs || occurrence.startMs >= outputToMs) continue;
     const share = occurrence.trafficShare ?? 1;
     const event = occurrence.event;
