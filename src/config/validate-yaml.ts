@@ -6,7 +6,7 @@
  * Custom issues (refinements, transforms) should phrase their message as `expected …`; the value
  * found in the document is then appended as `, got …`.
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../domain/errors.ts';
 
@@ -132,7 +132,33 @@ export function parseLocatedYaml(text: string, source: string): LocatedYaml {
       message: `expected valid YAML: ${error.message.split('\n')[0] ?? error.message}`,
     })));
   }
-  return new LocatedYaml(document, lineCounter, source);
+  try {
+    return new LocatedYaml(document, lineCounter, source);
+  } catch (error) {
+    // Aliases resolve only when the document is converted: an alias to an anchor never set, or
+    // aliases expanding past maxAliasCount (a "billion laughs" bomb), fail there.
+    if (!(error instanceof Error)) throw error;
+    const line = firstAliasLine(document, lineCounter);
+    throw problemsToError([{ source, ...(line !== undefined ? { line } : {}), field: '', message: `expected valid YAML: ${error.message.split('\n')[0] ?? error.message}` }]);
+  }
+}
+
+/** Line of the first alias that resolves to nothing, else of the first alias. */
+function firstAliasLine(document: Document.Parsed, lineCounter: LineCounter): number | undefined {
+  let first: number | undefined;
+  let unresolved: number | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      const line = node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+      first ??= line;
+      if (node.resolve(document) === undefined) {
+        unresolved = line;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return unresolved ?? first;
 }
 
 function expectedFor(issue: z.core.$ZodIssue): string | undefined {

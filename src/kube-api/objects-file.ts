@@ -27,7 +27,14 @@ export function parseObjects(text: string, source: string): LocatedObject[] {
       const first = document.errors[0];
       throw new InputError(`invalid YAML: ${first?.message ?? 'parse error'}`, { source, line: first?.linePos?.[0]?.line ?? lineAt(document.range[0]) });
     }
-    const value: unknown = document.toJS();
+    let converted: unknown;
+    try {
+      converted = document.toJS();
+    } catch (error) {
+      // Aliases resolve here: one to an anchor never set, or a "billion laughs" expansion, fails.
+      throw new InputError(`invalid YAML: ${(error as Error).message}`, { source, line: lineAt(document.range[0]) });
+    }
+    const value = converted;
     if (value === null || value === undefined) continue;
     const root = document.contents;
     const isList = isObject(value) && value['kind'] === 'List' && Array.isArray(value['items']);

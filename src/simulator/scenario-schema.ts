@@ -31,6 +31,13 @@
 import { z } from 'zod';
 import { durationSchema, instantSchema, nameSchema, positiveDurationSchema } from '../config/units-schema.ts';
 import { timeZoneSchema } from '../calendar/schema.ts';
+import { formatDurationMs } from '../domain/units.ts';
+
+/**
+ * Most ticks a scenario may have (23 days at 1 s, 3.8 years at 1 min). A typo'd year in `end`
+ * would otherwise make the loader build billions of ticks and hang instead of saying so.
+ */
+export const MAX_SCENARIO_TICKS = 2_000_000;
 
 const interpolationSchema = z.enum(['linear', 'step']);
 const noiseSchema = z.enum(['poisson', 'none']);
@@ -132,6 +139,13 @@ export const scenarioFileSchema = z.strictObject({
   observedLag: durationSchema.default(30_000),
 }).superRefine((file, ctx) => {
   if (!(file.end > file.start)) ctx.addIssue({ code: 'custom', path: ['end'], message: 'expected an end after the start' });
+  const ticks = Math.ceil((file.end - file.start) / file.tick);
+  if (ticks > MAX_SCENARIO_TICKS) {
+    ctx.addIssue({
+      code: 'custom', path: ['end'],
+      message: `expected at most ${MAX_SCENARIO_TICKS.toLocaleString('en-US')} ticks (${formatDurationMs(MAX_SCENARIO_TICKS * file.tick)} at tick ${formatDurationMs(file.tick)}), got ${ticks.toLocaleString('en-US')}: check the year of \`end\`, or use a longer \`tick\``,
+    });
+  }
   if (file.config !== undefined) {
     for (const key of ['nodePools', 'online', 'offline'] as const) {
       if (file[key] !== undefined) {
