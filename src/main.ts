@@ -5,7 +5,7 @@ import { buildProgram } from './cli/program.ts';
 import { describeFailure } from './cli/exit.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   program.commands.forEach((command) => command.exitOverride());
   try {
     await program.parseAsync([...argv], { from: 'user' });

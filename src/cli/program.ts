@@ -1,30 +1,38 @@
 import { Command } from 'commander';
-import { registerKubeApiCommand } from './kube-api.ts';
-import { registerControllerCommand } from './controller.ts';
-import { registerTraceCommand } from './trace.ts';
-import { registerSimulateCommand } from './simulate.ts';
-import { registerPlanCommand } from './plan.ts';
-import { registerExplainCommand } from './explain.ts';
-import { registerForecastCommand } from './forecast.ts';
-import { registerBacktestCommand } from './backtest.ts';
+
+type Register = (program: Command) => void;
 
 /**
- * Builds the command tree. Each command lives in its own module under src/cli/ and exports a
- * `register…Command(program)` function; this is the one list of them.
+ * The one list of commands. Each lives in its own module under src/cli/ and exports a
+ * `register…Command(program)` function. Modules load lazily: `chuanliu plan` should not pay for
+ * loading client-node, BullMQ and the simulator (seconds of start-up on every invocation).
  */
-export function buildProgram(): Command {
+const commandLoaders: Readonly<Record<string, () => Promise<Register>>> = {
+  forecast: async () => (await import('./forecast.ts')).registerForecastCommand,
+  backtest: async () => (await import('./backtest.ts')).registerBacktestCommand,
+  plan: async () => (await import('./plan.ts')).registerPlanCommand,
+  explain: async () => (await import('./explain.ts')).registerExplainCommand,
+  simulate: async () => (await import('./simulate.ts')).registerSimulateCommand,
+  controller: async () => (await import('./controller.ts')).registerControllerCommand,
+  'kube-api': async () => (await import('./kube-api.ts')).registerKubeApiCommand,
+  trace: async () => (await import('./trace.ts')).registerTraceCommand,
+};
+
+/**
+ * Builds the command tree. With `argv`, only the command it names is loaded (all of them when it
+ * names none, e.g. `--help`, so help lists every command); without, every command is loaded.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('chuanliu')
     .description('Elastic capacity scheduler for stacked traffic peaks: forecast, plan time-sharing, apply, simulate.')
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  registerTraceCommand(program);
-  registerSimulateCommand(program);
-  registerKubeApiCommand(program);
-  registerControllerCommand(program);
-  registerPlanCommand(program);
-  registerExplainCommand(program);
-  registerForecastCommand(program);
-  registerBacktestCommand(program);
+  const named = argv?.find((arg) => !arg.startsWith('-'));
+  const names = named !== undefined && named in commandLoaders ? [named] : Object.keys(commandLoaders);
+  for (const name of names) {
+    const register = await (commandLoaders[name] as () => Promise<Register>)();
+    register(program);
+  }
   return program;
 }

@@ -429,7 +429,7 @@ describe('manifests/base wiring', () => {
   it.each([
     { variant: 'Deployment', overlay: 'base', kind: 'Deployment' as const, command: 'controller' },
     { variant: 'CronJob', overlay: 'overlays/cronjob', kind: 'CronJob' as const, command: 'reconcile' },
-  ])('the $variant runs `chuanliu $command` with the mounted config, the Redis Service and in-cluster credentials', ({ overlay, kind, command }) => {
+  ])('the $variant runs `chuanliu $command` with the mounted config, the Redis Service and in-cluster credentials', async ({ overlay, kind, command }) => {
     const objects = objectsOf(overlay);
     const { owner, container } = controllerContainer(objects, kind);
     const args = container['args'] as string[];
@@ -448,7 +448,7 @@ describe('manifests/base wiring', () => {
     expect(service?.['metadata']['namespace']).toBe(CONTROLLER_NAMESPACE);
     expect(service?.['spec']['ports'].map((port: Manifest) => String(port['port']))).toContain(redis.port);
 
-    const registered = buildProgram().commands.find((candidate) => candidate.name() === command);
+    const registered = (await buildProgram()).commands.find((candidate) => candidate.name() === command);
     expect(registered, `chuanliu ${command} is a registered command`).toBeDefined();
     const known = new Set(registered?.options.map((option) => option.long));
     expect(args.filter((arg) => arg.startsWith('--')).filter((arg) => !known.has(arg))).toEqual([]);
