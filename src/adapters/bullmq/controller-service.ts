@@ -23,6 +23,7 @@ import type { Cluster } from '../../ports/cluster.ts';
 import type { RetryPolicy } from '../memory/in-process-queue.ts';
 import type { ControllerMetrics } from '../metrics/controller-metrics.ts';
 import { BullmqJobQueue } from './bullmq-job-queue.ts';
+import { CoalescingQueue } from './coalescing-queue.ts';
 import { CycleSchedulers, type CycleTiming } from './cycle-schedulers.ts';
 import type { PlanningCycles } from './planning-cycles.ts';
 import { RedisAppliedStepStore } from './redis-applied-steps.ts';
@@ -170,15 +171,16 @@ export class ControllerService {
       },
       onError: (error) => this.log('warn', `bullmq: ${error.message}`),
     });
+    const coalescing = new CoalescingQueue(queue);
     const controller = new Controller({
       cluster: options.cluster,
       inventory: options.inventory,
       clock: options.clock,
-      queue,
+      queue: coalescing,
       appliedSteps: this.appliedSteps,
       maxConcurrentWrites: options.maxConcurrentWrites ?? 32,
       ...(options.safety !== undefined ? { safety: options.safety } : {}),
-      hooks: this.hooks(),
+      hooks: this.hooks(coalescing),
     });
     const poll = setInterval(() => void this.pollReadiness(), options.readinessPollMs ?? 2_000);
     let cycles: CycleSchedulers | undefined;
@@ -294,10 +296,13 @@ export class ControllerService {
     }
   }
 
-  private hooks(): ControllerHooks {
+  private hooks(coalescing: CoalescingQueue): ControllerHooks {
     const { metrics } = this.options;
     return {
-      onReconcile: (result, job) => metrics?.onReconcile(result, job),
+      onReconcile: (result, job) => {
+        coalescing.noteReconcile(result);
+        metrics?.onReconcile(result, job);
+      },
       onForecastMiss: (miss) => metrics?.onForecastMiss(miss),
       log: (level, message, fields) => this.log(level, message, fields),
     };
