@@ -3,7 +3,8 @@
  * the simulated cluster and scores them — a table in the terminal (best value per column marked),
  * JSON with `-o json`, and a self-contained HTML report with `--report`.
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { InputError } from '../domain/errors.ts';
@@ -38,6 +39,8 @@ export function registerSimulateCommand(program: Command): void {
       const output = parseOutput(flags.output);
       const strategies = parseStrategies(flags.strategies ?? DEFAULT_STRATEGIES.join(','), registry);
       const seed = flags.seed === undefined ? undefined : parseSeed(flags.seed);
+      // A report path that cannot be written is bad input: say so before simulating, not after.
+      if (flags.report !== undefined) await checkReportPath(flags.report);
       const scenario = await loadScenarioFile(flags.scenario, { registry, ...(seed !== undefined ? { seed } : {}) });
       const progress = startProgress(strategies.length);
       let result;
@@ -51,13 +54,32 @@ export function registerSimulateCommand(program: Command): void {
         progress?.stop();
       }
       if (flags.report !== undefined) {
-        await writeFile(flags.report, renderSimulationHtml(result));
+        await writeReport(flags.report, renderSimulationHtml(result));
         process.stderr.write(`report written to ${flags.report}\n`);
       }
       process.stdout.write(output === 'json'
         ? `${simulationResultToJson(result)}\n`
         : `${renderSimulationTable(result, { color: shouldUseColor(process.stdout) })}\n`);
     });
+}
+
+async function checkReportPath(path: string): Promise<void> {
+  const folder = dirname(resolve(path));
+  const [target, parent] = await Promise.all([stat(path).catch(() => undefined), stat(folder).catch(() => undefined)]);
+  if (target?.isDirectory()) throw new InputError(`${path} is a folder; expected the path of the HTML file to write`, { source: '--report' });
+  if (parent === undefined || !parent.isDirectory()) throw new InputError(`cannot write ${path}: the folder ${folder} does not exist`, { source: '--report' });
+}
+
+async function writeReport(path: string, html: string): Promise<void> {
+  try {
+    await writeFile(path, html);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EISDIR' || code === 'ENOENT' || code === 'ENOTDIR' || code === 'EROFS') {
+      throw new InputError(`cannot write the report: ${(error as Error).message}`, { source: '--report' });
+    }
+    throw error;
+  }
 }
 
 function parseOutput(value: string): (typeof OUTPUT_FORMATS)[number] {

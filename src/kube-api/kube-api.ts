@@ -48,8 +48,10 @@ export async function startKubeApi(options: KubeApiOptions): Promise<RunningKube
   ensureBaseNamespaces(server.api);
   if (options.objects) seedObjects(server.api, options.objects.map((item) => ('source' in item && 'object' in item ? (item as LocatedObject) : { object: item as KubeObject, source: 'objects', line: 0 })));
   const bridge = options.bridge ?? new ClusterEmulation({ clock: options.clock, podStartupMs: options.podStartupMs ?? 0 });
-  bridge.start(store);
+  // Listen first: when the port is taken, nothing has started yet, so no emulation or simulation
+  // timer keeps a failed `chuanliu kube-api` process alive after it reported the error.
   const url = await server.listen(options.port ?? 0);
+  bridge.start(store);
   return {
     url,
     server,

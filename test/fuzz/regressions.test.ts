@@ -4,7 +4,9 @@
  *   anchor never set, or a "billion laughs" expansion, escaped as a bare ReferenceError (a stack
  *   trace, exit 1) from every YAML reader (config, calendar, scenario, kube-api objects);
  * - a scenario whose `end` has a typo'd year (9999) made the loader build hundreds of billions of
- *   ticks and hang instead of refusing the field.
+ *   ticks and hang instead of refusing the field;
+ * - `simulate --report` at a folder or in a folder that does not exist ran the whole simulation,
+ *   then failed with exit 1 (EISDIR/ENOENT) instead of refusing the flag up front.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { InputError } from '../../src/domain/errors.ts';
 import { parseObjects } from '../../src/kube-api/objects-file.ts';
 import { parseScenarioText } from '../../src/simulator/load-scenario.ts';
 import { builtinStrategies } from '../../src/simulator/strategies/index.ts';
+import { runCli } from './helpers/run-cli.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -66,5 +69,17 @@ describe('a scenario spanning absurdly many ticks', () => {
     const error = await refusal(() => parseScenarioText(text, 'sim/double11.yaml', { registry: builtinStrategies(), baseDir: join(root, 'sim') }));
     expect(error.location).toMatchObject({ source: 'sim/double11.yaml', field: 'end', line: 20 });
     expect(error.message).toMatch(/expected at most 2,000,000 ticks \(23d3h33m20s at tick 1s\), got 251,603,571,600: check the year of `end`/);
+  });
+});
+
+describe('simulate --report that cannot be written', () => {
+  it.each([
+    { name: 'a folder', report: () => root, message: /--report: .* is a folder; expected the path of the HTML file to write/ },
+    { name: 'in a folder that does not exist', report: () => join(root, 'no-such-folder', 'report.html'), message: /--report: cannot write .*report\.html: the folder .*no-such-folder does not exist/ },
+  ])('$name: exit 2 naming --report, before simulating (nothing on stdout)', async ({ report, message }) => {
+    const outcome = await runCli(['simulate', '--scenario', join(root, 'sim/azure-code-bursts.yaml'), '--strategies', 'hpa', '--report', report()]);
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.stderr).toMatch(message);
+    expect(outcome.stdout).toBe('');
   });
 });
