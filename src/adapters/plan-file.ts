@@ -120,9 +120,7 @@ export const planFileSchema = z.strictObject({
   plan.steps.forEach((step, index) => {
     if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `expected unique step ids, got "${step.id}" again` });
     seen.add(step.id);
-    if (step.effectiveAtMs > step.readyByMs) {
-      ctx.addIssue({ code: 'custom', path: ['steps', index, 'effectiveAtMs'], message: `expected a write time at or before readyByMs (${step.readyByMs})` });
-    }
+    // effectiveAtMs may be after readyByMs: a step the planner could only write late (lateByMs).
   });
 });
 

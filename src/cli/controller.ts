@@ -109,6 +109,13 @@ export function parseTiming(text: string, flag: string): CycleTiming {
   return { pattern: text.trim() };
 }
 
+const OUTPUT_FORMATS = ['table', 'json'] as const;
+
+export function parseOutput(text: string): (typeof OUTPUT_FORMATS)[number] {
+  if ((OUTPUT_FORMATS as readonly string[]).includes(text)) return text as (typeof OUTPUT_FORMATS)[number];
+  throw new InputError(`"${text}" is not one of ${OUTPUT_FORMATS.join(', ')}`, { source: '--output' });
+}
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export function parseLogLevel(text: string): string {

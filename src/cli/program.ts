@@ -14,6 +14,9 @@ const commandLoaders: Readonly<Record<string, () => Promise<Register>>> = {
   explain: async () => (await import('./explain.ts')).registerExplainCommand,
   simulate: async () => (await import('./simulate.ts')).registerSimulateCommand,
   controller: async () => (await import('./controller.ts')).registerControllerCommand,
+  reconcile: async () => (await import('./reconcile.ts')).registerReconcileCommand,
+  apply: async () => (await import('./apply.ts')).registerApplyCommand,
+  status: async () => (await import('./status.ts')).registerStatusCommand,
   'kube-api': async () => (await import('./kube-api.ts')).registerKubeApiCommand,
   trace: async () => (await import('./trace.ts')).registerTraceCommand,
 };

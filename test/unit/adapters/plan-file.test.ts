@@ -74,7 +74,6 @@ describe('plan file codec', () => {
     { name: 'an unknown reason code', edit: (d: PlanDocument) => { d['steps'][0].reason = 'vibes'; }, field: 'steps[0].reason', message: /expected one of "forecast-increase"/ },
     { name: 'a misspelt field', edit: (d: PlanDocument) => { d['slotMS'] = d['slotMs']; }, field: 'slotMS', message: /did you mean "slotMs"/ },
     { name: 'the wrong kind', edit: (d: PlanDocument) => { d['kind'] = 'Forecast'; }, field: 'kind', message: /expected "CapacityPlan"/ },
-    { name: 'a step written after its ready time', edit: (d: PlanDocument) => { d['steps'][0].effectiveAtMs = d['steps'][0].readyByMs + 1; }, field: 'steps[0].effectiveAtMs', message: /at or before readyByMs/ },
     { name: 'a repeated step id', edit: (d: PlanDocument) => { d['steps'][1].id = d['steps'][0].id; }, field: 'steps[1].id', message: /unique step ids/ },
   ])('refuses $name with the file, line and field named', ({ edit, field, message }) => {
     const text = edited(edit);

@@ -1,0 +1,106 @@
+/**
+ * `chuanliu reconcile --once`: the controller for a Kubernetes CronJob (one run a minute). Takes
+ * the leader lease (so it never runs beside a controller Deployment or the previous run), reads
+ * the plan from Redis (or adopts `--plan`), refreshes forecasts and the plan when their period has
+ * passed, reconciles once and exits: 0 when the tick completed, 1 when it held, was refused or
+ * some writes failed (the next run retries; the tick is idempotent).
+ */
+import type { Command } from 'commander';
+import { ConfigPlanningCycles } from '../adapters/bullmq/planning-cycles.ts';
+import { RedisAppliedStepStore } from '../adapters/bullmq/redis-applied-steps.ts';
+import { checkRedisUrl, closeRedis, createRedis } from '../adapters/bullmq/redis-connection.ts';
+import { redisKeys } from '../adapters/bullmq/redis-keys.ts';
+import { RedisStateStore } from '../adapters/bullmq/redis-state.ts';
+import { createLogger } from '../adapters/logger.ts';
+import { PrometheusSource } from '../adapters/prometheus/prometheus-source.ts';
+import { loadConfigFile } from '../config/load-config.ts';
+import { reconcile } from '../controller/reconcile.ts';
+import { InputError } from '../domain/errors.ts';
+import type { CapacityPlan } from '../domain/plan.ts';
+import { parseDurationMs } from '../domain/units.ts';
+import { systemClock } from '../kube-api/system-clock.ts';
+import { shouldUseColor } from '../report/ansi.ts';
+import { failOnTick, renderTick, tickJson, withLease } from './apply.ts';
+import { addClusterOptions, clusterFor, parseLogLevel, parseOutput, readPlanFor, safetyFor, type ClusterFlags } from './controller.ts';
+
+interface ReconcileFlags extends ClusterFlags {
+  once?: boolean;
+  redis: string;
+  redisPrefix: string;
+  plan?: string;
+  forecastEvery: string;
+  planEvery: string;
+  prometheus?: string;
+  dryRun?: boolean;
+  output: string;
+  logLevel: string;
+}
+
+export function registerReconcileCommand(program: Command): void {
+  addClusterOptions(program.command('reconcile'))
+    .description('Reconcile once and exit (the CronJob variant of the controller): refresh forecast/plan if due, apply what is due')
+    .option('--once', 'run one tick and exit (required: the long-running form is `chuanliu controller`)')
+    .requiredOption('--redis <url>', 'Redis holding the plan, forecasts and applied steps')
+    .option('--redis-prefix <prefix>', 'prefix of every Redis key', 'chuanliu')
+    .option('--plan <json>', 'follow this plan file instead of planning')
+    .option('--forecast-every <duration>', 'refresh forecasts when the last refresh is older than this', '1h')
+    .option('--plan-every <duration>', 're-plan when the last plan is older than this', '5m')
+    .option('--prometheus <url>', 'Prometheus for demand sources of kind prometheus')
+    .option('--dry-run', 'print the writes; change nothing (no lease, no state written)')
+    .option('-o, --output <format>', 'stdout format: table | json', 'table')
+    .option('--log-level <level>', 'log level: debug, info, warn, error', 'info')
+    .action(async (flags: ReconcileFlags) => {
+      if (flags.once !== true) throw new InputError('only `--once` is supported here; run `chuanliu controller` for the long-running controller', { source: '--once' });
+      const output = parseOutput(flags.output);
+      const logger = createLogger({ level: parseLogLevel(flags.logLevel), name: 'chuanliu-reconcile' });
+      checkRedisUrl(flags.redis);
+      const forecastEveryMs = parseDurationMs(flags.forecastEvery, { source: '--forecast-every' });
+      const planEveryMs = parseDurationMs(flags.planEvery, { source: '--plan-every' });
+      const config = await loadConfigFile(flags.config);
+      const fixedPlan = flags.plan !== undefined ? await readPlanFor(flags.plan, config) : undefined;
+      const cluster = clusterFor(config, flags, logger);
+      const redis = createRedis(flags.redis, { name: 'chuanliu-reconcile' });
+      const keys = redisKeys(flags.redisPrefix);
+      const state = new RedisStateStore(redis, keys);
+      try {
+        const tick = async (): Promise<ReturnType<typeof reconcile>> => {
+          const nowMs = systemClock.nowMs();
+          let plan: CapacityPlan | undefined = fixedPlan ?? await state.loadPlan();
+          if (fixedPlan !== undefined) {
+            if (flags.dryRun !== true && (await state.loadPlan())?.id !== fixedPlan.id) await state.savePlan(fixedPlan);
+          } else {
+            const cycles = new ConfigPlanningCycles({ config, ...(flags.prometheus !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheus }) } : {}) });
+            const due = async (cycle: 'forecast' | 'plan', everyMs: number): Promise<boolean> => nowMs - ((await state.lastCycle(cycle)) ?? -Infinity) >= everyMs;
+            let forecasts = await state.loadForecasts();
+            if (await due('forecast', forecastEveryMs)) {
+              forecasts = new Map((await cycles.refreshForecasts(nowMs)).map((forecast) => [forecast.workload, forecast] as const));
+              if (flags.dryRun !== true) {
+                await state.saveForecasts(forecasts.values());
+                await state.markCycle('forecast', nowMs);
+              }
+              logger.info(`forecasts refreshed for ${forecasts.size} workloads`);
+            }
+            if (plan === undefined || await due('plan', planEveryMs)) {
+              plan = await cycles.plan({ nowMs, forecasts, snapshot: await cluster.snapshot(), ...(plan !== undefined ? { previousPlan: plan } : {}) });
+              if (flags.dryRun !== true) {
+                await state.savePlan(plan);
+                await state.markCycle('plan', nowMs);
+              }
+              logger.info({ planId: plan.id, steps: plan.steps.length }, `planned ${plan.id}`);
+            }
+          }
+          return reconcile({
+            cluster, plan, inventory: config.inventory, appliedSteps: new RedisAppliedStepStore({ redis, keys }), clock: systemClock,
+            safety: safetyFor(config), dryRun: flags.dryRun === true, maxConcurrentWrites: 32,
+          });
+        };
+        const result = flags.dryRun === true ? await tick() : await withLease(redis, keys.leader, 'reconcile-once', tick, flags.redis);
+        logger.info({ planId: result.planId, status: result.status }, `reconcile ${result.status}: ${result.message}`);
+        process.stdout.write(output === 'json' ? `${JSON.stringify(tickJson(result), undefined, 2)}\n` : `${renderTick(result, shouldUseColor(process.stdout))}\n`);
+        failOnTick(result);
+      } finally {
+        await closeRedis(redis);
+        cluster.close();
+      }
+    });
+}

@@ -1,0 +1,172 @@
+/**
+ * `chuanliu status`: the plan against the live cluster. Per workload: what the plan asks for now,
+ * what the cluster has (spec, Ready, HPA floor), the drift between them and the workload's next
+ * step; then the next steps of the plan. The plan comes from `--plan` or from the controller's
+ * Redis (which also tells who holds the leader lease and when the cycles last ran).
+ */
+import type { Command } from 'commander';
+import { closeRedis, createRedis } from '../adapters/bullmq/redis-connection.ts';
+import { redisKeys } from '../adapters/bullmq/redis-keys.ts';
+import { RedisStateStore } from '../adapters/bullmq/redis-state.ts';
+import { loadConfigFile, type ChuanliuConfig } from '../config/load-config.ts';
+import { levelTargets } from '../controller/level-targets.ts';
+import { InputError, RuntimeFailure } from '../domain/errors.ts';
+import type { CapacityPlan, PlanStep } from '../domain/plan.ts';
+import { formatDurationMs } from '../domain/units.ts';
+import { systemClock } from '../kube-api/system-clock.ts';
+import type { ClusterSnapshot } from '../ports/cluster.ts';
+import { paint, shouldUseColor } from '../report/ansi.ts';
+import { renderTextTable } from '../report/text-table.ts';
+import { addClusterOptions, clusterFor, parseOutput, parsePositiveInt, readPlanFor, type ClusterFlags } from './controller.ts';
+
+interface StatusFlags extends ClusterFlags {
+  plan?: string;
+  redis?: string;
+  redisPrefix: string;
+  steps: string;
+  output: string;
+}
+
+export interface WorkloadStatus {
+  readonly workload: string;
+  readonly class: 'online' | 'offline';
+  /** What the plan asks for now; undefined before the plan starts for a workload with no due step. */
+  readonly planReplicas?: number;
+  /** The value chuanliu controls: the HPA's minReplicas for HPA-managed workloads, else spec. */
+  readonly controlledReplicas?: number;
+  readonly desiredReplicas?: number;
+  readonly readyReplicas?: number;
+  readonly hpaMinReplicas?: number;
+  /** controlled − plan; 0 = in line with the plan. */
+  readonly drift?: number;
+  readonly missing: boolean;
+  readonly nextStep?: { readonly at: string; readonly inMs: number; readonly fromReplicas: number; readonly toReplicas: number; readonly reason: string; readonly stepId: string };
+}
+
+export interface StatusReport {
+  readonly at: string;
+  readonly planId: string;
+  readonly planStart: string;
+  readonly planEnd: string;
+  readonly leader?: string | null;
+  readonly lastForecast?: string | null;
+  readonly lastPlan?: string | null;
+  readonly workloads: readonly WorkloadStatus[];
+  readonly drifted: number;
+  readonly nextSteps: readonly { readonly at: string; readonly inMs: number; readonly workload: string; readonly fromReplicas: number; readonly toReplicas: number; readonly direction: string; readonly reason: string; readonly message: string }[];
+}
+
+export function registerStatusCommand(program: Command): void {
+  addClusterOptions(program.command('status'))
+    .description('Plan vs live cluster: drift per workload and the next steps')
+    .option('--plan <json>', 'the plan to compare with (default: the controller\'s plan in Redis)')
+    .option('--redis <url>', 'the controller\'s Redis: its plan, leader and cycles')
+    .option('--redis-prefix <prefix>', 'prefix of the controller\'s Redis keys', 'chuanliu')
+    .option('--steps <n>', 'how many next steps to list', '10')
+    .option('-o, --output <format>', 'stdout format: table | json', 'table')
+    .action(async (flags: StatusFlags) => {
+      const output = parseOutput(flags.output);
+      const stepCount = parsePositiveInt(flags.steps, '--steps', 10_000);
+      if (flags.plan === undefined && flags.redis === undefined) throw new InputError('give --plan <json> or --redis <url> (the controller\'s plan)', { source: '--plan' });
+      const config = await loadConfigFile(flags.config);
+      const redis = flags.redis !== undefined ? createRedis(flags.redis, { name: 'chuanliu-status' }) : undefined;
+      const cluster = clusterFor(config, flags);
+      try {
+        const keys = redisKeys(flags.redisPrefix);
+        const state = redis !== undefined ? new RedisStateStore(redis, keys) : undefined;
+        const plan = flags.plan !== undefined ? await readPlanFor(flags.plan, config) : await state?.loadPlan();
+        if (plan === undefined) throw new RuntimeFailure('the controller has no plan in Redis yet (has it run a planning cycle?)');
+        const snapshot = await cluster.snapshot();
+        const report = statusReport({ plan, snapshot, config, nowMs: systemClock.nowMs(), stepCount });
+        const extra = redis !== undefined && state !== undefined
+          ? {
+              leader: (await redis.get(keys.leader)) ?? null,
+              lastForecast: isoOrNull(await state.lastCycle('forecast')),
+              lastPlan: isoOrNull(await state.lastCycle('plan')),
+            }
+          : {};
+        const full = { ...report, ...extra };
+        process.stdout.write(output === 'json' ? `${JSON.stringify(full, undefined, 2)}\n` : `${renderStatus(full, shouldUseColor(process.stdout))}\n`);
+      } finally {
+        if (redis !== undefined) await closeRedis(redis);
+        cluster.close();
+      }
+    });
+}
+
+function isoOrNull(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/** Pure: the plan at `nowMs` against a snapshot. */
+export function statusReport(input: { plan: CapacityPlan; snapshot: ClusterSnapshot; config: ChuanliuConfig; nowMs: number; stepCount: number }): StatusReport {
+  const { plan, snapshot, config, nowMs } = input;
+  const targets = levelTargets(plan, nowMs);
+  const stateByRef = new Map(snapshot.workloads.map((state) => [`${state.ref.apiKind}/${state.ref.namespace}/${state.ref.name}`, state] as const));
+  const upcoming = [...plan.steps].filter((step) => step.effectiveAtMs > nowMs).sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || (a.id < b.id ? -1 : 1));
+  const nextByWorkload = new Map<string, PlanStep>();
+  for (const step of upcoming) if (!nextByWorkload.has(step.workload)) nextByWorkload.set(step.workload, step);
+  const workloads: WorkloadStatus[] = [...config.inventory.online, ...config.inventory.offline].map((workload) => {
+    const state = stateByRef.get(`${workload.ref.apiKind}/${workload.ref.namespace}/${workload.ref.name}`);
+    const planReplicas = targets.get(workload.name)?.replicas;
+    const hpaMin = workload.class === 'online' && workload.hpaName !== undefined ? state?.hpa?.minReplicas : undefined;
+    const controlled = hpaMin ?? state?.desiredReplicas;
+    const next = nextByWorkload.get(workload.name);
+    return {
+      workload: workload.name,
+      class: workload.class,
+      ...(planReplicas !== undefined ? { planReplicas } : {}),
+      ...(controlled !== undefined ? { controlledReplicas: controlled } : {}),
+      ...(state !== undefined ? { desiredReplicas: state.desiredReplicas, readyReplicas: state.readyReplicas } : {}),
+      ...(hpaMin !== undefined ? { hpaMinReplicas: hpaMin } : {}),
+      ...(planReplicas !== undefined && controlled !== undefined ? { drift: controlled - planReplicas } : {}),
+      missing: state === undefined,
+      ...(next !== undefined ? { nextStep: { at: new Date(next.effectiveAtMs).toISOString(), inMs: next.effectiveAtMs - nowMs, fromReplicas: next.fromReplicas, toReplicas: next.toReplicas, reason: next.reason, stepId: next.id } } : {}),
+    };
+  });
+  return {
+    at: new Date(nowMs).toISOString(),
+    planId: plan.id,
+    planStart: new Date(plan.startMs).toISOString(),
+    planEnd: new Date(plan.startMs + plan.slotCount * plan.slotMs).toISOString(),
+    workloads,
+    drifted: workloads.filter((workload) => workload.missing || (workload.drift ?? 0) !== 0).length,
+    nextSteps: upcoming.slice(0, input.stepCount).map((step) => ({
+      at: new Date(step.effectiveAtMs).toISOString(), inMs: step.effectiveAtMs - nowMs, workload: step.workload,
+      fromReplicas: step.fromReplicas, toReplicas: step.toReplicas, direction: step.direction, reason: step.reason, message: step.message,
+    })),
+  };
+}
+
+export function renderStatus(report: StatusReport & { leader?: string | null; lastForecast?: string | null; lastPlan?: string | null }, color: boolean): string {
+  const lines = [`plan ${report.planId} (${report.planStart} → ${report.planEnd}), at ${report.at}`];
+  if (report.leader !== undefined) lines.push(`leader: ${report.leader ?? 'none (no controller holds the lease)'}; last forecast: ${report.lastForecast ?? 'never'}; last plan: ${report.lastPlan ?? 'never'}`);
+  lines.push(`${report.drifted === 0 ? 'in line with the plan' : `${report.drifted} workload(s) off the plan`}`, '');
+  lines.push(renderTextTable(
+    [
+      { header: ['workload'], align: 'left' }, { header: ['class'], align: 'left' }, { header: ['plan', 'now'], align: 'right' },
+      { header: ['live', 'spec'], align: 'right' }, { header: ['live', 'ready'], align: 'right' }, { header: ['HPA', 'min'], align: 'right' },
+      { header: ['drift'], align: 'right' }, { header: ['next step'], align: 'left' },
+    ],
+    report.workloads.map((workload) => [
+      workload.workload, workload.class, workload.planReplicas?.toString() ?? '–',
+      workload.missing ? paint('missing', 'red', color) : String(workload.desiredReplicas), workload.readyReplicas?.toString() ?? '–',
+      workload.hpaMinReplicas?.toString() ?? '', driftText(workload.drift, color),
+      workload.nextStep !== undefined ? `${workload.nextStep.fromReplicas} → ${workload.nextStep.toReplicas} in ${formatDurationMs(workload.nextStep.inMs)} (${workload.nextStep.reason})` : '',
+    ]),
+    { color },
+  ));
+  if (report.nextSteps.length > 0) {
+    lines.push('', 'next steps:');
+    for (const step of report.nextSteps) lines.push(`  in ${formatDurationMs(step.inMs)}  ${step.workload} ${step.fromReplicas} → ${step.toReplicas} (${step.direction}, ${step.reason}): ${step.message}`);
+  } else {
+    lines.push('', 'no further steps in this plan');
+  }
+  return lines.join('\n');
+}
+
+function driftText(drift: number | undefined, color: boolean): string {
+  if (drift === undefined) return '';
+  if (drift === 0) return '0';
+  return paint(drift > 0 ? `+${drift}` : String(drift), 'yellow', color);
+}
