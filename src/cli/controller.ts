@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import { ControllerService, type PlanSource } from '../adapters/bullmq/controller-service.ts';
 import type { CycleTiming } from '../adapters/bullmq/cycle-schedulers.ts';
+import { PrometheusLiveRates } from '../adapters/bullmq/live-rates.ts';
 import { ConfigPlanningCycles } from '../adapters/bullmq/planning-cycles.ts';
 import { checkRedisUrl, redactRedisUrl } from '../adapters/bullmq/redis-connection.ts';
 import { loadKubeConfig, type KubeconfigSource } from '../adapters/kubernetes/kubeconfig.ts';
@@ -147,7 +148,7 @@ export function registerControllerCommand(program: Command): void {
     .option('--plan <json>', 'follow this plan file (from `chuanliu plan -o json`) instead of planning')
     .option('--forecast-every <when>', 'forecast refresh: a duration (1h) or a cron pattern', '1h')
     .option('--plan-every <when>', 'planning: a duration (5m) or a cron pattern', '5m')
-    .option('--prometheus <url>', 'Prometheus for demand sources of kind prometheus')
+    .option('--prometheus <url>', 'Prometheus for demand sources of kind prometheus; also turns on the reactive guard (live rate vs forecast band)')
     .option('--metrics-port <n>', 'port of /metrics, /healthz and /readyz (0 = any free port)', '9464')
     .option('--metrics-host <host>', 'address the metrics server listens on', '0.0.0.0')
     .option('--lease-ttl <duration>', 'leader lease: a standby takes over this long after the leader died', '10s')
@@ -173,6 +174,16 @@ export function registerControllerCommand(program: Command): void {
           };
       const cluster = clusterFor(config, flags, logger);
       const metrics = new ControllerMetrics({ inventory: config.inventory });
+      const prometheus = flags.prometheus !== undefined ? new PrometheusSource({ baseUrl: flags.prometheus }) : undefined;
+      const sampled = config.inventory.online.filter((workload) => workload.demand?.kind === 'prometheus');
+      const guard = prometheus !== undefined && sampled.length > 0
+        ? {
+            liveRates: new PrometheusLiveRates(prometheus, sampled),
+            sampleIntervalMs: config.guard.sampleIntervalMs,
+            bandQuantile: config.guard.bandQuantile,
+            config: { consecutiveSamples: config.guard.consecutiveSamples, headroomFactor: config.guard.headroomFactor },
+          }
+        : undefined;
       const service = new ControllerService({
         redisUrl: flags.redis,
         redisPrefix: flags.redisPrefix,
@@ -187,9 +198,10 @@ export function registerControllerCommand(program: Command): void {
         leaseTtlMs,
         jobLockMs,
         maxConcurrentWrites,
+        ...(guard !== undefined ? { guard } : {}),
       });
       const server = await startMetricsServer({ registry: metrics.registry, port: metricsPort, host: flags.metricsHost, readiness: () => service.readiness() });
-      logger.info({ redis: redactRedisUrl(flags.redis), metrics: server.url, plan: flags.plan ?? 'planning cycles' }, `controller starting; metrics on ${server.url}/metrics`);
+      logger.info({ redis: redactRedisUrl(flags.redis), metrics: server.url, plan: flags.plan ?? 'planning cycles', guardedWorkloads: guard !== undefined ? sampled.length : 0 }, `controller starting; metrics on ${server.url}/metrics`);
       await service.start();
       logger.info({ role: service.currentRole }, `controller running as ${service.currentRole}`);
       await new Promise<void>((resolve) => {

@@ -15,7 +15,9 @@
  */
 import type { ControllerJob, ControllerHooks, LogLevel } from '../../controller/controller.ts';
 import { Controller, controllerJobId } from '../../controller/controller.ts';
+import type { GuardConfig } from '../../controller/reactive-guard.ts';
 import type { SafetyPolicy } from '../../controller/safety.ts';
+import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
 import type { Inventory } from '../../domain/workload.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -25,6 +27,7 @@ import type { ControllerMetrics } from '../metrics/controller-metrics.ts';
 import { BullmqJobQueue } from './bullmq-job-queue.ts';
 import { CoalescingQueue } from './coalescing-queue.ts';
 import { CycleSchedulers, type CycleTiming } from './cycle-schedulers.ts';
+import { guardSamples, type LiveRates } from './live-rates.ts';
 import type { PlanningCycles } from './planning-cycles.ts';
 import { RedisAppliedStepStore } from './redis-applied-steps.ts';
 import { closeRedis, createRedis, redisOptionsFromUrl, type Redis } from './redis-connection.ts';
@@ -62,6 +65,11 @@ export interface ControllerServiceOptions {
   readonly maxConcurrentWrites?: number;
   /** While acquires wait for Ready replicas, read the cluster this often (metrics). @defaultValue 2 s */
   readonly readinessPollMs?: number;
+  /**
+   * The reactive guard: live rates sampled every `sampleIntervalMs` and judged against the stored
+   * forecasts' `bandQuantile` band; emergencies take capacity from offline at once.
+   */
+  readonly guard?: { readonly liveRates: LiveRates; readonly sampleIntervalMs: number; readonly bandQuantile: number; readonly config?: Partial<GuardConfig> };
 }
 
 type Role = 'starting' | 'standby' | 'leader' | 'stopped';
@@ -71,6 +79,7 @@ interface Term {
   readonly queue: BullmqJobQueue<ControllerJob>;
   readonly cycles?: CycleSchedulers;
   readonly poll: ReturnType<typeof setInterval>;
+  readonly guardTimer?: ReturnType<typeof setInterval>;
 }
 
 export class ControllerService {
@@ -86,6 +95,8 @@ export class ControllerService {
   private transition: Promise<void> = Promise.resolve();
   private redisReady = false;
   private cycleChain: Promise<void> = Promise.resolve();
+  private guardRunning = false;
+  private guardForecasts: { readAtMs: number; forecasts: ReadonlyMap<string, Forecast> } | undefined;
 
   constructor(options: ControllerServiceOptions) {
     this.options = options;
@@ -180,6 +191,7 @@ export class ControllerService {
       appliedSteps: this.appliedSteps,
       maxConcurrentWrites: options.maxConcurrentWrites ?? 32,
       ...(options.safety !== undefined ? { safety: options.safety } : {}),
+      ...(options.guard?.config !== undefined ? { guard: options.guard.config } : {}),
       hooks: this.hooks(coalescing),
     });
     const poll = setInterval(() => void this.pollReadiness(), options.readinessPollMs ?? 2_000);
@@ -190,7 +202,8 @@ export class ControllerService {
         onError: (error) => this.log('warn', `bullmq cycles: ${error.message}`),
       });
     }
-    this.term = { controller, queue, poll, ...(cycles !== undefined ? { cycles } : {}) };
+    const guardTimer = options.guard !== undefined ? setInterval(() => void this.guardTick(), options.guard.sampleIntervalMs) : undefined;
+    this.term = { controller, queue, poll, ...(cycles !== undefined ? { cycles } : {}), ...(guardTimer !== undefined ? { guardTimer } : {}) };
 
     const plan = options.planSource.kind === 'fixed' ? await this.takeFixedPlan(options.planSource.plan) : await this.state.loadPlan();
     if (plan !== undefined) await this.adopt(plan);
@@ -217,6 +230,7 @@ export class ControllerService {
     if (term === undefined) return;
     this.log('info', `stepping down: ${why}`);
     clearInterval(term.poll);
+    if (term.guardTimer !== undefined) clearInterval(term.guardTimer);
     await term.cycles?.close();
     // Closes the queue: waits for the running tick, takes no further job.
     await term.controller.close();
@@ -269,6 +283,7 @@ export class ControllerService {
     if (cycle === 'forecast') {
       const forecasts = await source.cycles.refreshForecasts(nowMs);
       await this.state.saveForecasts(forecasts);
+      this.guardForecasts = undefined;
       this.options.metrics?.observeForecasts(forecasts, nowMs);
       this.log('info', `forecasts refreshed for ${forecasts.length} workloads`);
     } else {
@@ -281,6 +296,35 @@ export class ControllerService {
       return;
     }
     await this.state.markCycle(cycle, nowMs);
+  }
+
+  /** One guard tick: sample live rates, judge them against the forecast band, act on emergencies. */
+  private async guardTick(): Promise<void> {
+    const { guard, metrics, clock } = this.options;
+    const controller = this.term?.controller;
+    if (guard === undefined || controller === undefined || this.guardRunning) return;
+    this.guardRunning = true;
+    try {
+      const nowMs = clock.nowMs();
+      const [rates, forecasts] = await Promise.all([guard.liveRates.sample(nowMs), this.forecastsForGuard()]);
+      for (const [workload, rps] of rates) metrics?.observeActualRps(workload, rps);
+      metrics?.observeForecasts(forecasts.values(), nowMs);
+      const samples = guardSamples({ rates, forecasts, bandQuantile: guard.bandQuantile, nowMs });
+      if (samples.length > 0) await controller.observe(samples);
+    } catch (error) {
+      this.log('warn', `guard tick failed: ${(error as Error).message}`);
+    } finally {
+      this.guardRunning = false;
+    }
+  }
+
+  /** Stored forecasts, read again at most once a minute (they change once per forecast cycle). */
+  private async forecastsForGuard(): Promise<ReadonlyMap<string, Forecast>> {
+    const nowMs = this.options.clock.nowMs();
+    if (this.guardForecasts === undefined || nowMs - this.guardForecasts.readAtMs > 60_000) {
+      this.guardForecasts = { readAtMs: nowMs, forecasts: await this.state.loadForecasts() };
+    }
+    return this.guardForecasts.forecasts;
   }
 
   private async pollReadiness(): Promise<void> {
