@@ -13,8 +13,10 @@ import type { CapacityPlan } from '../domain/plan.ts';
 import type { Inventory } from '../domain/workload.ts';
 import type { AppliedStepStore } from '../ports/applied-steps.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { Cluster } from '../ports/cluster.ts';
+import type { Cluster, ClusterSnapshot } from '../ports/cluster.ts';
+import type { TargetOverride } from './decision.ts';
 import type { JobQueue, QueuedJob } from '../ports/job-queue.ts';
+import { holdOnStaleData, type DataAlert, type DataFreshness } from './data-freshness.ts';
 import { GuardLoop, type GuardedSample, type GuardTickResult } from './guard-loop.ts';
 import type { ForecastMiss, GuardConfig, GuardDecision } from './reactive-guard.ts';
 import { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.ts';
@@ -34,6 +36,8 @@ export interface ControllerHooks {
   readonly onGuardDecision?: (decision: GuardDecision) => void;
   /** A forecast miss opened by the guard (its end arrives with the `release` decision). */
   readonly onForecastMiss?: (miss: ForecastMiss) => void;
+  /** A workload held because its metrics are missing or stale (see data-freshness.ts), every tick it is. */
+  readonly onDataAlert?: (alert: DataAlert) => void;
   readonly log?: (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
 }
 
@@ -51,6 +55,13 @@ export interface ControllerOptions {
   readonly maxConcurrentWrites?: number;
   /** @defaultValue 30 s */
   readonly onlineDrainMs?: number;
+  /**
+   * Freshness of each online workload's metrics as last read (forecast refresh, guard samples).
+   * When any is missing or stale, ticks hold online at (at least) its current level and cap
+   * offline at its own, and raise an alert per held workload: missing data never scales down.
+   * @defaultValue all data taken as fresh
+   */
+  readonly dataFreshness?: () => ReadonlyMap<string, DataFreshness>;
   /**
    * When a wait has no known end (only the snapshot can tell the drain is over), look again after
    * this long. @defaultValue 15 s
@@ -162,7 +173,13 @@ export class Controller {
   }
 
   private async runReconcile(job: ControllerJob | undefined, dryRun: boolean | undefined): Promise<ReconcileResult> {
-    const result = await reconcile({ ...this.reconcileOptions(dryRun), overrides: this.guard.overrides() });
+    const held = await this.dataHolds();
+    const result = 'unreadable' in held
+      ? {
+        status: 'held' as const, atMs: this.options.clock.nowMs(), planId: this.plan?.id, records: [], stepsMarkedApplied: [],
+        message: `holding capacity, nothing written: ${held.unreadable}`,
+      }
+      : await reconcile({ ...this.reconcileOptions(dryRun), overrides: [...this.guard.overrides(), ...held.overrides], ...held.snapshot });
     await this.afterReconcile(result, job);
     return result;
   }
@@ -176,6 +193,29 @@ export class Controller {
       ...(maxConcurrentWrites !== undefined ? { maxConcurrentWrites } : {}),
       ...(onlineDrainMs !== undefined ? { onlineDrainMs } : {}),
     };
+  }
+
+  /**
+   * Holds for workloads whose metrics are not fresh. They need the current levels, so the snapshot
+   * is read here and handed to the tick; when it cannot be read the tick holds anyway.
+   */
+  private async dataHolds(): Promise<{ overrides: readonly TargetOverride[]; snapshot?: { snapshot: ClusterSnapshot } } | { unreadable: string }> {
+    const freshness = this.options.dataFreshness?.();
+    if (freshness === undefined || [...freshness.values()].every((entry) => entry.status === 'fresh')) return { overrides: [] };
+    let snapshot: ClusterSnapshot;
+    try {
+      snapshot = await this.options.cluster.snapshot();
+    } catch (error) {
+      // Without the current levels nothing can be held: the whole tick holds instead.
+      if (error instanceof RuntimeFailure) return { unreadable: error.message };
+      throw error;
+    }
+    const hold = holdOnStaleData({ freshness, inventory: this.options.inventory, snapshot, nowMs: this.options.clock.nowMs() });
+    for (const alert of hold.alerts) {
+      this.options.hooks?.onDataAlert?.(alert);
+      this.log('warn', alert.message, { workload: alert.workload, alert: alert.code });
+    }
+    return { overrides: hold.overrides, snapshot: { snapshot } };
   }
 
   /** Reports the tick and schedules the follow-up for acquires waiting on a drain. */

@@ -95,6 +95,20 @@ export async function probeFreshness(source: MetricsSource, query: string, optio
   }
 }
 
+/**
+ * Freshness of every online workload whose demand comes from Prometheus, one query each (the
+ * controller refreshes it with its forecasts and hands it to `Controller` as `dataFreshness`).
+ * Workloads with CSV or no demand source are not measured, so never held.
+ */
+export async function probeDemandFreshness(source: MetricsSource, inventory: Inventory, options: ProbeOptions): Promise<Map<string, DataFreshness>> {
+  const freshness = new Map<string, DataFreshness>();
+  for (const workload of inventory.online) {
+    if (workload.demand?.kind !== 'prometheus') continue;
+    freshness.set(workload.name, await probeFreshness(source, workload.demand.query, options));
+  }
+  return freshness;
+}
+
 export interface HoldInput {
   /** Per online workload; a workload without an entry is not measured and not held. */
   readonly freshness: ReadonlyMap<string, DataFreshness>;

@@ -14,7 +14,7 @@ import { MemoryCluster } from '../../src/adapters/memory/memory-cluster.ts';
 import { PrometheusSource } from '../../src/adapters/prometheus/prometheus-source.ts';
 import { shippedTracePath } from '../../src/adapters/traces/catalog.ts';
 import { readTraceFile } from '../../src/adapters/traces/read-trace.ts';
-import { holdOnStaleData, probeFreshness, type DataFreshness } from '../../src/controller/data-freshness.ts';
+import { holdOnStaleData, probeDemandFreshness, type DataFreshness } from '../../src/controller/data-freshness.ts';
 import { reconcile } from '../../src/controller/reconcile.ts';
 import type { CapacityPlan, PlanStep } from '../../src/domain/plan.ts';
 import type { Inventory, OfflineWorkload, OnlineWorkload } from '../../src/domain/workload.ts';
@@ -83,9 +83,10 @@ async function guardedTick(source: PrometheusSource, nowMs: number): Promise<Tic
       { workload: etl, initialReplicas: 0 },
     ],
   }, clock);
-  const freshness = await probeFreshness(source, QUERY, { nowMs, maxSampleAgeMs: 5 * MINUTE_MS });
+  const byWorkload = await probeDemandFreshness(source, inventory, { nowMs, maxSampleAgeMs: 5 * MINUTE_MS });
+  const freshness = byWorkload.get('pay') as DataFreshness;
   const snapshot = await cluster.snapshot();
-  const hold = holdOnStaleData({ freshness: new Map([['pay', freshness], ['refund', freshness]]), inventory, snapshot, nowMs });
+  const hold = holdOnStaleData({ freshness: byWorkload, inventory, snapshot, nowMs });
   const result = await reconcile({
     cluster, plan: afterPeakPlan(nowMs), inventory, appliedSteps: new MemoryAppliedStepStore(), clock, overrides: hold.overrides, snapshot,
   });

@@ -3,7 +3,13 @@
  * level), cap offline at its current level, and raise an alert; fresh data changes nothing.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InProcessQueue } from '../../../src/adapters/memory/in-process-queue.ts';
+import { MemoryAppliedStepStore } from '../../../src/adapters/memory/memory-applied-steps.ts';
+import { Controller, type ControllerJob } from '../../../src/controller/controller.ts';
+import type { DataAlert } from '../../../src/controller/data-freshness.ts';
+import type { Cluster } from '../../../src/ports/cluster.ts';
+import { controlledState, FlakySnapshots, memoryCluster } from './memory-setup.ts';
 import { freshnessOf, holdOnStaleData, type DataFreshness } from '../../../src/controller/data-freshness.ts';
 import { decideWrites } from '../../../src/controller/decide-writes.ts';
 import type { RegularSeries } from '../../../src/domain/series.ts';
@@ -99,5 +105,53 @@ describe('holdOnStaleData', () => {
         expect(hold.alerts.length > 0).toBe(anyHeld);
       },
     ), { numRuns: 300 });
+  });
+});
+
+describe('Controller with dataFreshness', () => {
+  const running: Controller[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((controller) => controller.close()));
+  });
+
+  function setUp(wrap?: (cluster: Cluster) => Cluster) {
+    const inventory = standardInventory();
+    const { cluster, clock } = memoryCluster({ inventory, initial: { pay: 30, etl: 0 } });
+    const freshness = new Map<string, DataFreshness>([['pay', fresh]]);
+    const alerts: DataAlert[] = [];
+    const controller = new Controller({
+      cluster: wrap?.(cluster) ?? cluster, inventory, clock, queue: new InProcessQueue<ControllerJob>({ clock }), appliedSteps: new MemoryAppliedStepStore(),
+      dataFreshness: () => freshness, hooks: { onDataAlert: (alert) => alerts.push(alert) },
+    });
+    running.push(controller);
+    return { cluster, controller, freshness, alerts };
+  }
+
+  // After the peak: pay scales in 30→10 and etl gets 10 replicas back.
+  const afterPeak = () => planOf({ replicas: { pay: [10, 10], etl: [10, 10] } });
+
+  it('holds pay and caps etl while pay\'s metrics are missing, then follows the plan once they are back', async () => {
+    const { cluster, controller, freshness, alerts } = setUp();
+    await controller.adoptPlan(afterPeak());
+    freshness.set('pay', missing);
+    const held = await controller.reconcileNow();
+    expect(held.status).toBe('done');
+    expect(await controlledState(cluster)).toMatchObject({ pay: 30, etl: 0 });
+    expect(alerts.map((alert) => `${alert.code} ${alert.workload}`)).toEqual(['metrics-missing pay']);
+
+    freshness.set('pay', fresh);
+    await controller.reconcileNow();
+    expect(await controlledState(cluster)).toMatchObject({ pay: 10 });
+    expect(alerts).toHaveLength(1);
+  });
+
+  it('holds the whole tick when the snapshot the holds need cannot be read', async () => {
+    const { cluster, controller, freshness } = setUp((inner) => new FlakySnapshots(inner, 1));
+    await controller.adoptPlan(afterPeak());
+    freshness.set('pay', stale);
+    const result = await controller.reconcileNow();
+    expect(result.status).toBe('held');
+    expect(result.message).toMatch(/holding capacity, nothing written: kube-apiserver/);
+    expect(await controlledState(cluster)).toMatchObject({ pay: 30, etl: 0 });
   });
 });
