@@ -145,7 +145,11 @@ export function decodePlan(text: string, source: string): CapacityPlan {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`expected a JSON plan (as written by \`chuanliu plan -o json\`): ${(error as Error).message}`, { source });
+    // V8 names the offset ("… in JSON at position 812"); a cut-off file ends at its last line.
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message)?.[1];
+    const line = text.slice(0, position === undefined ? text.length : Number(position)).split('\n').length;
+    throw new InputError(`expected a JSON plan (as written by \`chuanliu plan -o json\`): ${message}`, { source, line });
   }
   const result = planFileSchema.safeParse(document, { reportInput: true });
   if (!result.success) {

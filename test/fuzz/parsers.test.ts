@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
 import { stringify } from 'yaml';
+import { decodePlan, encodePlan } from '../../src/adapters/plan-file.ts';
 import { parseTraceText, type TraceReadOptions } from '../../src/adapters/traces/read-trace.ts';
 import { parseCalendarText } from '../../src/calendar/load-calendar.ts';
 import { parseConfigText } from '../../src/config/load-config.ts';
@@ -20,6 +21,7 @@ import { inventoryObjects } from '../../src/kube-api/inventory-objects.ts';
 import { parseObjects } from '../../src/kube-api/objects-file.ts';
 import { parseScenarioText } from '../../src/simulator/load-scenario.ts';
 import { builtinStrategies } from '../../src/simulator/strategies/index.ts';
+import { grandShift } from '../faults/helpers/grand-shift.ts';
 import { fuzzParameters, recordRun } from '../faults/helpers/seeds.ts';
 import { mutatedCsv, mutatedText, mutatedYaml } from './helpers/mutations.ts';
 import { expectAcceptedOrLocated, newTally, type Tally } from './helpers/outcome.ts';
@@ -130,5 +132,16 @@ describe('fuzz: kube-api objects file', () => {
         await expectAcceptedOrLocated(() => parseObjects(text, source), tally, { expectedSource: (found) => found === source });
       }
     }), fuzzParameters(150));
+  });
+});
+
+describe('fuzz: plan files', () => {
+  it('mutations of a plan file written by encodePlan (a small synthetic shift)', async () => {
+    const tally = tallyOf('plan file (JSON)');
+    const plan = grandShift({ workloads: 6, nowMs: Date.UTC(2025, 10, 11, 12), peakSlots: 10 }).plan;
+    const source = 'plan.json';
+    await fc.assert(fc.asyncProperty(mutatedYaml(encodePlan(plan, 2), { format: 'json' }), async ({ text }) => {
+      await expectAcceptedOrLocated(() => decodePlan(text, source), tally, { expectedSource: (found) => found === source });
+    }), fuzzParameters(300));
   });
 });

@@ -6,12 +6,14 @@
  * - a scenario whose `end` has a typo'd year (9999) made the loader build hundreds of billions of
  *   ticks and hang instead of refusing the field;
  * - `simulate --report` at a folder or in a folder that does not exist ran the whole simulation,
- *   then failed with exit 1 (EISDIR/ENOENT) instead of refusing the flag up front.
+ *   then failed with exit 1 (EISDIR/ENOENT) instead of refusing the flag up front;
+ * - a plan file with a JSON syntax error was refused without a line.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { decodePlan } from '../../src/adapters/plan-file.ts';
 import { parseCalendarText } from '../../src/calendar/load-calendar.ts';
 import { parseConfigText } from '../../src/config/load-config.ts';
 import { InputError } from '../../src/domain/errors.ts';
@@ -81,5 +83,22 @@ describe('simulate --report that cannot be written', () => {
     expect(outcome.exitCode).toBe(2);
     expect(outcome.stderr).toMatch(message);
     expect(outcome.stdout).toBe('');
+  });
+});
+
+describe('a plan file that is not JSON', () => {
+  it.each([
+    { name: 'empty', text: '', line: 1 },
+    { name: 'cut off after its second line', text: '{\n  "apiVersion": "chuanliu.io/v1",\n  "kind": "Capa', line: 3 },
+    { name: 'a stray token on line 3', text: '{\n  "apiVersion": "chuanliu.io/v1",\n  kind: 1\n}', line: 3 },
+  ])('$name: refused with the line', ({ text, line }) => {
+    let error: unknown;
+    try {
+      decodePlan(text, 'plan.json');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).location).toEqual({ source: 'plan.json', line });
   });
 });

@@ -38,6 +38,8 @@ export interface GrandShiftOptions {
   readonly drainMs?: number;
   /** @defaultValue 'plan-fault-shift' */
   readonly planId?: string;
+  /** How long the peak lasts, in slots. @defaultValue 600 (past any run) */
+  readonly peakSlots?: number;
 }
 
 export interface GrandShift {
@@ -122,7 +124,7 @@ export function grandShift(options: GrandShiftOptions): GrandShift {
   };
 
   // The peak lasts long past any run, so the plan never scales back in while a test drives it.
-  const peakMs = 600 * slotMs;
+  const peakMs = (options.peakSlots ?? 600) * slotMs;
   const horizonMs = peakAtMs - options.nowMs + peakMs + 20 * slotMs;
   const buckets = Math.ceil(horizonMs / slotMs) + 1;
   const forecasts = new Map<string, Forecast>();

@@ -9,7 +9,7 @@
  * delete/duplicate/swap lines, insert junk (tabs, control characters, YAML syntax), and random text.
  */
 import fc from 'fast-check';
-import { parse, stringify } from 'yaml';
+import { parse, stringify as stringifyYaml } from 'yaml';
 
 type Path = readonly (string | number)[];
 
@@ -167,8 +167,9 @@ export type YamlInput = { readonly how: string; readonly text: string };
  * Bad (and sometimes still valid) YAML derived from `validText`: 1–3 structural mutations, 1–2
  * text mutations, both, or random text. `how` names what was done, for the failure report.
  */
-export function mutatedYaml(validText: string): fc.Arbitrary<YamlInput> {
+export function mutatedYaml(validText: string, options: { format?: 'yaml' | 'json' } = {}): fc.Arbitrary<YamlInput> {
   const document = parse(validText) as unknown;
+  const stringify = (value: unknown): string => (options.format === 'json' ? JSON.stringify(value, null, 2) : stringifyYaml(value));
   const structural = fc.array(structuralMutation, { minLength: 1, maxLength: 3 }).map((mutations) => ({
     how: `structural ${JSON.stringify(mutations).slice(0, 300)}`,
     text: stringify(mutations.reduce<unknown>((current, mutation) => mutateDocument(current, mutation), document)),

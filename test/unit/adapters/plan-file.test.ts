@@ -96,6 +96,6 @@ describe('plan file codec', () => {
 
   it('refuses text that is not JSON, naming the file', () => {
     const error = decodeError('{"apiVersion": "chuanliu.io/v1",');
-    expect(error.message).toMatch(/^plan\.json: expected a JSON plan/);
+    expect(error.message).toMatch(/^plan\.json, line 1: expected a JSON plan/);
   });
 });
