@@ -20,7 +20,7 @@ import type { EventOccurrence } from '../../domain/calendar.ts';
 import { eventOccurrences } from '../../domain/calendar-occurrences.ts';
 import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../domain/units.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '../../domain/units.ts';
 import type { Inventory, OnlineWorkload } from '../../domain/workload.ts';
 import { Controller, type ControllerJob } from '../../controller/controller.ts';
 import type { GuardedSample } from '../../controller/guard-loop.ts';
@@ -32,7 +32,8 @@ import { MemoryAppliedStepStore } from '../../adapters/memory/memory-applied-ste
 import type { SimulatedHpaSpec } from '../../adapters/memory/cluster-spec.ts';
 import type { Strategy, StrategyContext, StrategyFactory, StrategySetup } from '../strategy.ts';
 import { HistoryBuffer } from './chuanliu/history-buffer.ts';
-import { bandAt, forecastWorkloads, type ForecastSettings, type WorkloadForecast } from './chuanliu/forecasts.ts';
+import { BurstEstimator } from './chuanliu/burst-estimator.ts';
+import { bandAt, forecastWorkloads, pulseTopRps, withMargin, type ForecastSettings } from './chuanliu/forecasts.ts';
 import { observedStateFrom } from './chuanliu/observed-state.ts';
 import { hpaMetricFor, hpaSettingsShape } from './hpa.ts';
 import { DEFAULT_HPA_BEHAVIOR } from '../../adapters/memory/hpa/hpa-behavior.ts';
@@ -42,7 +43,10 @@ export const chuanliuSettingsSchema = z.strictObject({
   sampleInterval: positiveDurationSchema.default(5_000),
   /** A new plan from the latest forecast and the observed state. @defaultValue 5m */
   replanInterval: positiveDurationSchema.default(5 * MINUTE_MS),
-  /** A new forecast from the history and what was observed since. @defaultValue 15m */
+  /**
+   * A new forecast from the history and what was observed since (its residual correction is what
+   * follows a day that runs above or below its usual shape). @defaultValue 15m
+   */
   reforecastInterval: positiveDurationSchema.default(15 * MINUTE_MS),
   planning: z.strictObject({
     /** @defaultValue 1m */
@@ -56,11 +60,13 @@ export const chuanliuSettingsSchema = z.strictObject({
     /** Smallest time between two changes of one workload. @defaultValue the slot */
     minStepInterval: positiveDurationSchema.optional(),
     /**
-     * How long after an event's start online work is not scaled in: `event` = the whole event
-     * window (the design's rule), or a duration from each occurrence's start (capped at its end).
-     * @defaultValue event
+     * How long after an event's start online work is not scaled in: a duration from each
+     * occurrence's start (capped at its end), or `event` = the whole event window. After the hold,
+     * scale-in inside a long event still waits for observed demand to stay low for the
+     * stabilization window. @defaultValue 30m (the ramp and first surge of an event; holding a
+     * 4-hour promotion's top for 4 hours costs +13 % online core-hours on sim/double11.yaml)
      */
-    eventHold: z.union([z.literal('event'), durationSchema]).default('event'),
+    eventHold: z.union([z.literal('event'), durationSchema]).default(30 * MINUTE_MS),
   }).prefault({}),
   forecast: z.strictObject({
     /** Forecast bucket (coarser when the trace's rows are coarser). @defaultValue 1m */
@@ -73,8 +79,19 @@ export const chuanliuSettingsSchema = z.strictObject({
     quantile: unitIntervalSchema.optional(),
     /** Extra margin on the provisioning band, percent. @defaultValue 0 */
     headroomPercent: z.number().min(0).max(400).default(0),
-    /** Per-second arrival spreads (√rate) on top of the band (see chuanliu/forecasts.ts). @defaultValue 3 */
+    /** Per-second spreads on top of the band (see chuanliu/forecasts.ts). @defaultValue 3 */
     arrivalNoiseSigmas: z.number().min(0).max(10).default(3),
+    /**
+     * Extra per-second spread beyond Poisson arrivals until monitoring has shown enough seconds to
+     * learn it (see chuanliu/burst-estimator.ts). @defaultValue 0
+     */
+    burstCv: z.number().min(0).max(2).default(0),
+    /**
+     * `provision`: the plan holds the forecaster's pulse reserve (the part of the upper band kept for
+     * unscheduled pulses); `guard`: it does not, and unscheduled pulses are left to the reactive
+     * guard. @defaultValue provision
+     */
+    pulseReserve: z.enum(['provision', 'guard']).default('provision'),
     /** Forecaster: residual-correction origins (speed; the defaults of the forecaster are 3000). @defaultValue 600 */
     maxTrainingOrigins: z.number().int().min(50).default(600),
     /** Forecaster: error-calibration origins (the forecaster's default is 1500). @defaultValue 400 */
@@ -85,8 +102,12 @@ export const chuanliuSettingsSchema = z.strictObject({
     bandQuantile: unitIntervalSchema.default(0.99),
     /** Breaching samples in a row before the guard acts. @defaultValue 3 */
     consecutiveSamples: z.number().int().min(1).default(3),
-    /** Emergency capacity = observed × this. @defaultValue 1.2 */
-    headroomFactor: z.number().min(1).default(1.2),
+    /**
+     * Emergency capacity = observed × this. The observed rate lags a climbing pulse by the metrics
+     * lag plus the breach samples (≈ 40 s); 1.5 covers a pulse that grows 50 % in that time.
+     * @defaultValue 1.5 (the config's guard default is 1.2)
+     */
+    headroomFactor: z.number().min(1).default(1.5),
     /** A sample breaches above band × (1 + tolerance). @defaultValue 0.1 */
     tolerance: z.number().min(0).default(0.1),
     /** Rate window of one live sample. @defaultValue 10s */
@@ -96,8 +117,18 @@ export const chuanliuSettingsSchema = z.strictObject({
     /** @defaultValue 5m */
     stabilization: durationSchema.default(5 * MINUTE_MS),
   }).prefault({}),
-  /** The HPA kept on workloads that declare one (`hpa:`): chuanliu raises its minReplicas. */
-  hpa: z.strictObject(hpaSettingsShape).prefault({}),
+  /**
+   * The HPA kept on workloads that declare one (`hpa:`): chuanliu raises its minReplicas and the HPA
+   * is the reactive net above that floor. Modelled as a net: offered requests/s per replica at
+   * 100 % of rpsPerReplica (it adds replicas only when demand exceeds the floor's capacity). An HPA
+   * at 70 % CPU would hold 1.43× the replicas demand needs whatever the floor; the plan is then made
+   * at that utilization so plan and HPA agree. @defaultValue { metric: requests, targetUtilization: 100 }
+   */
+  hpa: z.strictObject({
+    ...hpaSettingsShape,
+    metric: hpaSettingsShape.metric.removeDefault().default('requests'),
+    targetUtilization: hpaSettingsShape.targetUtilization.removeDefault().default(100),
+  }).prefault({}),
 }).prefault({});
 
 export type ChuanliuSettings = z.output<typeof chuanliuSettingsSchema>;
@@ -137,8 +168,12 @@ export function createChuanliuStrategy(observer: ChuanliuObserver = {}): Strateg
 
 export const chuanliuStrategy = createChuanliuStrategy();
 
-/** History a forecast needs at least, in buckets, whatever `minHistory` says (the forecaster's own floor). */
-const MIN_FORECAST_BUCKETS = 12;
+/** Per-second samples before the learned burst spread replaces the prior (one per act). */
+const BURST_MIN_SAMPLES = 24;
+/** Seconds from the end of the observed minute to the second compared with it. */
+const BURST_MIDDLE_S = 30;
+/** Newest samples the burst spread is learned from (a few hours at one per act). */
+const BURST_MAX_SAMPLES = 2_000;
 /** Observed demand the planner is given: the mean over this window. */
 const OBSERVED_DEMAND_WINDOW_MS = MINUTE_MS;
 
@@ -154,7 +189,10 @@ class ChuanliuRun implements Strategy {
   private occurrences: readonly EventOccurrence[] = [];
   private forecastSettings!: ForecastSettings;
   /** Newest first: the guard reads the newest that covers a time (a new one starts at its issue time). */
-  private forecasts: Map<string, WorkloadForecast>[] = [];
+  private forecasts: Map<string, Forecast>[] = [];
+  /** Per workload of the newest forecast: the livestream pulses' top above their bucket mean. */
+  private pulseTops = new Map<string, Float64Array>();
+  private bursts: BurstEstimator[] = [];
   private controller: Controller | undefined;
   private queue: InProcessQueue<ControllerJob> | undefined;
   private pendingPlan: { plan: CapacityPlan; reason: string; atMs: number } | undefined;
@@ -202,14 +240,19 @@ class ChuanliuRun implements Strategy {
       // A forecast serves the plans until the next one: it reaches a plan horizon past that.
       horizonMs: planning.horizon + this.settings.reforecastInterval + planning.slot,
       quantiles,
-      minHistoryBuckets: MIN_FORECAST_BUCKETS,
+      minHistoryMs: forecast.minHistory,
       params: { maxTrainingOrigins: forecast.maxTrainingOrigins, maxCalibrationOrigins: forecast.maxCalibrationOrigins },
-      headroomFraction: forecast.headroomPercent / 100,
-      arrivalNoiseSigmas: forecast.arrivalNoiseSigmas,
     };
+    this.bursts = this.online.map(() => new BurstEstimator({ priorCv: forecast.burstCv, minSamples: BURST_MIN_SAMPLES, maxSamples: BURST_MAX_SAMPLES }));
 
     this.reforecast(scenario.startMs);
-    const demandRps = new Map(this.online.map((workload, position) => [workload.name, (this.histories[position] as HistoryBuffer).lastValue()] as const));
+    // Demand just before the start: the history's last bucket; without history, the warm-start
+    // demand every strategy gets for its starting state (the cluster was running before the run).
+    const demandRps = new Map(this.online.map((workload, position) => {
+      const last = (this.histories[position] as HistoryBuffer).lastValue();
+      const before = Number.isFinite(last) ? last : setup.warmStartDemandRps(this.onlineIndices[position] as number);
+      return [workload.name, this.withSecondMargin(before, position)] as const;
+    }));
     const plan = this.makePlan(scenario.startMs, {
       workloads: {}, nodePools: {}, demandRps: Object.fromEntries([...demandRps].filter(([, rps]) => Number.isFinite(rps))),
       offlineRemainingCoreHours: {},
@@ -311,8 +354,11 @@ class ChuanliuRun implements Strategy {
     }
     this.nextReplanMs = nowMs + this.settings.replanInterval;
     const snapshot = await context.port.snapshot();
+    // The floor the planner keeps from observed demand serves that demand second by second: the
+    // same per-second margin as the forecast bands.
     const demandRps = new Map(this.online.map((workload, position) => [
-      workload.name, context.observed.rateRps(this.onlineIndices[position] as number, OBSERVED_DEMAND_WINDOW_MS),
+      workload.name,
+      this.withSecondMargin(context.observed.rateRps(this.onlineIndices[position] as number, OBSERVED_DEMAND_WINDOW_MS), position),
     ] as const));
     const remaining = new Map<string, number>();
     for (const workload of context.scenario.offline) {
@@ -331,7 +377,16 @@ class ChuanliuRun implements Strategy {
     const previousPlan = this.controller?.currentPlan() ?? this.pendingPlan?.plan;
     this.planSequence += 1;
     const provisioning = new Map<string, Forecast>();
-    for (const [name, forecast] of this.forecasts[0] ?? new Map<string, WorkloadForecast>()) provisioning.set(name, forecast.provisioning);
+    this.online.forEach((workload, position) => {
+      const forecast = this.forecasts[0]?.get(workload.name);
+      if (forecast === undefined) return;
+      provisioning.set(workload.name, withMargin(forecast, {
+        headroomFraction: this.settings.forecast.headroomPercent / 100,
+        arrivalNoiseSigmas: this.settings.forecast.arrivalNoiseSigmas,
+        burstCv: (this.bursts[position] as BurstEstimator).cv(),
+        withoutPulseReserve: this.settings.forecast.pulseReserve === 'guard',
+      }, planning.slot, this.pulseTops.get(workload.name)));
+    });
     const horizonEndMs = nowMs + planning.horizon;
     return planCapacity({
       nowMs,
@@ -375,6 +430,14 @@ class ChuanliuRun implements Strategy {
     };
   }
 
+  /** `rps` plus the per-second margin of workload `position` (headroom and z spreads). */
+  private withSecondMargin(rps: number, position: number): number {
+    if (!(Number.isFinite(rps) && rps > 0)) return rps;
+    const { headroomPercent, arrivalNoiseSigmas } = this.settings.forecast;
+    const cv = (this.bursts[position] as BurstEstimator).cv();
+    return rps * (1 + headroomPercent / 100) + arrivalNoiseSigmas * Math.sqrt(rps + cv * cv * rps * rps);
+  }
+
   private provisioningQuantile(workload: OnlineWorkload): number {
     return this.settings.forecast.quantile ?? workload.demandQuantile;
   }
@@ -388,21 +451,35 @@ class ChuanliuRun implements Strategy {
       settings: this.forecastSettings,
     });
     this.forecasts = [forecasts, ...this.forecasts.slice(0, 1)];
+    this.pulseTops = new Map([...forecasts].map(([name, forecast]) => [name, pulseTopRps(forecast, this.occurrences)] as const));
   }
 
   private rawForecasts(): Map<string, Forecast> {
-    const raw = new Map<string, Forecast>();
-    for (const [name, forecast] of this.forecasts[0] ?? new Map<string, WorkloadForecast>()) raw.set(name, forecast.raw);
-    return raw;
+    return this.forecasts[0] ?? new Map<string, Forecast>();
   }
 
-  /** The guard band at `timeMs` from the newest forecast covering it. */
+  /**
+   * The guard band at `timeMs`: the newest forecast covering it — the higher of its bucket and the
+   * next, since a bucket's mean hides the top of a ramp the forecast foresaw inside it (a promotion
+   * opening at 00:00 with a 30 s ramp); without a forecast (too little history), the demand the
+   * current plan was made for (the observed rate with its margin), so a workload the forecaster
+   * cannot cover yet still has a guard.
+   */
   private guardBand(workload: string, timeMs: number): number {
     for (const forecasts of this.forecasts) {
-      const band = bandAt(forecasts.get(workload)?.raw, this.settings.guard.bandQuantile, timeMs);
-      if (Number.isFinite(band)) return band;
+      const forecast = forecasts.get(workload);
+      if (forecast === undefined) continue;
+      const quantile = this.settings.guard.bandQuantile;
+      const band = bandAt(forecast, quantile, timeMs);
+      if (!Number.isFinite(band)) continue;
+      const next = bandAt(forecast, quantile, timeMs + forecast.stepMs);
+      return Number.isFinite(next) ? Math.max(band, next) : band;
     }
-    return Number.NaN;
+    const plan = this.controller?.currentPlan();
+    const planned = plan?.explanation?.workloads[workload]?.demandRps;
+    if (plan === undefined || planned === undefined) return Number.NaN;
+    const slot = Math.floor((timeMs - plan.startMs) / plan.slotMs);
+    return slot >= 0 && slot < planned.length ? (planned[slot] as number) : Number.NaN;
   }
 
   /**
@@ -416,8 +493,14 @@ class ChuanliuRun implements Strategy {
     const fromMs = toMs - windowMs;
     if (fromMs < context.scenario.startMs) return;
     this.online.forEach((_, position) => {
-      const rps = context.observed.rateRps(this.onlineIndices[position] as number, windowMs);
+      const index = this.onlineIndices[position] as number;
+      const rps = context.observed.rateRps(index, windowMs);
       (this.histories[position] as HistoryBuffer).observe(fromMs, toMs, rps);
+      // The second in the middle of the latest observed minute (the difference of two trailing
+      // windows), so a ramp through the minute does not pass for burstiness.
+      const middleSecondRps = (BURST_MIDDLE_S + 1) * context.observed.rateRps(index, (BURST_MIDDLE_S + 1) * SECOND_MS)
+        - BURST_MIDDLE_S * context.observed.rateRps(index, BURST_MIDDLE_S * SECOND_MS);
+      (this.bursts[position] as BurstEstimator).add(middleSecondRps, context.observed.rateRps(index, MINUTE_MS));
     });
   }
 
