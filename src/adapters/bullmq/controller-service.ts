@@ -151,7 +151,10 @@ export class ControllerService {
       if (this.role === 'stopped') return;
       try {
         if (this.role === 'leader') {
-          if (!(await this.lease.renew())) await this.stepDown('lost the leader lease');
+          // Commands wait for a lost Redis connection to come back; a leader must not wait past its
+          // lease, or a standby that still reaches Redis leads beside it.
+          const renewed = await withTimeout(this.lease.renew(), this.lease.ttlMs / 2, 'renewing the leader lease');
+          if (!renewed) await this.stepDown('lost the leader lease');
         } else if (await this.lease.tryAcquire()) {
           await this.becomeLeader();
         }
@@ -362,4 +365,13 @@ export class ControllerService {
   private log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void {
     this.options.log?.(level, message, fields);
   }
+}
+
+/** Rejects when `promise` has not settled within `timeoutMs`. */
+function withTimeout<Result>(promise: Promise<Result>, timeoutMs: number, what: string): Promise<Result> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${Math.round(timeoutMs)} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
