@@ -13,6 +13,7 @@ const commandLoaders: Readonly<Record<string, () => Promise<Register>>> = {
   plan: async () => (await import('./plan.ts')).registerPlanCommand,
   explain: async () => (await import('./explain.ts')).registerExplainCommand,
   simulate: async () => (await import('./simulate.ts')).registerSimulateCommand,
+  demo: async () => (await import('./demo.ts')).registerDemoCommand,
   controller: async () => (await import('./controller.ts')).registerControllerCommand,
   reconcile: async () => (await import('./reconcile.ts')).registerReconcileCommand,
   apply: async () => (await import('./apply.ts')).registerApplyCommand,

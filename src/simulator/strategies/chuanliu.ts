@@ -20,7 +20,7 @@ import type { EventOccurrence } from '../../domain/calendar.ts';
 import { eventOccurrences } from '../../domain/calendar-occurrences.ts';
 import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
-import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '../../domain/units.ts';
+import { DAY_MS, formatDurationMs, HOUR_MS, MINUTE_MS, SECOND_MS } from '../../domain/units.ts';
 import type { Inventory, OnlineWorkload } from '../../domain/workload.ts';
 import { Controller, type ControllerJob } from '../../controller/controller.ts';
 import type { GuardedSample } from '../../controller/guard-loop.ts';
@@ -394,8 +394,7 @@ class ChuanliuRun implements Strategy {
       forecasts: provisioning,
       occurrences: this.occurrences
         .filter((occurrence) => occurrence.endMs > nowMs && occurrence.startMs < horizonEndMs)
-        .map((occurrence) => (planning.eventHold === 'event' ? occurrence
-          : { ...occurrence, endMs: Math.max(occurrence.startMs + 1, Math.min(occurrence.endMs, occurrence.startMs + planning.eventHold)) })),
+        .map((occurrence) => holdWindow(occurrence, planning.eventHold)),
       observed,
       ...(previousPlan !== undefined ? { previousPlan } : {}),
       settings: {
@@ -540,6 +539,19 @@ class ChuanliuRun implements Strategy {
   private finish(): void {
     for (const workload of [...this.openResponses.keys()]) this.closeResponse(workload);
   }
+}
+
+/**
+ * The part of an occurrence in which online work is not scaled in: the whole event, or its first
+ * `eventHold` (the label then says so, since plan messages print the window).
+ */
+function holdWindow(occurrence: EventOccurrence, eventHold: number | 'event'): EventOccurrence {
+  if (eventHold === 'event' || occurrence.endMs - occurrence.startMs <= eventHold) return occurrence;
+  return {
+    ...occurrence,
+    endMs: occurrence.startMs + Math.max(1, eventHold),
+    label: `${occurrence.label} (scale-in held ${formatDurationMs(eventHold)} of ${formatDurationMs(occurrence.endMs - occurrence.startMs)})`,
+  };
 }
 
 function calendarZone(calendar: StrategySetup['scenario']['calendar']): string | undefined {
