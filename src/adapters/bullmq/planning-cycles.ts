@@ -8,6 +8,7 @@ import { loadCalendarFile } from '../../calendar/load-calendar.ts';
 import type { ChuanliuConfig } from '../../config/load-config.ts';
 import { eventOccurrences } from '../../domain/calendar-occurrences.ts';
 import type { EventOccurrence, PeakCalendar } from '../../domain/calendar.ts';
+import { InputError } from '../../domain/errors.ts';
 import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
 import type { RegularSeries } from '../../domain/series.ts';
@@ -33,7 +34,13 @@ export interface ConfigPlanningCyclesOptions {
 export class ConfigPlanningCycles implements PlanningCycles {
   private calendar: Promise<PeakCalendar | undefined> | undefined;
 
-  constructor(private readonly options: ConfigPlanningCyclesOptions) {}
+  /** Throws InputError at once when a workload reads Prometheus and no source was given. */
+  constructor(private readonly options: ConfigPlanningCyclesOptions) {
+    const needsPrometheus = options.config.inventory.online.find((workload) => workload.demand?.kind === 'prometheus');
+    if (needsPrometheus !== undefined && options.metricsSource === undefined) {
+      throw new InputError(`${needsPrometheus.name}: demand comes from Prometheus but no --prometheus URL was given`, { source: '--prometheus' });
+    }
+  }
 
   async refreshForecasts(nowMs: number): Promise<Forecast[]> {
     const { config } = this.options;
@@ -83,7 +90,7 @@ export class ConfigPlanningCycles implements PlanningCycles {
     const demand = workload.demand;
     const bucketMs = config.forecast.bucketMs;
     if (demand?.kind === 'prometheus') {
-      if (metricsSource === undefined) throw new Error(`${workload.name}: demand comes from Prometheus but no --prometheus URL was given`);
+      if (metricsSource === undefined) throw new InputError(`${workload.name}: demand comes from Prometheus but no --prometheus URL was given`, { source: '--prometheus' });
       return metricsSource.range(demand.query, { startMs: nowMs - config.forecast.historyMs, endMs: nowMs, stepMs: bucketMs });
     }
     if (demand?.kind !== 'csv') throw new Error(`${workload.name} has no demand source`);
