@@ -1,3 +1,5 @@
+import { InputError } from '../../domain/errors.ts';
+
 /**
  * Every Redis key chuanliu writes, under one prefix (`--redis-prefix`, default `chuanliu`) so several
  * controllers (clusters, test runs) can share a Redis without seeing each other's state.
@@ -20,7 +22,8 @@ export interface RedisKeys {
 }
 
 export function redisKeys(prefix = 'chuanliu'): RedisKeys {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(prefix)) throw new RangeError(`redis prefix must be letters, digits, _, . or -, got "${prefix}"`);
+  // The prefix comes from the command line (--redis-prefix): a bad one is bad input (exit 2).
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(prefix)) throw new InputError(`redis prefix must be letters, digits, _, . or -, got "${prefix}"`, { source: '--redis-prefix' });
   return {
     bullmqPrefix: `${prefix}-bull`,
     appliedSet: (planId) => `${prefix}:applied:${planId}:ids`,

@@ -168,3 +168,45 @@ export function grandShift(options: GrandShiftOptions): GrandShift {
     capacityCpuMillicores: baseNodes * REPLICAS_PER_NODE * REPLICA_CPU_MILLICORES,
   };
 }
+
+/** The chuanliu config YAML for a shift's inventory (what `chuanliu apply --config` reads). */
+export function shiftConfigYaml(shift: GrandShift, options: { maxStepReplicas?: number } = {}): string {
+  const { inventory } = shift;
+  const pool = inventory.nodePools[0];
+  const mib = (bytes: number): string => `${Math.round(bytes / MIB)}Mi`;
+  const lines = [
+    '# Synthetic grand-shift inventory (fault-suite fixture; numbers are made up).',
+    'planning:',
+    `  slot: ${shift.plan.slotMs}ms`,
+    'forecast:',
+    `  bucket: ${shift.plan.slotMs}ms`,
+    'controller:',
+    `  namespaces: [${ONLINE_NAMESPACE}, ${OFFLINE_NAMESPACE}]`,
+    ...(options.maxStepReplicas !== undefined ? [`  maxStepReplicas: ${options.maxStepReplicas}`] : []),
+    'nodePools:',
+    `  - name: ${pool?.name}`,
+    `    perNode: { cpu: ${pool?.perNode.cpuMillicores}m, memory: ${mib(pool?.perNode.memoryBytes ?? 0)} }`,
+    `    baseNodes: ${pool?.baseNodes}`,
+    'online:',
+    ...inventory.online.flatMap((workload) => [
+      `  - name: ${workload.name}`,
+      `    ref: { kind: ${workload.ref.apiKind}, namespace: ${workload.ref.namespace} }`,
+      ...(workload.hpaName !== undefined ? [`    hpa: ${workload.hpaName}`] : []),
+      `    rpsPerReplica: ${workload.rpsPerReplica}`,
+      `    perReplica: { cpu: ${workload.perReplica.cpuMillicores}m, memory: ${mib(workload.perReplica.memoryBytes)} }`,
+      `    startup: { p50: ${workload.startup.p50Ms}ms, p95: ${workload.startup.p95Ms}ms }`,
+      `    minReplicas: ${workload.minReplicas}`,
+      `    maxReplicas: ${workload.maxReplicas}`,
+    ]),
+    'offline:',
+    ...inventory.offline.flatMap((workload) => [
+      `  - name: ${workload.name}`,
+      `    ref: { kind: ${workload.ref.apiKind}, namespace: ${workload.ref.namespace} }`,
+      `    priority: ${workload.priority}`,
+      `    maxReplicas: ${workload.maxReplicas}`,
+      `    perReplica: { cpu: ${workload.perReplica.cpuMillicores}m, memory: ${mib(workload.perReplica.memoryBytes)} }`,
+      `    drain: ${workload.drainMs}ms`,
+    ]),
+  ];
+  return `${lines.join('\n')}\n`;
+}

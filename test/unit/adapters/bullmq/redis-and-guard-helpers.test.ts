@@ -54,8 +54,9 @@ describe('redis keys', () => {
     expect(keys.bullmqPrefix).toBe('cluster-a-bull');
   });
 
-  it.each(['', 'a:b', 'with space', '-leading'])('refuses the prefix %j', (prefix) => {
-    expect(() => redisKeys(prefix)).toThrow(RangeError);
+  it.each(['', 'a:b', 'with space', '-leading'])('refuses the prefix %j as bad input naming --redis-prefix', (prefix) => {
+    expect(() => redisKeys(prefix)).toThrow(InputError);
+    expect(() => redisKeys(prefix)).toThrow(/^--redis-prefix: /);
   });
 });
 
