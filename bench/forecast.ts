@@ -28,6 +28,12 @@ interface TraceCase {
   /** Why these buckets and horizons. */
   note: string;
   targets: { maseRatio?: number; p90Coverage?: [number, number]; p99CoverageAtLeast?: number };
+  /**
+   * Origins of an extra chuanliu-only run at the short horizon, when that horizon has so few
+   * buckets per origin (2 for nyc_taxi at 1 h) that the shared run's coverage has a sampling error
+   * of several points; the coverage targets of that horizon are checked on this run.
+   */
+  coverageOrigins?: number;
 }
 
 const QUANTILES = [0.5, 0.9, 0.99];
@@ -35,25 +41,26 @@ const QUANTILES = [0.5, 0.9, 0.99];
 const CASES: readonly TraceCase[] = [
   {
     label: 'nyc_taxi (30 min)', traceId: 'nyc-taxi', bucketMs: 30 * MINUTE_MS, horizonsMs: [HOUR_MS, DAY_MS],
-    origins: 120, quickOrigins: 30, spanMs: 16 * 7 * DAY_MS, minHistoryMs: 28 * DAY_MS,
+    origins: 100, quickOrigins: 30, spanMs: 16 * 7 * DAY_MS, minHistoryMs: 28 * DAY_MS,
     note: 'the file\'s 30-minute buckets; origins over the last 16 weeks (Oct 2014 – Jan 2015: Halloween, the DST change, Thanksgiving, Christmas, New Year, the January blizzard)',
     targets: { maseRatio: 0.85, p90Coverage: [0.85, 0.95] },
+    coverageOrigins: 400,
   },
   {
     label: 'NASA (5 min)', traceId: 'nasa-http-1995', bucketMs: 5 * MINUTE_MS, horizonsMs: [HOUR_MS, DAY_MS],
-    origins: 80, quickOrigins: 20, spanMs: 28 * DAY_MS, minHistoryMs: 21 * DAY_MS,
+    origins: 60, quickOrigins: 20, spanMs: 28 * DAY_MS, minHistoryMs: 21 * DAY_MS,
     note: 'per-minute counts averaged into 5-minute buckets: a minute holds ~30–40 requests, so per-minute values are mostly Poisson noise (an oracle that knows the future ±2 min still scores MASE ≈ 0.50 there); origins over August, after the July gap and the hurricane outage',
     targets: { maseRatio: 0.85, p90Coverage: [0.85, 0.95] },
   },
   {
     label: 'NASA (1 min)', traceId: 'nasa-http-1995', bucketMs: MINUTE_MS, horizonsMs: [HOUR_MS, DAY_MS],
-    origins: 40, quickOrigins: 10, spanMs: 28 * DAY_MS, minHistoryMs: 21 * DAY_MS,
+    origins: 30, quickOrigins: 10, spanMs: 28 * DAY_MS, minHistoryMs: 21 * DAY_MS,
     note: 'the file\'s per-minute buckets, same origins span as the 5-minute row',
     targets: { maseRatio: 0.85, p90Coverage: [0.85, 0.95] },
   },
   {
     label: 'Twitter AAPL (5 min)', traceId: 'twitter-aapl', bucketMs: 5 * MINUTE_MS, horizonsMs: [HOUR_MS, DAY_MS],
-    origins: 60, quickOrigins: 15, spanMs: 21 * DAY_MS, minHistoryMs: 28 * DAY_MS,
+    origins: 40, quickOrigins: 15, spanMs: 21 * DAY_MS, minHistoryMs: 28 * DAY_MS,
     note: 'the file\'s 5-minute buckets; news spikes of 10–150× the baseline',
     targets: { p99CoverageAtLeast: 0.9 },
   },
@@ -73,7 +80,7 @@ const CASES: readonly TraceCase[] = [
 
 const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;
 
-function checkTargets(testCase: TraceCase, result: BacktestResult): { lines: string[]; failures: string[] } {
+function checkTargets(testCase: TraceCase, result: BacktestResult, coverageRun?: BacktestResult): { lines: string[]; failures: string[] } {
   const lines: string[] = [];
   const failures: string[] = [];
   const summaries = summarize(result);
@@ -91,8 +98,11 @@ function checkTargets(testCase: TraceCase, result: BacktestResult): { lines: str
       check(summary.maseRatio <= maseRatio, `MASE ${chuanliu.score.mase.toFixed(3)} = ${summary.maseRatio.toFixed(2)} × the best baseline (${summary.bestBaseline}); target ≤ ${maseRatio}`);
     }
     if (p90Coverage !== undefined) {
-      const coverage = chuanliu.score.coverage[QUANTILES.indexOf(0.9)] as number;
-      check(coverage >= p90Coverage[0] && coverage <= p90Coverage[1], `p90 band covers ${percent(coverage)} of actual buckets; target ${percent(p90Coverage[0])}–${percent(p90Coverage[1])}`);
+      const extra = coverageRun?.horizons.find((candidate) => candidate.horizonBuckets === horizon.horizonBuckets)?.models.find((model) => model.model === CHUANLIU);
+      const score = extra?.score ?? chuanliu.score;
+      const coverage = score.coverage[QUANTILES.indexOf(0.9)] as number;
+      const where = extra ? ` (chuanliu-only run over ${extra.score.origins} origins, ${extra.score.buckets} buckets; the table's ${percent(chuanliu.score.coverage[QUANTILES.indexOf(0.9)] as number)} is over ${chuanliu.score.buckets} buckets)` : ` (${score.buckets} buckets)`;
+      check(coverage >= p90Coverage[0] && coverage <= p90Coverage[1], `p90 band covers ${percent(coverage)} of actual buckets${where}; target ${percent(p90Coverage[0])}–${percent(p90Coverage[1])}`);
     }
     if (p99CoverageAtLeast !== undefined) {
       const coverage = chuanliu.score.coverage[QUANTILES.indexOf(0.99)] as number;
@@ -158,7 +168,13 @@ export const forecastBenchPart: BenchPart = {
           if (!descriptions.some((known) => known.model === model.model)) descriptions.push({ model: model.model, description: model.description });
         }
       }
-      const { lines, failures: missed } = checkTargets(testCase, result);
+      const coverageRun = testCase.coverageOrigins !== undefined && !quick
+        ? runBacktest({
+          series, models: models.filter((model) => model.name === CHUANLIU), horizons: [horizons[0] as number], quantiles: QUANTILES,
+          origins: testCase.coverageOrigins, evaluationSpanMs: testCase.spanMs, minHistoryMs: testCase.minHistoryMs, timeZone: trace.timeZone,
+        })
+        : undefined;
+      const { lines, failures: missed } = checkTargets(testCase, result, coverageRun);
       failures.push(...missed);
       const first = new Date(result.originsMs[0] ?? 0).toISOString().slice(0, 16);
       const last = new Date(result.originsMs[result.originsMs.length - 1] ?? 0).toISOString().slice(0, 16);
@@ -191,7 +207,7 @@ export const forecastBenchPart: BenchPart = {
       'Models:',
       '',
       ...descriptions.map(({ model, description }) => `- \`${model}\`: ${description}`),
-      `- ARIMA over the whole run: ${arimaTotals.fits} fits; ${arimaTotals.optimizerWarnings} printed optimiser warnings (e.g. "Program Exiting as the function value exceeds the maximum double value") and were kept as the package returned them; ${arimaTotals.fallbacks} gave non-finite forecasts and were replaced by seasonal naive; ${arimaTotals.varianceFallbacks} had an unusable variance (band from the training spread).`,
+      `- ARIMA over the whole run: ${arimaTotals.fits} fits; ${arimaTotals.fallbacks} gave non-finite forecasts and were replaced by seasonal naive; ${arimaTotals.varianceFallbacks} had an unusable variance (band from the training spread); all other forecasts are used as the package returned them, including fits during which its optimiser printed complaints such as "Program Exiting as the function value exceeds the maximum double value" (many on Twitter AAPL; that output is captured so it cannot corrupt stdout). Its own seasonal search (\`auto: true, s: 48\`) did not finish within 5 minutes for one fit on 1,000 points of nyc_taxi, hence the differencing by hand.`,
       '',
       await forecastSpeed(quick),
       '',

@@ -7,6 +7,7 @@
  * through a gap without learning from it. Bands: empirical quantiles of its replayed errors
  * (empirical-bands.ts), the same calibration chuanliu uses.
  */
+import { formatDurationMs } from '../../../domain/units.ts';
 import { anchorLeads } from '../../residual-correction.ts';
 import type { BacktestModel, ModelInput } from '../model.ts';
 import { empiricalBands } from './empirical-bands.ts';
@@ -151,7 +152,7 @@ export function holtWintersModel(options: HoltWintersOptions): BacktestModel {
   return {
     name: options.name,
     horizonIndependent: false,
-    description: `additive Holt-Winters${options.periodMs === 0 ? ' without season (Holt linear)' : ''}, α/β/γ by grid search on the squared error of 1..horizon-step forecasts over the last ${Math.round(options.trainingWindowMs / 86_400_000)} days`,
+    description: `additive Holt-Winters${options.periodMs === 0 ? ' without season (Holt linear)' : ''}, α/β/γ by grid search on the squared error of 1..horizon-step forecasts over the last ${formatDurationMs(options.trainingWindowMs)} of history`,
     applicable: (input: ModelInput) => input.history.length >= 3 * periodFor(input.stepMs),
     forecast: (input: ModelInput) => {
       const { history, horizon } = input;
