@@ -30,8 +30,9 @@ const STACK_FRAME = /\n\s+at .+[(:]\d+/;
 
 let folder: string;
 let counter = 0;
-let files: Record<string, string>;
-let texts: Record<string, string>;
+type FileKind = 'trace' | 'calendar' | 'config' | 'plan';
+let files: Record<FileKind, string>;
+let texts: Record<FileKind, string>;
 let closedPort: number;
 const tallies: Record<string, { inputs: number; exit0: number; exit2: number; exit1: number }> = {};
 
@@ -75,7 +76,7 @@ interface FlagSpec {
 /** A file argument: `valid` on a clean line, else missing, a folder, empty, or a mutation of the valid text. */
 interface FileSpec {
   readonly name: string;
-  readonly file: 'trace' | 'calendar' | 'config' | 'plan';
+  readonly file: FileKind;
   readonly required?: boolean;
 }
 
@@ -92,7 +93,7 @@ const mutationsOf = (file: FileSpec['file']): fc.Arbitrary<{ text: string }> => 
   switch (file) {
     case 'trace': return mutatedCsv(texts.trace);
     case 'plan': return mutatedYaml(texts.plan, { format: 'json' });
-    default: return mutatedYaml(texts[file] as string);
+    default: return mutatedYaml(texts[file]);
   }
 };
 
@@ -119,7 +120,7 @@ function lineArbitrary(spec: CommandSpec): fc.Arbitrary<string[]> {
       if (!(fileFlag.required === true || draw.give)) return;
       const kind = clean ? 'valid' : draw.kind;
       counter += 1;
-      const path = kind === 'valid' ? files[fileFlag.file] as string
+      const path = kind === 'valid' ? files[fileFlag.file]
         : kind === 'missing' ? join(folder, 'absent', `${fileFlag.file}`)
           : kind === 'folder' ? folder
             : write(`${fileFlag.file}-${counter}`, kind === 'empty' ? '' : draw.mutated.text);
