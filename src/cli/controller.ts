@@ -130,7 +130,7 @@ interface ControllerFlags extends ClusterFlags {
   plan?: string;
   forecastEvery: string;
   planEvery: string;
-  prometheus?: string;
+  prometheusUrl?: string;
   metricsPort: string;
   metricsHost: string;
   leaseTtl: string;
@@ -148,7 +148,7 @@ export function registerControllerCommand(program: Command): void {
     .option('--plan <json>', 'follow this plan file (from `chuanliu plan -o json`) instead of planning')
     .option('--forecast-every <when>', 'forecast refresh: a duration (1h) or a cron pattern', '1h')
     .option('--plan-every <when>', 'planning: a duration (5m) or a cron pattern', '5m')
-    .option('--prometheus <url>', 'Prometheus for demand sources of kind prometheus; also turns on the reactive guard (live rate vs forecast band)')
+    .option('--prometheus-url <url>', 'Prometheus for demand sources of kind prometheus; also turns on the reactive guard (live rate vs forecast band)')
     .option('--metrics-port <n>', 'port of /metrics, /healthz and /readyz (0 = any free port)', '9464')
     .option('--metrics-host <host>', 'address the metrics server listens on', '0.0.0.0')
     .option('--lease-ttl <duration>', 'leader lease: a standby takes over this long after the leader died', '10s')
@@ -170,11 +170,11 @@ export function registerControllerCommand(program: Command): void {
         : {
             kind: 'cycles',
             timings,
-            cycles: new ConfigPlanningCycles({ config, ...(flags.prometheus !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheus }) } : {}) }),
+            cycles: new ConfigPlanningCycles({ config, ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}) }),
           };
       const cluster = clusterFor(config, flags, logger);
       const metrics = new ControllerMetrics({ inventory: config.inventory });
-      const prometheus = flags.prometheus !== undefined ? new PrometheusSource({ baseUrl: flags.prometheus }) : undefined;
+      const prometheus = flags.prometheusUrl !== undefined ? new PrometheusSource({ baseUrl: flags.prometheusUrl }) : undefined;
       const sampled = config.inventory.online.filter((workload) => workload.demand?.kind === 'prometheus');
       const guard = prometheus !== undefined && sampled.length > 0
         ? {

@@ -30,7 +30,7 @@ interface ReconcileFlags extends ClusterFlags {
   plan?: string;
   forecastEvery: string;
   planEvery: string;
-  prometheus?: string;
+  prometheusUrl?: string;
   dryRun?: boolean;
   output: string;
   logLevel: string;
@@ -45,7 +45,7 @@ export function registerReconcileCommand(program: Command): void {
     .option('--plan <json>', 'follow this plan file instead of planning')
     .option('--forecast-every <duration>', 'refresh forecasts when the last refresh is older than this', '1h')
     .option('--plan-every <duration>', 're-plan when the last plan is older than this', '5m')
-    .option('--prometheus <url>', 'Prometheus for demand sources of kind prometheus')
+    .option('--prometheus-url <url>', 'Prometheus for demand sources of kind prometheus')
     .option('--dry-run', 'print the writes; change nothing (no lease, no state written)')
     .option('-o, --output <format>', 'stdout format: table | json', 'table')
     .option('--log-level <level>', 'log level: debug, info, warn, error', 'info')
@@ -69,7 +69,7 @@ export function registerReconcileCommand(program: Command): void {
           if (fixedPlan !== undefined) {
             if (flags.dryRun !== true && (await state.loadPlan())?.id !== fixedPlan.id) await state.savePlan(fixedPlan);
           } else {
-            const cycles = new ConfigPlanningCycles({ config, ...(flags.prometheus !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheus }) } : {}) });
+            const cycles = new ConfigPlanningCycles({ config, ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}) });
             const due = async (cycle: 'forecast' | 'plan', everyMs: number): Promise<boolean> => nowMs - ((await state.lastCycle(cycle)) ?? -Infinity) >= everyMs;
             let forecasts = await state.loadForecasts();
             if (await due('forecast', forecastEveryMs)) {

@@ -38,7 +38,7 @@ export class ConfigPlanningCycles implements PlanningCycles {
   constructor(private readonly options: ConfigPlanningCyclesOptions) {
     const needsPrometheus = options.config.inventory.online.find((workload) => workload.demand?.kind === 'prometheus');
     if (needsPrometheus !== undefined && options.metricsSource === undefined) {
-      throw new InputError(`${needsPrometheus.name}: demand comes from Prometheus but no --prometheus URL was given`, { source: '--prometheus' });
+      throw new InputError(`${needsPrometheus.name}: demand comes from Prometheus but no --prometheus-url was given`, { source: '--prometheus-url' });
     }
   }
 
@@ -90,7 +90,7 @@ export class ConfigPlanningCycles implements PlanningCycles {
     const demand = workload.demand;
     const bucketMs = config.forecast.bucketMs;
     if (demand?.kind === 'prometheus') {
-      if (metricsSource === undefined) throw new InputError(`${workload.name}: demand comes from Prometheus but no --prometheus URL was given`, { source: '--prometheus' });
+      if (metricsSource === undefined) throw new InputError(`${workload.name}: demand comes from Prometheus but no --prometheus-url was given`, { source: '--prometheus-url' });
       return metricsSource.range(demand.query, { startMs: nowMs - config.forecast.historyMs, endMs: nowMs, stepMs: bucketMs });
     }
     if (demand?.kind !== 'csv') throw new Error(`${workload.name} has no demand source`);

@@ -74,6 +74,6 @@ describe('ConfigPlanningCycles on a real trace', () => {
   it('refuses at once (bad input, --prometheus) a workload reading Prometheus when no URL was given', () => {
     const config = parseConfigText(configYaml.replace(/demand: .*/, 'demand: { kind: prometheus, query: "sum(rate(requests_total[1m]))" }'), 'config.yaml');
     expect(() => new ConfigPlanningCycles({ config })).toThrow(InputError);
-    expect(() => new ConfigPlanningCycles({ config })).toThrow(/^--prometheus: taxi-dispatch: demand comes from Prometheus but no --prometheus URL was given/);
+    expect(() => new ConfigPlanningCycles({ config })).toThrow(/^--prometheus-url: taxi-dispatch: demand comes from Prometheus but no --prometheus-url was given/);
   });
 });
