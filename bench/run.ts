@@ -9,11 +9,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { forecastBenchPart } from './forecast.ts';
 import { grandShiftBenchPart } from './grand-shift.ts';
+import { chuanliuBenchPart } from './chuanliu.ts';
 import type { BenchPart } from './part.ts';
 
 const parts: readonly BenchPart[] = [
   forecastBenchPart,
   grandShiftBenchPart,
+  chuanliuBenchPart,
 ];
 
 const benchmarksPath = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

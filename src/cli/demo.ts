@@ -66,15 +66,19 @@ export function registerDemoCommand(program: Command): void {
       progress(`${scenario.name}${scenario.synthetic ? ' [SYNTHETIC]' : ''}: ${formatDurationMs(scenario.endMs - scenario.startMs)} at ${formatDurationMs(scenario.tickMs)} ticks, `
         + `${scenario.online.length} online + ${scenario.offline.length} offline workloads; strategies ${DEFAULT_STRATEGIES.join(', ')}`);
       let strategyStartedAt = performance.now();
+      // The engine may report a strategy's last tick twice (periodic report + end of strategy).
+      const finished = new Set<string>();
       const result = await runSimulation(scenario, {
         strategies: [...DEFAULT_STRATEGIES],
         registry,
         progressEveryTicks: Math.max(1, Math.ceil((scenario.endMs - scenario.startMs) / scenario.tickMs / 4)),
         onProgress: ({ strategy, tick, totalTicks }) => {
+          if (finished.has(strategy)) return;
           if (tick < totalTicks) {
             progress(`  ${strategy.padEnd(12)} ${Math.round((tick / totalTicks) * 100)}%`);
             return;
           }
+          finished.add(strategy);
           const now = performance.now();
           progress(`  ${strategy.padEnd(12)} done in ${((now - strategyStartedAt) / 1000).toFixed(1)} s`);
           strategyStartedAt = now;

@@ -1,0 +1,47 @@
+/**
+ * chuanliu on the spiky real traces, where pulses come unannounced: the reactive guard engages when
+ * live demand leaves the forecast band, sizes a floor from the observed rate, the floor becomes Ready,
+ * and chuanliu leaves at most half the HPA's unserved demand (issue 4).
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runSimulation } from '../../src/simulator/engine.ts';
+import { loadScenarioFile } from '../../src/simulator/load-scenario.ts';
+import { createChuanliuStrategy } from '../../src/simulator/strategies/chuanliu.ts';
+import { ChuanliuRunRecorder } from '../../src/simulator/strategies/chuanliu/run-recorder.ts';
+import { builtinStrategies } from '../../src/simulator/strategies/index.ts';
+import { StrategyRegistry } from '../../src/simulator/strategy.ts';
+
+async function run(file: string) {
+  const recorder = new ChuanliuRunRecorder();
+  const builtin = builtinStrategies();
+  const registry = new StrategyRegistry();
+  for (const name of builtin.names()) registry.register(name === 'chuanliu' ? createChuanliuStrategy(recorder) : builtin.get(name));
+  const scenario = await loadScenarioFile(fileURLToPath(new URL(`../../sim/${file}`, import.meta.url)), { registry });
+  const result = await runSimulation(scenario, { strategies: ['chuanliu', 'hpa'], registry, workloadTimelines: false });
+  const score = (name: string) => result.scores.find((entry) => entry.strategy === name)!;
+  return { recorder, chuanliu: score('chuanliu'), hpa: score('hpa') };
+}
+
+describe('chuanliu on unforecast pulses', () => {
+  it('twitter-aapl-spiky: the guard engages on the 03:00 news spike with a floor sized from the observed rate, Ready within minutes; unserved ≤ half the HPA\'s', async () => {
+    const { recorder, chuanliu, hpa } = await run('twitter-aapl-spiky.yaml');
+    const spikeMs = Date.parse('2015-03-31T03:00:00Z');
+    const spike = recorder.guardResponses.find((response) => Math.abs(response.onsetMs - spikeMs) < 15 * 60_000);
+    expect(spike, `guard responses: ${JSON.stringify(recorder.guardResponses.map((response) => new Date(response.onsetMs).toISOString()))}`).toBeDefined();
+    expect(spike!.readyAtMs).toBeDefined();
+    expect(spike!.readyAtMs! - spike!.onsetMs).toBeLessThan(5 * 60_000);
+    expect(spike!.engagedAtMs).toBeGreaterThan(spike!.onsetMs);
+    const engage = recorder.guardDecisions.find((decision) => decision.kind === 'engage' && decision.atMs === spike!.engagedAtMs);
+    // Sized from the observed rate with the guard's headroom (1.5 × observed ÷ 20 rps per replica), all of it funded.
+    expect(engage?.kind === 'engage' ? [engage.wantedReplicas, engage.shortfallReplicas] : []).toEqual([Math.ceil((spike!.miss.observedRps * 1.5) / 20), 0]);
+    expect(recorder.writes.some((write) => write.reason === 'guard-emergency' && write.class === 'online')).toBe(true);
+    expect(chuanliu.unservedRequests * 2).toBeLessThanOrEqual(hpa.unservedRequests);
+  }, 600_000);
+
+  it('azure-code-bursts: with no history before the run, it plans from observed demand and still leaves at most half the HPA\'s unserved', async () => {
+    const { recorder, chuanliu, hpa } = await run('azure-code-bursts.yaml');
+    expect(recorder.firstForecasts.size).toBe(0);
+    expect(chuanliu.unservedRequests * 2).toBeLessThanOrEqual(hpa.unservedRequests);
+  }, 600_000);
+});
