@@ -181,7 +181,6 @@ class ChuanliuRun implements Strategy {
   readonly actIntervalMs: number;
   private readonly settings: ChuanliuSettings;
   private readonly observer: ChuanliuObserver;
-  private setup!: StrategySetup;
   private inventory!: Inventory;
   private online: readonly OnlineWorkload[] = [];
   private onlineIndices: number[] = [];
@@ -212,7 +211,6 @@ class ChuanliuRun implements Strategy {
 
   start(setup: StrategySetup) {
     const { scenario } = setup;
-    this.setup = setup;
     this.inventory = { online: scenario.online, offline: scenario.offline, nodePools: scenario.nodePools };
     this.online = scenario.online;
     this.onlineIndices = scenario.online.map((workload) => scenario.workloadIndex(workload.name) as number);
