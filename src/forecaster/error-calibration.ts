@@ -66,10 +66,6 @@ export function scaleFor(calibration: Pick<ErrorCalibration, 'exponent' | 'floor
   return calibration.exponent === 1 ? base : Math.pow(base, calibration.exponent);
 }
 
-function pinball(error: number, quantile: number): number {
-  return error >= 0 ? quantile * error : (quantile - 1) * error;
-}
-
 /**
  * Chooses the scale exponent with the lowest pinball loss over `quantiles` on the samples themselves
  * (three candidates and thousands of samples: no room to overfit) and returns the sorted scaled errors.
@@ -89,19 +85,27 @@ export function calibrateErrors(samples: LeadErrorSamples, quantiles: readonly n
   let best: ErrorCalibration | undefined;
   let bestLoss = Number.POSITIVE_INFINITY;
   for (const exponent of [0, 0.5, 1]) {
+    const scales = samples.levels.map((levels) => {
+      const out = new Float64Array(levels.length);
+      for (let r = 0; r < levels.length; r++) out[r] = scaleFor({ exponent, floor }, levels[r] as number);
+      return out;
+    });
     const sortedScaledErrors = samples.errors.map((errors, a) => {
-      const levels = samples.levels[a] as Float64Array;
-      return Float64Array.from(errors, (error, r) => error / scaleFor({ exponent, floor }, levels[r] as number)).sort();
+      const scale = scales[a] as Float64Array;
+      const scaled = new Float64Array(errors.length);
+      for (let r = 0; r < errors.length; r++) scaled[r] = (errors[r] as number) / (scale[r] as number);
+      return scaled.sort();
     });
     let loss = 0;
     sortedScaledErrors.forEach((sorted, a) => {
       const errors = samples.errors[a] as Float64Array;
-      const levels = samples.levels[a] as Float64Array;
+      const scale = scales[a] as Float64Array;
       for (const quantile of quantiles) {
         const offset = quantileOfSorted(sorted, quantile);
         if (!Number.isFinite(offset)) continue;
         for (let r = 0; r < errors.length; r++) {
-          loss += pinball((errors[r] as number) - offset * scaleFor({ exponent, floor }, levels[r] as number), quantile);
+          const difference = (errors[r] as number) - offset * (scale[r] as number);
+          loss += difference >= 0 ? quantile * difference : (quantile - 1) * difference;
         }
       }
     });

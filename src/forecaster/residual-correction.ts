@@ -97,7 +97,7 @@ export function fitCorrection(options: CorrectionFitOptions): CorrectionModel {
     }
     if (rows < CORRECTION_FEATURES * 3) return new Float64Array(CORRECTION_FEATURES);
     const design: DesignMatrix = { x: x.subarray(0, rows * CORRECTION_FEATURES), y: y.subarray(0, rows), rows, columns: CORRECTION_FEATURES };
-    return huberRidge(design, { ridge: options.ridge, iterations: 3, huberScale: options.huberScale });
+    return huberRidge(design, { ridge: options.ridge, iterations: 2, huberScale: options.huberScale });
   });
   return { anchors, coefficients, windows };
 }
