@@ -153,7 +153,7 @@ function checksFor(run: ScenarioRun): Check[] {
   checks.push({ name: 'unserved', measured: formatPercent(chuanliu.unservedPercent), target: `≤ ${TARGETS.unservedPercent}%`, passed: chuanliu.unservedPercent <= TARGETS.unservedPercent });
   checks.push({ name: 'unserved s at event starts', measured: formatCompact(chuanliu.unservedSecondsAtEventStarts), target: '0', passed: chuanliu.unservedSecondsAtEventStarts === 0 });
   if (oracle !== undefined && comparison.coreHoursVsOracle !== undefined) {
-    checks.push({ name: 'online core-h vs oracle', measured: `${comparison.coreHoursVsOracle.toFixed(2)}×`, target: `≤ ${TARGETS.coreHoursVsOracle}×`, passed: comparison.coreHoursVsOracle <= TARGETS.coreHoursVsOracle });
+    checks.push({ name: 'online core-h vs oracle', measured: `${comparison.coreHoursVsOracle.toFixed(3)}×`, target: `≤ ${TARGETS.coreHoursVsOracle}×`, passed: comparison.coreHoursVsOracle <= TARGETS.coreHoursVsOracle });
   }
   if (oracle !== undefined && comparison.offlineVsOracle !== undefined) {
     checks.push({
