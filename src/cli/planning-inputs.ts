@@ -134,8 +134,11 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
   const planEndMs = planStartMs + Math.ceil(horizonMs / slotMs) * slotMs;
   // The forecaster learns daily uplifts from past windows, so it sees the history's occurrences too.
   const forecastOccurrences = calendar === undefined ? [] : eventOccurrences(calendar, historyStartMs, planEndMs);
+  // Daily and weekly cycles follow local time (across DST): the zone people live in, which is the
+  // one the calendar (or --tz) is written in.
+  const displayTimeZone = request.displayTimeZone ?? firstZone(calendar) ?? 'UTC';
   const forecasts = histories.map((history) => forecastOne(config, history, {
-    nowMs: now.ms, horizonMs: planEndMs - now.ms, occurrences: forecastOccurrences,
+    nowMs: now.ms, horizonMs: planEndMs - now.ms, occurrences: forecastOccurrences, timeZone: displayTimeZone,
   }));
   const occurrences = calendar === undefined ? [] : eventOccurrences(calendar, planStartMs, planEndMs);
 
@@ -146,7 +149,6 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
     const recent = recentRateRps(history.series, now.ms, Math.max(slotMs, bucketMs));
     if (recent !== undefined) demandRps[history.workload] = recent;
   }
-  const displayTimeZone = request.displayTimeZone ?? firstZone(calendar) ?? 'UTC';
   const settings = {
     slotMs,
     horizonMs,
@@ -248,7 +250,7 @@ function windowOf(history: LoadedHistory, startMs: number, endMs: number): Loade
 }
 
 function forecastOne(
-  config: ChuanliuConfig, history: LoadedHistory, options: { nowMs: number; horizonMs: number; occurrences: readonly EventOccurrence[] },
+  config: ChuanliuConfig, history: LoadedHistory, options: { nowMs: number; horizonMs: number; occurrences: readonly EventOccurrence[]; timeZone: string },
 ): Forecast {
   const bucketMs = config.forecast.bucketMs;
   const stepMs = history.series.stepMs;
@@ -265,7 +267,7 @@ function forecastOne(
       horizonMs: options.horizonMs,
       quantiles: config.forecast.quantiles,
       occurrences: options.occurrences,
-      ...(stepMs < bucketMs ? { params: { stepMs: bucketMs } } : {}),
+      params: { timeZone: options.timeZone, ...(stepMs < bucketMs ? { stepMs: bucketMs } : {}) },
     });
   } catch (error) {
     if (error instanceof InputError) throw new InputError(`${history.workload}: cannot forecast from this history: ${error.message}`, { source: history.origin });
