@@ -19,7 +19,7 @@ import type { Command } from 'commander';
 import { loadCalendarFile } from '../calendar/load-calendar.ts';
 import { loadConfigFile, type ChuanliuConfig } from '../config/load-config.ts';
 import type { EventOccurrence, PeakCalendar } from '../domain/calendar.ts';
-import { eventOccurrences } from '../domain/calendar-occurrences.ts';
+import { calendarTimeZone, eventOccurrences } from '../domain/calendar-occurrences.ts';
 import { InputError } from '../domain/errors.ts';
 import type { Forecast } from '../domain/forecast.ts';
 import type { CapacityPlan } from '../domain/plan.ts';
@@ -136,7 +136,7 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
   const forecastOccurrences = calendar === undefined ? [] : eventOccurrences(calendar, historyStartMs, planEndMs);
   // Daily and weekly cycles follow local time (across DST): the zone people live in, which is the
   // one the calendar (or --tz) is written in.
-  const displayTimeZone = request.displayTimeZone ?? firstZone(calendar) ?? 'UTC';
+  const displayTimeZone = request.displayTimeZone ?? calendarTimeZone(calendar) ?? 'UTC';
   const forecasts = histories.map((history) => forecastOne(config, history, {
     nowMs: now.ms, horizonMs: planEndMs - now.ms, occurrences: forecastOccurrences, timeZone: displayTimeZone,
   }));
@@ -289,13 +289,6 @@ export function recentRateRps(series: RegularSeries, nowMs: number, windowMs: nu
     }
   }
   return count === 0 ? undefined : sum / count;
-}
-
-function firstZone(calendar: PeakCalendar | undefined): string | undefined {
-  for (const event of calendar?.events ?? []) {
-    if ('timeZone' in event) return event.timeZone;
-  }
-  return undefined;
 }
 
 /**

@@ -133,3 +133,14 @@ function dailyWindowOccurrences(
 export function eventsForWorkload(calendar: PeakCalendar, workload: string): CalendarEvent[] {
   return calendar.events.filter((event) => event.workloads.length === 0 || event.workloads.includes(workload));
 }
+
+/**
+ * The zone a calendar's people live in (its first entry's zone): daily and weekly demand cycles
+ * follow it, and plans are shown in it. Undefined for a calendar without zoned entries.
+ */
+export function calendarTimeZone(calendar: PeakCalendar | undefined): string | undefined {
+  for (const event of calendar?.events ?? []) {
+    if ('timeZone' in event) return event.timeZone;
+  }
+  return undefined;
+}

@@ -6,7 +6,7 @@
  */
 import { loadCalendarFile } from '../../calendar/load-calendar.ts';
 import type { ChuanliuConfig } from '../../config/load-config.ts';
-import { eventOccurrences } from '../../domain/calendar-occurrences.ts';
+import { calendarTimeZone, eventOccurrences } from '../../domain/calendar-occurrences.ts';
 import type { EventOccurrence, PeakCalendar } from '../../domain/calendar.ts';
 import { InputError } from '../../domain/errors.ts';
 import type { Forecast } from '../../domain/forecast.ts';
@@ -45,12 +45,15 @@ export class ConfigPlanningCycles implements PlanningCycles {
   async refreshForecasts(nowMs: number): Promise<Forecast[]> {
     const { config } = this.options;
     const occurrences = await this.occurrences(nowMs - config.forecast.historyMs, nowMs + config.planning.horizonMs);
+    // Daily and weekly cycles follow the local time of the calendar's zone (across DST).
+    const timeZone = calendarTimeZone(await this.loadCalendar()) ?? 'UTC';
     const forecasts: Forecast[] = [];
     for (const workload of config.inventory.online) {
       if (workload.demand === undefined) continue;
       const history = await this.history(workload, nowMs);
       forecasts.push(forecastDemand({
         workload: workload.name, history, nowMs, horizonMs: config.planning.horizonMs, quantiles: config.forecast.quantiles, occurrences,
+        params: { timeZone },
       }));
     }
     return forecasts;
@@ -77,11 +80,15 @@ export class ConfigPlanningCycles implements PlanningCycles {
     });
   }
 
-  private async occurrences(fromMs: number, toMs: number): Promise<EventOccurrence[]> {
+  private async loadCalendar(): Promise<PeakCalendar | undefined> {
     const path = this.options.config.calendarPath;
-    if (path === undefined) return [];
+    if (path === undefined) return undefined;
     this.calendar ??= loadCalendarFile(path);
-    const calendar = await this.calendar;
+    return this.calendar;
+  }
+
+  private async occurrences(fromMs: number, toMs: number): Promise<EventOccurrence[]> {
+    const calendar = await this.loadCalendar();
     return calendar === undefined ? [] : eventOccurrences(calendar, fromMs, toMs);
   }
 
