@@ -11,12 +11,29 @@
  * - One job at a time per queue instance (`concurrency: 1`); BullMQ's job lock keeps two workers
  *   from running the same job, and a job whose worker died (kill -9) is moved back to waiting after
  *   `lockDurationMs` by the stalled-job check of any live worker.
- * - `close` waits for the running job to finish (graceful shutdown), then closes the connections.
+ * - `close` waits for the running job to finish (graceful shutdown), then closes the connections —
+ *   for at most `closeTimeoutMs`: BullMQ's `Worker.close()` never resolves when it is called while
+ *   Redis is unreachable, even after Redis is back (taskforcesh/bullmq#4656), and a controller
+ *   stepping down because Redis went away must not hang there for ever.
  */
 import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import type { Clock } from '../../ports/clock.ts';
 import type { JobQueue, QueuedJob } from '../../ports/job-queue.ts';
 import { backoffMs, DEFAULT_RETRY_POLICY, type QueueEvent, type RetryPolicy } from '../memory/in-process-queue.ts';
+
+/** True when `promise` settles within `timeoutMs` (its rejection is swallowed: closing is best effort). */
+async function settlesWithin(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Job name in BullMQ (one kind of job per queue; the payload says what to do). */
 const JOB_NAME = 'chuanliu';
@@ -46,6 +63,11 @@ export interface BullmqJobQueueOptions<Payload> {
   readonly onEvent?: (event: QueueEvent<Payload>) => void;
   /** BullMQ worker errors (Redis connection lost…); the worker keeps retrying. */
   readonly onError?: (error: Error) => void;
+  /**
+   * Longest wait for the worker and the queue to close; then they are left behind. Past the job
+   * lock a running job counts as stalled and is retried elsewhere anyway. @defaultValue lockDurationMs
+   */
+  readonly closeTimeoutMs?: number;
 }
 
 export class BullmqJobQueue<Payload> implements JobQueue<Payload> {
@@ -140,8 +162,11 @@ export class BullmqJobQueue<Payload> implements JobQueue<Payload> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.worker?.close();
-    await this.queue.close();
+    const timeoutMs = this.options.closeTimeoutMs ?? this.options.lockDurationMs ?? 30_000;
+    // Once close() is called the worker takes no new job, so leaving a stuck close behind is safe.
+    const gaveUp = await settlesWithin(this.worker?.close() ?? Promise.resolve(), timeoutMs) === false
+      || await settlesWithin(this.queue.close(), timeoutMs) === false;
+    if (gaveUp) this.options.onError?.(new Error(`closing the BullMQ worker and queue took longer than ${timeoutMs} ms (Redis unreachable?); left behind`));
   }
 
   private jobOptions(job: QueuedJob<Payload>): JobsOptions {
