@@ -14,6 +14,7 @@ const slowApi: FaultClass = {
   kind: '2 s latency',
   options: { workloads: 100, faultRules: [{ name: '2 s latency', latencyMs: 2_000 }] },
   expectInjected: [],
+  expectAnnotated: true,
 };
 
 describe('grand shift on a slow Kubernetes API', () => {
