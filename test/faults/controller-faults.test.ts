@@ -21,13 +21,15 @@ const FILE = 'test/faults/controller-faults.test.ts';
 interface ControllerFaultClass {
   readonly kind: string;
   readonly options: (seed: number) => Omit<ControllerFaultOptions, 'seed'>;
+  /** Runs in CI (CHUANLIU_FAULT_RUNS overrides every class; RELIABILITY.md's campaign ran 6). */
   readonly defaultRuns: number;
 }
 
 const classes: ControllerFaultClass[] = [
   // One or two kills per run, at seeded times anywhere from start-up to after the peak.
-  { kind: 'controller SIGKILL', options: (seed) => ({ kills: 1 + (seed % 2) }), defaultRuns: 2 },
-  { kind: 'Redis restarted with its data', options: () => ({ redisRestart: 'keep-data' }), defaultRuns: 1 },
+  { kind: 'controller SIGKILL', options: (seed) => ({ kills: 1 + (seed % 2) }), defaultRuns: 1 },
+  // The milder Redis case runs in campaigns only; the empty restart below is the harder one.
+  { kind: 'Redis restarted with its data', options: () => ({ redisRestart: 'keep-data' }), defaultRuns: 0 },
   { kind: 'Redis restarted empty', options: () => ({ redisRestart: 'empty' }), defaultRuns: 1 },
   { kind: 'Redis restarted empty and controller SIGKILL', options: () => ({ redisRestart: 'empty', kills: 1 }), defaultRuns: 1 },
 ];

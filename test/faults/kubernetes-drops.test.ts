@@ -45,7 +45,8 @@ const combined: FaultClass = {
   expectAnnotated: false,
 };
 
-describe('grand shift with dropped connections', () => {
+// Independent runs (each its own kube-api) that mostly wait: concurrently.
+describe.concurrent('grand shift with dropped connections', () => {
   it.each(faultSeeds(2).map((seed) => ({ seed })))('dropped requests, watches and lost answers, seed $seed', async ({ seed }) => {
     await expectShiftSurvives(drops, seed, FILE);
   }, 120_000);
