@@ -61,7 +61,8 @@ export async function parseScenarioText(
   let offline: readonly OfflineWorkload[];
   let calendarPath = file.calendar !== undefined ? at(file.calendar) : undefined;
   if (file.config !== undefined) {
-    const config = await loadConfigFile(at(file.config));
+    const configPath = at(file.config);
+    const config = await relocate(() => loadConfigFile(configPath), located, ['config']);
     nodePools = config.inventory.nodePools;
     online = config.inventory.online;
     offline = config.inventory.offline;

@@ -83,6 +83,18 @@ describe('bad scenarios are rejected with the file, line and field', () => {
     expect(error.message).toMatch(message);
   });
 
+  it.each<{ name: string; files: Record<string, string>; message: RegExp }>([
+    { name: 'a missing config file', files: {}, message: /cannot read the config file|no such file/ },
+    { name: 'a config file with an error of its own (its file and line kept in the message)', files: { 'cluster.yaml': 'nodePools: []\n' }, message: /cluster\.yaml, line 1, field nodePools: expected at least 1 item/ },
+  ])('$name → config, at the scenario line that names it', async ({ files, message }) => {
+    const inventory = VALID_SCENARIO.slice(VALID_SCENARIO.indexOf('nodePools:'), VALID_SCENARIO.indexOf('traffic:'));
+    const text = VALID_SCENARIO.replace(inventory, 'config: cluster.yaml\n');
+    const error = await loadError(text, files);
+    expect(error.location).toMatchObject({ field: 'config', line: lineOf(text, 'config: cluster.yaml') });
+    expect(error.location.source).toMatch(/scenario\.yaml$/);
+    expect(error.message).toMatch(message);
+  });
+
   it('a missing scenario file names the path', async () => {
     await expect(loadScenarioFile('/nonexistent/scenario.yaml', { registry })).rejects.toThrow(/\/nonexistent\/scenario\.yaml: cannot read the scenario file: no such file/);
   });
