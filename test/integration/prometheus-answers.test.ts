@@ -15,12 +15,14 @@ interface CannedAnswer {
 }
 
 const answers = new Map<string, CannedAnswer>();
+let lastAuthorization: string | undefined;
 let server: Server;
 let baseUrl: string;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
     const name = request.url?.split('/')[1] ?? '';
+    lastAuthorization = request.headers.authorization;
     if (name === 'hang') return; // never answers
     const answer = answers.get(name) ?? { status: 404, body: 'no such canned answer' };
     response.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json' });
@@ -96,6 +98,16 @@ describe('PrometheusSource checks every answer', () => {
     });
     const series = await new PrometheusSource({ baseUrl: `${baseUrl}/specials` }).range('up', RANGE);
     expect(Array.from(series.values)).toEqual([Number.POSITIVE_INFINITY, Number.NaN, Number.NaN]);
+  });
+
+  it('sends credentials written in the URL as Basic auth, and never shows them in a message', async () => {
+    answers.set('auth', { status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [60, '7'] }] } }) });
+    const withCredentials = baseUrl.replace('http://', 'http://ops%40shop:s3cr%3At@');
+    expect(await new PrometheusSource({ baseUrl: `${withCredentials}/auth` }).instant('up')).toBe(7);
+    expect(lastAuthorization).toBe(`Basic ${Buffer.from('ops@shop:s3cr:t').toString('base64')}`);
+    const failure = await new PrometheusSource({ baseUrl: `${withCredentials}/hang`, timeoutMs: 200 }).instant('up').then(() => new Error('answered'), (caught: unknown) => caught as Error);
+    expect(failure.message).toMatch(new RegExp(`Prometheus at ${baseUrl}/hang/api/v1/query did not answer`));
+    expect(failure.message).not.toMatch(/s3cr|ops/);
   });
 
   it('gives up after the timeout with a RuntimeFailure naming the URL', async () => {

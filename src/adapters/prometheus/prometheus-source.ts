@@ -61,6 +61,13 @@ export class PrometheusSource implements MetricsSource {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new InputError(`Prometheus URL must be http or https, got ${parsed.protocol}`, { field: 'prometheus.baseUrl' });
     }
+    // Credentials in the URL (http://user:pass@prometheus:9090) become a Basic Authorization header:
+    // fetch refuses URLs that carry them, and the URL appears in every error message.
+    const basic: Record<string, string> = parsed.username !== '' || parsed.password !== ''
+      ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}` }
+      : {};
+    parsed.username = '';
+    parsed.password = '';
     this.baseUrl = parsed.href.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxPointsPerRequest = options.maxPointsPerRequest ?? 10_000;
@@ -69,7 +76,7 @@ export class PrometheusSource implements MetricsSource {
     }
     if (!(this.timeoutMs > 0)) throw new InputError(`timeout must be positive, got ${options.timeoutMs}`, { field: 'prometheus.timeoutMs' });
     this.evaluateAt = options.evaluateAt ?? 'bucket-end';
-    this.headers = options.headers ?? {};
+    this.headers = { ...basic, ...options.headers };
     this.unit = options.unit ?? 'requests/s';
   }
 
