@@ -131,7 +131,7 @@ export function renderTick(result: ReconcileResult, color: boolean): string {
   return lines.join('\n');
 }
 
-export function tickJson(result: ReconcileResult): unknown {
+export function tickJson(result: ReconcileResult): Record<string, unknown> {
   return {
     status: result.status,
     at: new Date(result.atMs).toISOString(),

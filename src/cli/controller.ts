@@ -21,6 +21,7 @@ import { readPlanFile } from '../adapters/plan-file.ts';
 import { PrometheusSource } from '../adapters/prometheus/prometheus-source.ts';
 import { loadConfigFile, type ChuanliuConfig } from '../config/load-config.ts';
 import type { LogLevel } from '../controller/controller.ts';
+import { DemandFreshnessMonitor } from '../controller/freshness-monitor.ts';
 import type { SafetyPolicy } from '../controller/safety.ts';
 import { InputError } from '../domain/errors.ts';
 import type { CapacityPlan } from '../domain/plan.ts';
@@ -66,6 +67,33 @@ export function clusterFor(config: ChuanliuConfig, flags: ClusterFlags, log?: Lo
 
 export function safetyFor(config: ChuanliuConfig): SafetyPolicy {
   return { namespaceAllowlist: config.controller.namespaces, maxStepReplicas: config.controller.maxStepReplicas ?? 1000 };
+}
+
+/** A freshness probe waits at most this long for Prometheus: an answer later than that is missing data. */
+const FRESHNESS_PROBE_TIMEOUT_MS = 10_000;
+
+/**
+ * The freshness gate's monitor for the config's Prometheus-fed workloads, or undefined when none
+ * reads Prometheus. Without `--prometheus-url` such workloads cannot be checked: that is said once
+ * (warn), since the controller then follows a fixed plan on trust.
+ */
+export function freshnessMonitorFor(config: ChuanliuConfig, prometheusUrl: string | undefined, logger: Logger): DemandFreshnessMonitor | undefined {
+  const measured = config.inventory.online.filter((workload) => workload.demand?.kind === 'prometheus');
+  if (measured.length === 0) return undefined;
+  if (prometheusUrl === undefined) {
+    logger.warn({ workloads: measured.map((workload) => workload.name) }, 'demand of these workloads comes from Prometheus but no --prometheus-url was given: their data freshness is not checked');
+    return undefined;
+  }
+  const { maxSampleAgeMs, checkEveryMs } = config.controller.dataFreshness;
+  const timeoutMs = Math.min(FRESHNESS_PROBE_TIMEOUT_MS, checkEveryMs);
+  return new DemandFreshnessMonitor({
+    source: new PrometheusSource({ baseUrl: prometheusUrl, timeoutMs }),
+    inventory: config.inventory,
+    clock: systemClock,
+    maxSampleAgeMs,
+    // Two missed checks (plus a probe's timeout) and the last result is no longer trusted.
+    maxResultAgeMs: 3 * checkEveryMs + timeoutMs,
+  });
 }
 
 export function logTo(logger: Logger): (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void {
@@ -184,6 +212,7 @@ export function registerControllerCommand(program: Command): void {
             config: { consecutiveSamples: config.guard.consecutiveSamples, headroomFactor: config.guard.headroomFactor },
           }
         : undefined;
+      const freshnessMonitor = freshnessMonitorFor(config, flags.prometheusUrl, logger);
       const service = new ControllerService({
         redisUrl: flags.redis,
         redisPrefix: flags.redisPrefix,
@@ -199,9 +228,10 @@ export function registerControllerCommand(program: Command): void {
         jobLockMs,
         maxConcurrentWrites,
         ...(guard !== undefined ? { guard } : {}),
+        ...(freshnessMonitor !== undefined ? { freshness: { monitor: freshnessMonitor, checkEveryMs: config.controller.dataFreshness.checkEveryMs } } : {}),
       });
       const server = await startMetricsServer({ registry: metrics.registry, port: metricsPort, host: flags.metricsHost, readiness: () => service.readiness() });
-      logger.info({ redis: redactRedisUrl(flags.redis), metrics: server.url, plan: flags.plan ?? 'planning cycles', guardedWorkloads: guard !== undefined ? sampled.length : 0 }, `controller starting; metrics on ${server.url}/metrics`);
+      logger.info({ redis: redactRedisUrl(flags.redis), metrics: server.url, plan: flags.plan ?? 'planning cycles', guardedWorkloads: guard !== undefined ? sampled.length : 0, freshnessCheckedWorkloads: freshnessMonitor?.measuredWorkloads.length ?? 0 }, `controller starting; metrics on ${server.url}/metrics`);
       await service.start();
       logger.info({ role: service.currentRole }, `controller running as ${service.currentRole}`);
       await new Promise<void>((resolve) => {

@@ -4,6 +4,12 @@
  * the plan from Redis (or adopts `--plan`), refreshes forecasts and the plan when their period has
  * passed, reconciles once and exits: 0 when the tick completed, 1 when it held, was refused or
  * some writes failed (the next run retries; the tick is idempotent).
+ *
+ * With `--prometheus-url`, the freshness gate runs first: workloads whose demand metrics are
+ * missing or stale are held (no scale-down, offline capped) while the rest of the plan is applied,
+ * and the run exits 1 so the CronJob's failed runs show the outage. A forecast refresh that cannot
+ * read Prometheus keeps the stored forecasts rather than stopping the run: a Prometheus outage
+ * before a peak must not stop the capacity the plan raises for it.
  */
 import type { Command } from 'commander';
 import { ConfigPlanningCycles } from '../adapters/bullmq/planning-cycles.ts';
@@ -14,14 +20,15 @@ import { RedisStateStore } from '../adapters/bullmq/redis-state.ts';
 import { createLogger } from '../adapters/logger.ts';
 import { PrometheusSource } from '../adapters/prometheus/prometheus-source.ts';
 import { loadConfigFile } from '../config/load-config.ts';
-import { reconcile } from '../controller/reconcile.ts';
-import { InputError } from '../domain/errors.ts';
+import { readDataHolds, type DataAlert } from '../controller/data-freshness.ts';
+import { reconcile, type ReconcileResult } from '../controller/reconcile.ts';
+import { InputError, RuntimeFailure } from '../domain/errors.ts';
 import type { CapacityPlan } from '../domain/plan.ts';
 import { parseDurationMs } from '../domain/units.ts';
 import { systemClock } from '../kube-api/system-clock.ts';
 import { shouldUseColor } from '../report/ansi.ts';
 import { failOnTick, renderTick, tickJson, withLease } from './apply.ts';
-import { addClusterOptions, clusterFor, parseLogLevel, parseOutput, readPlanFor, safetyFor, type ClusterFlags } from './controller.ts';
+import { addClusterOptions, clusterFor, freshnessMonitorFor, parseLogLevel, parseOutput, readPlanFor, safetyFor, type ClusterFlags } from './controller.ts';
 
 interface ReconcileFlags extends ClusterFlags {
   once?: boolean;
@@ -62,8 +69,12 @@ export function registerReconcileCommand(program: Command): void {
       const redis = createRedis(flags.redis, { name: 'chuanliu-reconcile' });
       const keys = redisKeys(flags.redisPrefix);
       const state = new RedisStateStore(redis, keys);
+      const freshnessMonitor = freshnessMonitorFor(config, flags.prometheusUrl, logger);
+      let alerts: readonly DataAlert[] = [];
       try {
-        const tick = async (): Promise<ReturnType<typeof reconcile>> => {
+        const tick = async (): Promise<ReconcileResult> => {
+          // Measured first: the plan below must not outrun what the data can vouch for.
+          await freshnessMonitor?.refresh();
           const nowMs = systemClock.nowMs();
           let plan: CapacityPlan | undefined = fixedPlan ?? await state.loadPlan();
           if (fixedPlan !== undefined) {
@@ -73,12 +84,18 @@ export function registerReconcileCommand(program: Command): void {
             const due = async (cycle: 'forecast' | 'plan', everyMs: number): Promise<boolean> => nowMs - ((await state.lastCycle(cycle)) ?? -Infinity) >= everyMs;
             let forecasts = await state.loadForecasts();
             if (await due('forecast', forecastEveryMs)) {
-              forecasts = new Map((await cycles.refreshForecasts(nowMs)).map((forecast) => [forecast.workload, forecast] as const));
-              if (flags.dryRun !== true) {
-                await state.saveForecasts(forecasts.values());
-                await state.markCycle('forecast', nowMs);
+              try {
+                forecasts = new Map((await cycles.refreshForecasts(nowMs)).map((forecast) => [forecast.workload, forecast] as const));
+                if (flags.dryRun !== true) {
+                  await state.saveForecasts(forecasts.values());
+                  await state.markCycle('forecast', nowMs);
+                }
+                logger.info(`forecasts refreshed for ${forecasts.size} workloads`);
+              } catch (error) {
+                if (!(error instanceof RuntimeFailure)) throw error;
+                // Not marked as refreshed: the next run tries again. The freshness gate holds what the outage leaves unknown.
+                logger.error(`forecast refresh failed, keeping the ${forecasts.size} stored forecasts: ${error.message}`);
               }
-              logger.info(`forecasts refreshed for ${forecasts.size} workloads`);
             }
             if (plan === undefined || await due('plan', planEveryMs)) {
               plan = await cycles.plan({ nowMs, forecasts, snapshot: await cluster.snapshot(), ...(plan !== undefined ? { previousPlan: plan } : {}) });
@@ -89,15 +106,29 @@ export function registerReconcileCommand(program: Command): void {
               logger.info({ planId: plan.id, steps: plan.steps.length }, `planned ${plan.id}`);
             }
           }
+          const holds = await readDataHolds({ freshness: freshnessMonitor?.current(), cluster, inventory: config.inventory, nowMs: systemClock.nowMs() });
+          if (holds.kind === 'unreadable') {
+            return { status: 'held', atMs: systemClock.nowMs(), planId: plan?.id, records: [], stepsMarkedApplied: [], message: `holding capacity, nothing written: ${holds.message}` };
+          }
+          if (holds.kind === 'holds') {
+            alerts = holds.alerts;
+            for (const alert of alerts) logger.warn({ workload: alert.workload, alert: alert.code }, alert.message);
+          }
           return reconcile({
             cluster, plan, inventory: config.inventory, appliedSteps: new RedisAppliedStepStore({ redis, keys }), clock: systemClock,
             safety: safetyFor(config), dryRun: flags.dryRun === true, maxConcurrentWrites: 32,
+            ...(holds.kind === 'holds' ? { overrides: holds.overrides, snapshot: holds.snapshot } : {}),
           });
         };
         const result = flags.dryRun === true ? await tick() : await withLease(redis, keys.leader, 'reconcile-once', tick, flags.redis);
         logger.info({ planId: result.planId, status: result.status }, `reconcile ${result.status}: ${result.message}`);
-        process.stdout.write(output === 'json' ? `${JSON.stringify(tickJson(result), undefined, 2)}\n` : `${renderTick(result, shouldUseColor(process.stdout))}\n`);
+        process.stdout.write(output === 'json'
+          ? `${JSON.stringify({ ...tickJson(result), dataAlerts: alerts }, undefined, 2)}\n`
+          : `${renderTick(result, shouldUseColor(process.stdout))}\n${alerts.map((alert) => `hold: ${alert.message}\n`).join('')}`);
         failOnTick(result);
+        if (alerts.length > 0) {
+          throw new RuntimeFailure(`held ${alerts.length} workload(s) on missing or stale demand metrics (the rest of the plan was applied): ${alerts.map((alert) => `${alert.workload} ${alert.code}`).join(', ')}`);
+        }
       } finally {
         await closeRedis(redis);
         cluster.close();

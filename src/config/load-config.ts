@@ -34,7 +34,7 @@ export interface ChuanliuConfig {
   /** `quantiles` is sorted and includes every workload's demand quantile and the guard's band quantile. */
   forecast: { quantiles: number[]; bucketMs: number; historyMs: number };
   guard: { bandQuantile: number; consecutiveSamples: number; sampleIntervalMs: number; headroomFactor: number };
-  controller: { namespaces: string[]; maxStepReplicas?: number };
+  controller: { namespaces: string[]; maxStepReplicas?: number; dataFreshness: { maxSampleAgeMs: number; checkEveryMs: number } };
 }
 
 export interface ParseConfigOptions {
@@ -83,6 +83,7 @@ export function parseConfigText(text: string, source: string, options: ParseConf
     controller: {
       namespaces: file.controller.namespaces ?? [...new Set(workloads.map((workload) => workload.ref.namespace))].sort(),
       ...(file.controller.maxStepReplicas !== undefined ? { maxStepReplicas: file.controller.maxStepReplicas } : {}),
+      dataFreshness: { maxSampleAgeMs: file.controller.dataFreshness.maxSampleAge, checkEveryMs: file.controller.dataFreshness.checkEvery },
     },
   };
 }

@@ -189,11 +189,28 @@ export const guardSchema = z.strictObject({
   headroomFactor: z.number().min(1).default(1.2),
 }).prefault({});
 
+/**
+ * The freshness gate of the controller (`chuanliu controller`, `reconcile --once`): an online
+ * workload whose Prometheus demand is missing or stale is held at its current level (no
+ * scale-down) and offline work is capped, until fresh data returns.
+ */
+export const dataFreshnessSchema = z.strictObject({
+  /** Newest demand sample older than this = stale. @defaultValue 5m (Prometheus' own staleness window) */
+  maxSampleAge: positiveDurationSchema.default(5 * MINUTE_MS),
+  /** How often the long-running controller checks. @defaultValue 30s */
+  checkEvery: positiveDurationSchema.default(30 * SECOND_MS),
+}).prefault({});
+
 export const controllerSchema = z.strictObject({
   /** Namespaces chuanliu may write to. @defaultValue the namespaces of the configured workloads */
   namespaces: z.array(z.string().min(1)).min(1).optional(),
-  /** Largest replica change in one step; larger changes are split. @defaultValue unlimited */
+  /**
+   * Largest replica change of one workload in one tick. A plan that asks for more is refused
+   * (`step-too-large`, nothing written): a jump that large is more likely a broken forecast or
+   * plan than a real peak. @defaultValue unlimited
+   */
   maxStepReplicas: z.number().int().min(1).optional(),
+  dataFreshness: dataFreshnessSchema,
 }).prefault({});
 
 /** The whole file, before paths are resolved. */

@@ -13,10 +13,9 @@ import type { CapacityPlan } from '../domain/plan.ts';
 import type { Inventory } from '../domain/workload.ts';
 import type { AppliedStepStore } from '../ports/applied-steps.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { Cluster, ClusterSnapshot } from '../ports/cluster.ts';
-import type { TargetOverride } from './decision.ts';
+import type { Cluster } from '../ports/cluster.ts';
 import type { JobQueue, QueuedJob } from '../ports/job-queue.ts';
-import { holdOnStaleData, type DataAlert, type DataFreshness } from './data-freshness.ts';
+import { readDataHolds, type DataAlert, type DataFreshness } from './data-freshness.ts';
 import { GuardLoop, type GuardedSample, type GuardTickResult } from './guard-loop.ts';
 import type { ForecastMiss, GuardConfig, GuardDecision } from './reactive-guard.ts';
 import { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.ts';
@@ -56,7 +55,7 @@ export interface ControllerOptions {
   /** @defaultValue 30 s */
   readonly onlineDrainMs?: number;
   /**
-   * Freshness of each online workload's metrics as last read (forecast refresh, guard samples).
+   * Freshness of each online workload's metrics as last measured (`DemandFreshnessMonitor.current`).
    * When any is missing or stale, ticks hold online at (at least) its current level and cap
    * offline at its own, and raise an alert per held workload: missing data never scales down.
    * @defaultValue all data taken as fresh
@@ -173,13 +172,26 @@ export class Controller {
   }
 
   private async runReconcile(job: ControllerJob | undefined, dryRun: boolean | undefined): Promise<ReconcileResult> {
-    const held = await this.dataHolds();
-    const result = 'unreadable' in held
-      ? {
-        status: 'held' as const, atMs: this.options.clock.nowMs(), planId: this.plan?.id, records: [], stepsMarkedApplied: [],
-        message: `holding capacity, nothing written: ${held.unreadable}`,
+    const holds = await readDataHolds({
+      freshness: this.options.dataFreshness?.(), cluster: this.options.cluster, inventory: this.options.inventory, nowMs: this.options.clock.nowMs(),
+    });
+    if (holds.kind === 'holds') {
+      for (const alert of holds.alerts) {
+        this.options.hooks?.onDataAlert?.(alert);
+        this.log('warn', alert.message, { workload: alert.workload, alert: alert.code });
       }
-      : await reconcile({ ...this.reconcileOptions(dryRun), overrides: [...this.guard.overrides(), ...held.overrides], ...held.snapshot });
+    }
+    const result: ReconcileResult = holds.kind === 'unreadable'
+      ? {
+        // Without the current levels nothing can be held: the whole tick holds instead.
+        status: 'held', atMs: this.options.clock.nowMs(), planId: this.plan?.id, records: [], stepsMarkedApplied: [],
+        message: `holding capacity, nothing written: ${holds.message}`,
+      }
+      : await reconcile({
+        ...this.reconcileOptions(dryRun),
+        overrides: [...this.guard.overrides(), ...(holds.kind === 'holds' ? holds.overrides : [])],
+        ...(holds.kind === 'holds' ? { snapshot: holds.snapshot } : {}),
+      });
     await this.afterReconcile(result, job);
     return result;
   }
@@ -193,29 +205,6 @@ export class Controller {
       ...(maxConcurrentWrites !== undefined ? { maxConcurrentWrites } : {}),
       ...(onlineDrainMs !== undefined ? { onlineDrainMs } : {}),
     };
-  }
-
-  /**
-   * Holds for workloads whose metrics are not fresh. They need the current levels, so the snapshot
-   * is read here and handed to the tick; when it cannot be read the tick holds anyway.
-   */
-  private async dataHolds(): Promise<{ overrides: readonly TargetOverride[]; snapshot?: { snapshot: ClusterSnapshot } } | { unreadable: string }> {
-    const freshness = this.options.dataFreshness?.();
-    if (freshness === undefined || [...freshness.values()].every((entry) => entry.status === 'fresh')) return { overrides: [] };
-    let snapshot: ClusterSnapshot;
-    try {
-      snapshot = await this.options.cluster.snapshot();
-    } catch (error) {
-      // Without the current levels nothing can be held: the whole tick holds instead.
-      if (error instanceof RuntimeFailure) return { unreadable: error.message };
-      throw error;
-    }
-    const hold = holdOnStaleData({ freshness, inventory: this.options.inventory, snapshot, nowMs: this.options.clock.nowMs() });
-    for (const alert of hold.alerts) {
-      this.options.hooks?.onDataAlert?.(alert);
-      this.log('warn', alert.message, { workload: alert.workload, alert: alert.code });
-    }
-    return { overrides: hold.overrides, snapshot: { snapshot } };
   }
 
   /** Reports the tick and schedules the follow-up for acquires waiting on a drain. */

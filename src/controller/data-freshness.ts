@@ -14,14 +14,16 @@
  * The holds are reactive-guard style overrides (`TargetOverride`) layered on the plan by the
  * ordinary reconcile tick, so they follow its ordering, safety checks and idempotency.
  *
- * `freshnessOf` and `holdOnStaleData` are pure; `probeFreshness` reads through the MetricsSource port.
+ * `freshnessOf` and `holdOnStaleData` are pure; `probeFreshness` reads through the MetricsSource port
+ * and `readDataHolds` through the Cluster port.
  */
 import { RuntimeFailure } from '../domain/errors.ts';
 import type { RegularSeries } from '../domain/series.ts';
 import type { Inventory, Workload } from '../domain/workload.ts';
-import type { ClusterSnapshot, WorkloadState } from '../ports/cluster.ts';
+import type { Cluster, ClusterSnapshot, WorkloadState } from '../ports/cluster.ts';
 import type { MetricsSource } from '../ports/metrics-source.ts';
 import type { TargetOverride } from './decision.ts';
+import { mapBounded } from './map-bounded.ts';
 import { refKey } from './safety.ts';
 
 /** Reason code of the holds, in write provenance and alerts. */
@@ -96,17 +98,54 @@ export async function probeFreshness(source: MetricsSource, query: string, optio
 }
 
 /**
- * Freshness of every online workload whose demand comes from Prometheus, one query each (the
- * controller refreshes it with its forecasts and hands it to `Controller` as `dataFreshness`).
- * Workloads with CSV or no demand source are not measured, so never held.
+ * Freshness of every online workload whose demand comes from Prometheus, one query each, at most
+ * `concurrency` in flight (the controller's `DemandFreshnessMonitor` calls this on its own timer
+ * and hands the result to `Controller` as `dataFreshness`). Workloads with CSV or no demand source
+ * are not measured, so never held. A query the source rejects is `missing` too: a controller must
+ * hold, not crash, and the alert's message says which query.
  */
-export async function probeDemandFreshness(source: MetricsSource, inventory: Inventory, options: ProbeOptions): Promise<Map<string, DataFreshness>> {
-  const freshness = new Map<string, DataFreshness>();
-  for (const workload of inventory.online) {
-    if (workload.demand?.kind !== 'prometheus') continue;
-    freshness.set(workload.name, await probeFreshness(source, workload.demand.query, options));
+export async function probeDemandFreshness(
+  source: MetricsSource, inventory: Inventory, options: ProbeOptions & { readonly concurrency?: number },
+): Promise<Map<string, DataFreshness>> {
+  const measured = inventory.online.flatMap((workload) => (workload.demand?.kind === 'prometheus' ? [{ name: workload.name, query: workload.demand.query }] : []));
+  const results = await mapBounded(measured, options.concurrency ?? 8, async ({ query }): Promise<DataFreshness> => {
+    try {
+      return await probeFreshness(source, query, options);
+    } catch (error) {
+      return { status: 'missing', message: `query "${query}" failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  });
+  return new Map(measured.map((workload, index) => [workload.name, results[index] as DataFreshness] as const));
+}
+
+/** What a tick needs to honour the freshness gate, or why it cannot (then the whole tick holds). */
+export type DataHolds =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'holds'; readonly overrides: readonly TargetOverride[]; readonly alerts: readonly DataAlert[]; readonly snapshot: ClusterSnapshot }
+  | { readonly kind: 'unreadable'; readonly message: string };
+
+/**
+ * The holds for one tick. They need the current levels, so the snapshot is read here and must be
+ * handed to `reconcile` (the levels held are the levels decided on); when it cannot be read, the
+ * caller holds the whole tick instead. Nothing to read when every measured workload is fresh.
+ */
+export async function readDataHolds(input: {
+  readonly freshness: ReadonlyMap<string, DataFreshness> | undefined;
+  readonly cluster: Pick<Cluster, 'snapshot'>;
+  readonly inventory: Inventory;
+  readonly nowMs: number;
+}): Promise<DataHolds> {
+  const { freshness } = input;
+  if (freshness === undefined || [...freshness.values()].every((entry) => entry.status === 'fresh')) return { kind: 'none' };
+  let snapshot: ClusterSnapshot;
+  try {
+    snapshot = await input.cluster.snapshot();
+  } catch (error) {
+    if (error instanceof RuntimeFailure) return { kind: 'unreadable', message: error.message };
+    throw error;
   }
-  return freshness;
+  const hold = holdOnStaleData({ freshness, inventory: input.inventory, snapshot, nowMs: input.nowMs });
+  return { kind: 'holds', overrides: hold.overrides, alerts: hold.alerts, snapshot };
 }
 
 export interface HoldInput {

@@ -15,6 +15,7 @@ import type { AppliedStepRecord, AppliedStepStore } from '../ports/applied-steps
 import type { Clock } from '../ports/clock.ts';
 import type { Cluster, ClusterSnapshot, ClusterWrite, WriteOutcome } from '../ports/cluster.ts';
 import { decideWrites } from './decide-writes.ts';
+import { mapBounded } from './map-bounded.ts';
 import { WRITE_PHASES, type OrderedWrite, type TargetOverride, type WriteDecision, type WritePhase } from './decision.ts';
 import { refKey, type SafetyPolicy } from './safety.ts';
 
@@ -240,20 +241,6 @@ async function recordApplied(options: {
   }
   for (const record of toRecord.values()) await store.markApplied(record);
   return [...toRecord.keys()];
-}
-
-async function mapBounded<Item, Result>(items: readonly Item[], limit: number, run: (item: Item) => Promise<Result>): Promise<Result[]> {
-  const results = new Array<Result>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await run(items[index] as Item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function summarize(decision: WriteDecision, records: readonly ApplyRecord[], status: ReconcileStatus): string {

@@ -11,10 +11,15 @@
  *   reconcile once at once, so a restarted controller resumes a shift where it stopped.
  * - Cycles (planner mode): BullMQ job schedulers refresh forecasts and re-plan; each new plan is
  *   saved to Redis before it is adopted; the old plan's pending step jobs are cancelled.
+ * - Freshness gate: the leader checks the demand metrics every `checkEveryMs` (and at once when a
+ *   forecast refresh fails); ticks hold every workload whose metrics are missing or stale (no
+ *   scale-down, offline capped) and each change of status is logged, exported and reconciled at
+ *   once — so holds start within a check period and the plan resumes as soon as data is back.
  * - `stop` (SIGTERM): stop taking jobs, wait for the running tick, release the lease, close Redis.
  */
 import type { ControllerJob, ControllerHooks, LogLevel } from '../../controller/controller.ts';
 import { Controller, controllerJobId } from '../../controller/controller.ts';
+import type { DemandFreshnessMonitor } from '../../controller/freshness-monitor.ts';
 import type { GuardConfig } from '../../controller/reactive-guard.ts';
 import type { SafetyPolicy } from '../../controller/safety.ts';
 import type { Forecast } from '../../domain/forecast.ts';
@@ -70,6 +75,11 @@ export interface ControllerServiceOptions {
    * forecasts' `bandQuantile` band; emergencies take capacity from offline at once.
    */
   readonly guard?: { readonly liveRates: LiveRates; readonly sampleIntervalMs: number; readonly bandQuantile: number; readonly config?: Partial<GuardConfig> };
+  /**
+   * The freshness gate (see the module comment). Without it every workload's data is taken as
+   * fresh: give it whenever a workload's demand comes from Prometheus.
+   */
+  readonly freshness?: { readonly monitor: DemandFreshnessMonitor; readonly checkEveryMs: number };
 }
 
 type Role = 'starting' | 'standby' | 'leader' | 'stopped';
@@ -80,6 +90,7 @@ interface Term {
   readonly cycles?: CycleSchedulers;
   readonly poll: ReturnType<typeof setInterval>;
   readonly guardTimer?: ReturnType<typeof setInterval>;
+  readonly freshnessTimer?: ReturnType<typeof setInterval>;
 }
 
 export class ControllerService {
@@ -186,6 +197,7 @@ export class ControllerService {
       onError: (error) => this.log('warn', `bullmq: ${error.message}`),
     });
     const coalescing = new CoalescingQueue(queue);
+    const freshnessMonitor = options.freshness?.monitor;
     const controller = new Controller({
       cluster: options.cluster,
       inventory: options.inventory,
@@ -195,6 +207,7 @@ export class ControllerService {
       maxConcurrentWrites: options.maxConcurrentWrites ?? 32,
       ...(options.safety !== undefined ? { safety: options.safety } : {}),
       ...(options.guard?.config !== undefined ? { guard: options.guard.config } : {}),
+      ...(freshnessMonitor !== undefined ? { dataFreshness: () => freshnessMonitor.current() } : {}),
       hooks: this.hooks(coalescing),
     });
     const poll = setInterval(() => void this.pollReadiness(), options.readinessPollMs ?? 2_000);
@@ -206,7 +219,11 @@ export class ControllerService {
       });
     }
     const guardTimer = options.guard !== undefined ? setInterval(() => void this.guardTick(), options.guard.sampleIntervalMs) : undefined;
-    this.term = { controller, queue, poll, ...(cycles !== undefined ? { cycles } : {}), ...(guardTimer !== undefined ? { guardTimer } : {}) };
+    const freshnessTimer = options.freshness !== undefined ? setInterval(() => void this.checkFreshness(), options.freshness.checkEveryMs) : undefined;
+    this.term = {
+      controller, queue, poll, ...(cycles !== undefined ? { cycles } : {}), ...(guardTimer !== undefined ? { guardTimer } : {}),
+      ...(freshnessTimer !== undefined ? { freshnessTimer } : {}),
+    };
 
     const plan = options.planSource.kind === 'fixed' ? await this.takeFixedPlan(options.planSource.plan) : await this.state.loadPlan();
     if (plan !== undefined) await this.adopt(plan);
@@ -222,7 +239,12 @@ export class ControllerService {
       }
     }
     // Resume at once: whatever a dead leader left half-done is level-triggered back to the plan.
-    void controller.reconcileNow().catch((error: Error) => this.log('error', `reconcile after taking the lead failed: ${error.message}`));
+    // The adoption's own job may tick before the first freshness check answers: that tick holds
+    // every measured workload (nothing vouches for its data yet) while raising what the plan
+    // raises; the tick after the check follows the plan wherever the data is fresh.
+    void this.checkFreshness({ reconcile: false })
+      .then(() => controller.reconcileNow())
+      .catch((error: Error) => this.log('error', `reconcile after taking the lead failed: ${error.message}`));
   }
 
   private async stepDown(why: string): Promise<void> {
@@ -234,6 +256,7 @@ export class ControllerService {
     this.log('info', `stepping down: ${why}`);
     clearInterval(term.poll);
     if (term.guardTimer !== undefined) clearInterval(term.guardTimer);
+    if (term.freshnessTimer !== undefined) clearInterval(term.freshnessTimer);
     await term.cycles?.close();
     // Closes the queue: waits for the running tick, takes no further job.
     await term.controller.close();
@@ -284,7 +307,14 @@ export class ControllerService {
       if (lastMs !== undefined && nowMs - lastMs < minGapMs) return;
     }
     if (cycle === 'forecast') {
-      const forecasts = await source.cycles.refreshForecasts(nowMs);
+      let forecasts: Forecast[];
+      try {
+        forecasts = await source.cycles.refreshForecasts(nowMs);
+      } catch (error) {
+        // The demand history could not be read: find out now which data is missing, not a check later.
+        void this.checkFreshness();
+        throw error;
+      }
       await this.state.saveForecasts(forecasts);
       this.guardForecasts = undefined;
       this.options.metrics?.observeForecasts(forecasts, nowMs);
@@ -299,6 +329,30 @@ export class ControllerService {
       return;
     }
     await this.state.markCycle(cycle, nowMs);
+  }
+
+  /**
+   * Checks the demand metrics' freshness, exports it, logs every change of status and, unless told
+   * not to, reconciles at once after a change: a hold starts now, and a plan held back resumes now.
+   */
+  private async checkFreshness(options: { reconcile: boolean } = { reconcile: true }): Promise<void> {
+    const { freshness, metrics, clock } = this.options;
+    const controller = this.term?.controller;
+    if (freshness === undefined || controller === undefined) return;
+    // Exported before probing too, so a probe that hangs still shows as missing once results expire.
+    metrics?.observeFreshness(freshness.monitor.current(), clock.nowMs());
+    const changes = await freshness.monitor.refresh();
+    metrics?.observeFreshness(freshness.monitor.current(), clock.nowMs());
+    for (const { workload, from, to } of changes) {
+      if (to.status === 'fresh') {
+        if (from !== undefined) this.log('info', `${workload}: demand metrics fresh again; following the plan`, { workload });
+        continue;
+      }
+      const code = to.status === 'missing' ? 'metrics-missing' : 'metrics-stale';
+      this.log('warn', `${workload}: demand metrics ${to.status} (${to.message}); holding its capacity, no scale-down until fresh data returns`, { workload, alert: code });
+    }
+    if (!options.reconcile || changes.length === 0 || this.term?.controller !== controller) return;
+    await controller.reconcileNow().catch((error: Error) => this.log('error', `reconcile after a freshness change failed: ${error.message}`));
   }
 
   /** One guard tick: sample live rates, judge them against the forecast band, act on emergencies. */
@@ -351,6 +405,7 @@ export class ControllerService {
         metrics?.onReconcile(result, job);
       },
       onForecastMiss: (miss) => metrics?.onForecastMiss(miss),
+      onDataAlert: (alert) => metrics?.onDataAlert(alert),
       log: (level, message, fields) => this.log(level, message, fields),
     };
   }

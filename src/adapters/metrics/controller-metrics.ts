@@ -7,6 +7,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ControllerJob } from '../../controller/controller.ts';
+import type { DataAlert, DataFreshness } from '../../controller/data-freshness.ts';
 import { slotIndexAt } from '../../controller/level-targets.ts';
 import type { ForecastMiss } from '../../controller/reactive-guard.ts';
 import type { ReconcileResult } from '../../controller/reconcile.ts';
@@ -37,6 +38,9 @@ export class ControllerMetrics {
   private readonly writes: Counter;
   private readonly leader: Gauge;
   private readonly planInfo: Gauge;
+  private readonly demandDataFresh: Gauge;
+  private readonly demandDataAge: Gauge;
+  private readonly dataHolds: Counter;
   private readonly workloadByRef = new Map<string, string>();
   private readonly offlineNames: ReadonlySet<string>;
   private readonly onlineNames: ReadonlySet<string>;
@@ -61,6 +65,19 @@ export class ControllerMetrics {
     this.writes = new Counter({ name: 'chuanliu_writes_total', help: 'Cluster writes by phase and outcome', labelNames: ['phase', 'outcome'], registers });
     this.leader = new Gauge({ name: 'chuanliu_controller_leader', help: '1 while this replica holds the leader lease and applies plan steps', registers });
     this.planInfo = new Gauge({ name: 'chuanliu_plan_info', help: 'The plan followed (value 1), by id', labelNames: ['plan_id'], registers });
+    this.demandDataFresh = new Gauge({
+      name: 'chuanliu_demand_data_fresh',
+      help: '1 while the workload\'s demand metrics are fresh; 0 while they are missing or stale and its capacity is held (no scale-down)',
+      labelNames: ['workload'], registers,
+    });
+    this.demandDataAge = new Gauge({
+      name: 'chuanliu_demand_data_age_seconds',
+      help: 'Age of the newest demand sample at the last freshness check (absent when there is none)', labelNames: ['workload'], registers,
+    });
+    this.dataHolds = new Counter({
+      name: 'chuanliu_data_holds_total',
+      help: 'Reconcile ticks that held a workload because its demand metrics were missing or stale', labelNames: ['workload', 'code'], registers,
+    });
     for (const workload of [...options.inventory.online, ...options.inventory.offline]) {
       this.workloadByRef.set(`${workload.ref.apiKind}/${workload.ref.namespace}/${workload.ref.name}`, workload.name);
     }
@@ -134,6 +151,20 @@ export class ControllerMetrics {
         this.pendingAcquires.set(record.target, { dueAtMs, toReplicas: record.toReplicas });
       }
     }
+  }
+
+  /** The freshness gate's view after a check (`DemandFreshnessMonitor.current`). */
+  observeFreshness(freshness: ReadonlyMap<string, DataFreshness>, nowMs: number): void {
+    for (const [workload, entry] of freshness) {
+      this.demandDataFresh.set({ workload }, entry.status === 'fresh' ? 1 : 0);
+      const lastSampleAtMs = entry.status === 'missing' ? undefined : entry.lastSampleAtMs;
+      if (lastSampleAtMs === undefined) this.demandDataAge.remove({ workload });
+      else this.demandDataAge.set({ workload }, Math.max(0, nowMs - lastSampleAtMs) / 1000);
+    }
+  }
+
+  onDataAlert(alert: DataAlert): void {
+    this.dataHolds.inc({ workload: alert.workload, code: alert.code });
   }
 
   onForecastMiss(miss: ForecastMiss): void {

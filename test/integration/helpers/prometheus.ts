@@ -3,7 +3,8 @@
  * backfilled from OpenMetrics text through `promtool tsdb create-blocks-from openmetrics`.
  *
  * Backfilled blocks must lie before the head block and within retention, so tests use old
- * timestamps (a 1995 trace) and a retention of 100 years; no scrape jobs run, so the head stays empty.
+ * timestamps (a 1995 trace) and a retention of 100 years; without `scrapeTargets` no scrape job
+ * runs, so the head stays empty. With them, the server scrapes live exporters (fresh data "now").
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -33,7 +34,27 @@ export interface StartPrometheusOptions {
    * sample across a gap in a backfilled series; a lookback shorter than the step keeps gaps empty.
    */
   lookbackDelta?: string;
+  /** `host:port` of exporters to scrape (path /metrics), every `scrapeIntervalSeconds`. */
+  scrapeTargets?: readonly string[];
+  /** @defaultValue 1 */
+  scrapeIntervalSeconds?: number;
   startTimeoutMs?: number;
+}
+
+function configText(options: StartPrometheusOptions): string {
+  if (options.scrapeTargets === undefined || options.scrapeTargets.length === 0) return 'global:\n  evaluation_interval: 1h\nscrape_configs: []\n';
+  const interval = `${options.scrapeIntervalSeconds ?? 1}s`;
+  return [
+    'global:',
+    `  scrape_interval: ${interval}`,
+    `  scrape_timeout: ${interval}`,
+    '  evaluation_interval: 1h',
+    'scrape_configs:',
+    '  - job_name: chuanliu-test',
+    '    static_configs:',
+    `      - targets: [${options.scrapeTargets.map((target) => `'${target}'`).join(', ')}]`,
+    '',
+  ].join('\n');
 }
 
 export async function startPrometheus(options: StartPrometheusOptions = {}): Promise<PrometheusServer> {
@@ -42,7 +63,7 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
   const directory = await mkdtemp(join(tmpdir(), 'chuanliu-prometheus-'));
   const dataDirectory = join(directory, 'data');
   const configPath = join(directory, 'prometheus.yml');
-  await writeFile(configPath, 'global:\n  evaluation_interval: 1h\nscrape_configs: []\n');
+  await writeFile(configPath, configText(options));
   try {
     if (options.openMetrics !== undefined) {
       const inputPath = join(directory, 'backfill.om');

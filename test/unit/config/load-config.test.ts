@@ -52,6 +52,7 @@ describe('parseConfigText: a valid config', () => {
     expect(config.planning).toEqual({ slotMs: 60_000, horizonMs: 6 * 3_600_000, applyLatencyMs: 15_000, scaleInStabilizationMs: 300_000 });
     expect(config.forecast).toEqual({ quantiles: [0.5, 0.9, 0.99], bucketMs: 60_000, historyMs: 28 * 86_400_000 });
     expect(config.guard).toEqual({ bandQuantile: 0.99, consecutiveSamples: 3, sampleIntervalMs: 5_000, headroomFactor: 1.2 });
+    expect(config.controller.dataFreshness).toEqual({ maxSampleAgeMs: 300_000, checkEveryMs: 30_000 });
     const [payment] = config.inventory.online;
     expect(payment).toMatchObject({
       class: 'online', name: 'payment', ref: { apiKind: 'Deployment', namespace: 'payments', name: 'payment' },
@@ -70,6 +71,11 @@ describe('parseConfigText: a valid config', () => {
   it('defaults the namespace allowlist to the workloads\' namespaces', () => {
     const config = parseConfigText(BASE.slice(0, 18).join('\n'), SOURCE);
     expect(config.controller.namespaces).toEqual(['batch', 'payments']);
+  });
+
+  it('reads the freshness gate\'s settings', () => {
+    const config = parseConfigText(`${BASE.join('\n')}\n  dataFreshness: { maxSampleAge: 2m, checkEvery: 10s }`, SOURCE);
+    expect(config.controller.dataFreshness).toEqual({ maxSampleAgeMs: 120_000, checkEveryMs: 10_000 });
   });
 
   it('takes node provisioning from the slowest elastic pool unless planning states it', () => {
@@ -116,6 +122,8 @@ describe('parseConfigText: bad input names file, line and field', () => {
     { name: 'slot not a whole number of buckets', text: `${BASE.join('\n')}\nplanning:\n  slot: 90s`, line: 22, field: 'planning.slot', message: /whole number of forecast buckets/ },
     { name: 'invalid demand source kind', text: withLine(13, '    demand: { kind: influx, query: x }'), line: 13, field: 'online[0].demand.kind', message: /expected one of "csv", "prometheus", got "influx"/ },
     { name: 'no node pools', text: withLine(1, 'nodePools: []').replace(/\n  - name: shared\n.*\n.*baseNodes: 4/, ''), line: 1, field: 'nodePools', message: /expected at least 1 item, got a list of 0/ },
+    { name: 'zero freshness check period', text: `${BASE.join('\n')}\n  dataFreshness: { checkEvery: 0s }`, line: 21, field: 'controller.dataFreshness.checkEvery', message: /greater than zero, got "0s"/ },
+    { name: 'freshness age without unit', text: `${BASE.join('\n')}\n  dataFreshness:\n    maxSampleAge: 300`, line: 22, field: 'controller.dataFreshness.maxSampleAge', message: /expected a duration with a unit/ },
     { name: 'duplicate node pool', text: withLine(4, '    baseNodes: 4\n  - name: shared\n    perNode: { cpu: "8", memory: 8Gi }\n    baseNodes: 1'), line: 5, field: 'nodePools[1].name', message: /expected unique node pool names/ },
   ])('$name', ({ text, line, field, message }) => {
     const error = errorOf(() => parseConfigText(text, SOURCE));

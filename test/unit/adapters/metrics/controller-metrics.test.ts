@@ -91,6 +91,26 @@ describe('ControllerMetrics', () => {
     expect(text).toMatch(/^chuanliu_forecast_misses_total\{workload="pay-0000"\} 1$/m);
     expect(text).toMatch(new RegExp(`^chuanliu_plan_info\\{plan_id="${shift.plan.id}"\\} 1$`, 'm'));
   });
+
+  it('exports the freshness gate: fresh or held per workload, the age of its newest sample, and held ticks by code', async () => {
+    const metrics = metricsFor();
+    metrics.observeFreshness(new Map([
+      ['pay-0000', { status: 'fresh', lastSampleAtMs: NOW_MS - 15_000 }],
+      ['pay-0001', { status: 'stale', lastSampleAtMs: NOW_MS - 600_000, message: 'old' }],
+    ]), NOW_MS);
+    let text = await metrics.registry.metrics();
+    expect(text).toMatch(/^chuanliu_demand_data_fresh\{workload="pay-0000"\} 1$/m);
+    expect(text).toMatch(/^chuanliu_demand_data_fresh\{workload="pay-0001"\} 0$/m);
+    expect(text).toMatch(/^chuanliu_demand_data_age_seconds\{workload="pay-0000"\} 15$/m);
+    expect(text).toMatch(/^chuanliu_demand_data_age_seconds\{workload="pay-0001"\} 600$/m);
+
+    // Prometheus gone: no age to tell, and the ticks that held count per workload and code.
+    metrics.observeFreshness(new Map([['pay-0001', { status: 'missing', message: 'unreachable' }]]), NOW_MS + 30_000);
+    for (let tick = 0; tick < 3; tick += 1) metrics.onDataAlert({ code: 'metrics-missing', workload: 'pay-0001', atMs: NOW_MS, message: 'held' });
+    text = await metrics.registry.metrics();
+    expect(text).not.toMatch(/^chuanliu_demand_data_age_seconds\{workload="pay-0001"\}/m);
+    expect(text).toMatch(/^chuanliu_data_holds_total\{workload="pay-0001",code="metrics-missing"\} 3$/m);
+  });
 });
 
 describe('metrics server', () => {
