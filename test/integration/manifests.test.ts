@@ -501,7 +501,9 @@ describe('manifests/base wiring', () => {
     expect([...queried].filter((name) => !exported.has(name))).toEqual([]);
     // The issue's list: forecast vs actual, plan vs actual replicas, apply latency, time to
     // capacity, forecast misses, offline preemptions, shortfall.
-    for (const required of ['chuanliu_forecast_rps', 'chuanliu_actual_rps', 'chuanliu_plan_replicas', 'chuanliu_actual_replicas', 'chuanliu_apply_latency_seconds_bucket', 'chuanliu_time_to_capacity_ready_seconds_bucket', 'chuanliu_forecast_misses_total', 'chuanliu_offline_preempted_replicas_total', 'chuanliu_shortfall_replicas']) {
+    for (const required of ['chuanliu_forecast_rps', 'chuanliu_actual_rps', 'chuanliu_plan_replicas', 'chuanliu_actual_replicas', 'chuanliu_apply_latency_seconds_bucket', 'chuanliu_time_to_capacity_ready_seconds_bucket', 'chuanliu_forecast_misses_total', 'chuanliu_offline_preempted_replicas_total', 'chuanliu_shortfall_replicas',
+      // Issue 6: missing or stale data holds capacity and raises an alert, shown here too.
+      'chuanliu_demand_data_fresh', 'chuanliu_demand_data_age_seconds', 'chuanliu_data_holds_total']) {
       expect(queried, required).toContain(required);
     }
     for (const panel of dashboard.panels) expect(panel.targets.length, panel.title).toBeGreaterThan(0);
