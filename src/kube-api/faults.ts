@@ -9,8 +9,13 @@ import type { Verb } from './resources.ts';
 export interface FaultMatch {
   /** Kubernetes verbs (`get`, `list`, `watch`, `create`, `update`, `patch`, `delete`); any when absent. */
   readonly verbs?: readonly Verb[];
-  /** `deployments`, or with a subresource `deployments/scale`; any when absent. */
+  /**
+   * `deployments` (the object and its subresources), or with a subresource `deployments/scale`;
+   * any when absent.
+   */
   readonly resources?: readonly string[];
+  /** Only requests on objects themselves, none on a subresource (e.g. an annotation patch, not a scale). */
+  readonly objectsOnly?: boolean;
   readonly namespaces?: readonly string[];
   readonly names?: readonly string[];
 }
@@ -61,6 +66,7 @@ function matches(match: FaultMatch | undefined, facts: RequestFacts): boolean {
   if (!match) return true;
   if (match.verbs && !match.verbs.includes(facts.verb)) return false;
   if (match.resources && !match.resources.includes(facts.resource) && !match.resources.includes(facts.resource.split('/')[0] as string)) return false;
+  if (match.objectsOnly === true && facts.resource.includes('/')) return false;
   if (match.namespaces && (facts.namespace === undefined || !match.namespaces.includes(facts.namespace))) return false;
   if (match.names && (facts.name === undefined || !match.names.includes(facts.name))) return false;
   return true;

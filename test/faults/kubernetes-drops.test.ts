@@ -23,7 +23,6 @@ const drops: FaultClass = {
     loseAnswerRate: 0.15,
   },
   expectInjected: ['drop', 'lost-answer'],
-  expectAnnotated: true,
 };
 
 const combined: FaultClass = {
@@ -41,8 +40,6 @@ const combined: FaultClass = {
     loseAnswerRate: 0.05,
   },
   expectInjected: ['conflict', 'throttle', 'error', 'drop', 'lost-answer'],
-  // 5 % of requests fail with 500: now and then an annotation patch runs out of retries.
-  expectAnnotated: false,
 };
 
 // Independent runs (each its own kube-api) that mostly wait: concurrently.

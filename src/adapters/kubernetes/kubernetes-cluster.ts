@@ -90,8 +90,20 @@ export interface KubernetesClusterOptions {
    * readiness. @defaultValue true
    */
   readonly countPods?: boolean;
-  /** Called when a write succeeded but its annotations could not be written. */
+  /** Called when a write succeeded but its annotations could not be written (yet). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * How long the provenance annotations of a scale write whose own annotation patch failed are
+   * retried in the background (while the value stays in place). @defaultValue 10 min
+   */
+  readonly provenanceRetryMs?: number;
+}
+
+/** Provenance a scale write still owes its object: the replicas are set, the annotations are not. */
+interface OwedProvenance {
+  readonly ref: WorkloadRef;
+  readonly replicas: number;
+  readonly provenance: WriteProvenance;
 }
 
 type Kind = WorkloadRef['apiKind'];
@@ -168,6 +180,8 @@ export class KubernetesCluster implements Cluster {
   private readonly rng: Rng;
   private readonly options: KubernetesClusterOptions;
   private readonly clients: PooledClientFactory;
+  private readonly owedProvenance = new Map<string, OwedProvenance>();
+  private readonly closing = new AbortController();
 
   constructor(options: KubernetesClusterOptions) {
     this.options = options;
@@ -183,9 +197,19 @@ export class KubernetesCluster implements Cluster {
     this.rng = createRng(options.seed ?? 1);
   }
 
-  /** Closes idle keep-alive connections (call on shutdown). */
+  /** Closes idle keep-alive connections and stops the provenance retries (call on shutdown). */
   close(): void {
+    this.closing.abort();
+    for (const owed of this.owedProvenance.values()) {
+      this.options.onWarning?.(`${refKey(owed.ref)}: replicas are ${owed.replicas}, but the chuanliu.io annotations of step ${owed.provenance.stepId} were never written (closed while retrying)`);
+    }
+    this.owedProvenance.clear();
     this.clients.close();
+  }
+
+  /** Scale writes whose provenance annotations are still being retried in the background. */
+  pendingProvenance(): number {
+    return this.owedProvenance.size;
   }
 
   // ---- snapshot --------------------------------------------------------------------------------
@@ -391,6 +415,8 @@ export class KubernetesCluster implements Cluster {
 
   /** Deployment/StatefulSet: scale subresource with the read resourceVersion, then annotations. */
   private async writeScale(ref: WorkloadRef, replicas: number, provenance: WriteProvenance): Promise<WriteOutcome> {
+    // A new write brings its own provenance: whatever an earlier one still owed is moot.
+    this.owedProvenance.delete(refKey(ref));
     const maxConflictRetries = this.options.maxConflictRetries ?? 5;
     let lastConflict = '';
     for (let attempt = 0; attempt <= maxConflictRetries; attempt += 1) {
@@ -424,13 +450,50 @@ export class KubernetesCluster implements Cluster {
     return { status: 'failed', retryable: true, error: `gave up after ${maxConflictRetries + 1} conflicting writes: ${lastConflict}` };
   }
 
-  /** The provenance annotations of a scale write; a failure here only warns (the replicas are set). */
+  /**
+   * The provenance annotations of a scale write. The replicas are set whatever happens here, and a
+   * later tick finds the level in place and writes nothing, so a failed patch is not the write's
+   * failure: it warns and is retried in the background until it lands, the value changes, or
+   * `provenanceRetryMs` runs out.
+   */
   private async annotateAfterWrite(ref: WorkloadRef, replicas: number, provenance: WriteProvenance): Promise<void> {
     try {
       await this.patch(ref.apiKind, ref.namespace, ref.name, { metadata: { annotations: provenanceAnnotations(provenance) } });
     } catch (error) {
       if (!(error instanceof CallError)) throw error;
-      this.options.onWarning?.(`${refKey(ref)}: replicas set to ${replicas}, but the chuanliu.io annotations could not be written: ${error.message}`);
+      this.options.onWarning?.(`${refKey(ref)}: replicas set to ${replicas}, but the chuanliu.io annotations could not be written: ${error.message}; retrying in the background`);
+      const owed: OwedProvenance = { ref, replicas, provenance };
+      this.owedProvenance.set(refKey(ref), owed);
+      void this.payProvenance(owed);
+    }
+  }
+
+  private async payProvenance(owed: OwedProvenance): Promise<void> {
+    const key = refKey(owed.ref);
+    const deadlineMs = this.clock.nowMs() + (this.options.provenanceRetryMs ?? 10 * 60_000);
+    const stillOwed = (): boolean => !this.closing.signal.aborted && this.owedProvenance.get(key) === owed;
+    for (let attempt = 0; ; attempt += 1) {
+      await this.backoff(attempt + 2, this.closing.signal);
+      if (!stillOwed()) return;
+      try {
+        await this.perObject.run(key, async () => {
+          if (!stillOwed()) return;
+          const current = await this.read(owed.ref.apiKind, owed.ref.namespace, owed.ref.name);
+          // Someone else set another value since: that change is not this write's to sign.
+          if (Number(current.spec['replicas'] ?? 1) === owed.replicas) {
+            await this.patch(owed.ref.apiKind, owed.ref.namespace, owed.ref.name, { metadata: { annotations: provenanceAnnotations(owed.provenance) } });
+          }
+          this.owedProvenance.delete(key);
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof CallError)) throw error;
+        if (this.clock.nowMs() >= deadlineMs) {
+          if (stillOwed()) this.owedProvenance.delete(key);
+          this.options.onWarning?.(`${key}: gave up writing the chuanliu.io annotations of step ${owed.provenance.stepId}: ${error.message}`);
+          return;
+        }
+      }
     }
   }
 
@@ -546,12 +609,13 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
-  private backoff(attempt: number): Promise<void> {
+  private backoff(attempt: number, signal?: AbortSignal): Promise<void> {
     const baseMs = this.options.backoffBaseMs ?? 100;
     const capMs = this.options.maxBackoffMs ?? 30_000;
     const ceilingMs = Math.min(capMs, baseMs * 2 ** attempt);
     // "Equal jitter": half fixed, half random, so retries of many writes spread out.
-    return this.clock.sleep(ceilingMs / 2 + (this.rng() * ceilingMs) / 2);
+    const waitMs = ceilingMs / 2 + (this.rng() * ceilingMs) / 2;
+    return signal === undefined ? this.clock.sleep(waitMs) : this.clock.sleep(waitMs, { signal }).catch(() => undefined);
   }
 }
 

@@ -61,10 +61,14 @@ export interface ShiftRunReport {
   /** Successful value writes per resource (deployments/scale, jobs, horizontalpodautoscalers…). */
   readonly valueWritesByResource: Readonly<Record<string, number>>;
   /**
-   * Workloads whose level changed but which carry no chuanliu.io/step-id annotation: the write's
-   * answer was lost, the retry found the value in place (`unchanged`) and wrote no provenance.
+   * Workloads whose level changed but which carry no chuanliu.io/step-id annotation (after the
+   * adapter's background retries of failed annotation patches have had up to 20 s).
    */
   readonly unannotated: number;
+  /** Scale writes whose annotation patch failed and went to the adapter's background retry. */
+  readonly annotationRetries: number;
+  /** Annotation patches still being retried in the background when the shift stood complete. */
+  readonly owedProvenanceAtEnd: number;
   readonly wallMs: number;
   /** Wall time from the peak's start until the shift stood complete (negative: done before the peak). */
   readonly completedVsPeakMs: number;
@@ -87,6 +91,7 @@ export async function runShift(options: ShiftRunOptions): Promise<ShiftRunReport
   kube.faults.setRules(options.faultRules, options.seed);
   const firstSeq = kube.requestLog.lastSeq;
   const phaseTimers = (options.phases ?? []).map((phase) => setTimeout(() => kube.faults.setRules(phase.rules), phase.afterMs));
+  let annotationRetries = 0;
   const proxy = (options.loseAnswerRate ?? 0) > 0
     ? await startLossyProxy({ targetUrl: kube.url, loseAnswerRate: options.loseAnswerRate ?? 0, seed: options.seed })
     : undefined;
@@ -99,6 +104,9 @@ export async function runShift(options: ShiftRunOptions): Promise<ShiftRunReport
     seed: options.seed,
     backoffBaseMs: BACKOFF_BASE_MS,
     maxBackoffMs: 2_000,
+    onWarning: (message) => {
+      if (message.includes('retrying in the background')) annotationRetries += 1;
+    },
   });
   const driven: Cluster = options.wrapCluster?.(cluster, proxy?.url ?? kube.url) ?? cluster;
   const appliedSteps = new MemoryAppliedStepStore();
@@ -128,6 +136,11 @@ export async function runShift(options: ShiftRunOptions): Promise<ShiftRunReport
       }
       await systemClock.sleep(options.tickIntervalMs ?? 200);
     }
+    // Provenance a scale write still owes (its annotation patch failed) is retried by the adapter in
+    // the background, with no tick needed: give it the time a controller would have.
+    const owedProvenanceAtEnd = cluster.pendingProvenance();
+    const provenanceDeadlineMs = performance.now() + 20_000;
+    while (cluster.pendingProvenance() > 0 && performance.now() < provenanceDeadlineMs) await systemClock.sleep(100);
     const entries = kube.requestLog.list({ sinceSeq: firstSeq });
     const writes = valueWrites(entries);
     const violations = [...invariants.violations, ...doubleWrites(writes)];
@@ -152,6 +165,8 @@ export async function runShift(options: ShiftRunOptions): Promise<ShiftRunReport
       lostAnswers: proxy?.lostAnswers() ?? 0,
       valueWrites: writes.filter((write) => write.status >= 200 && write.status < 300).length,
       valueWritesByResource: byResource,
+      annotationRetries,
+      owedProvenanceAtEnd,
       unannotated: unannotatedChanges(kube.store, shift),
       wallMs: Math.round(performance.now() - startedMs),
       completedVsPeakMs: completedAtMs - shift.peakAtMs,
