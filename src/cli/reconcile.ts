@@ -73,8 +73,6 @@ export function registerReconcileCommand(program: Command): void {
       let alerts: readonly DataAlert[] = [];
       try {
         const tick = async (): Promise<ReconcileResult> => {
-          // Measured first: the plan below must not outrun what the data can vouch for.
-          await freshnessMonitor?.refresh();
           const nowMs = systemClock.nowMs();
           let plan: CapacityPlan | undefined = fixedPlan ?? await state.loadPlan();
           if (fixedPlan !== undefined) {
@@ -106,6 +104,8 @@ export function registerReconcileCommand(program: Command): void {
               logger.info({ planId: plan.id, steps: plan.steps.length }, `planned ${plan.id}`);
             }
           }
+          // Measured right before the tick it gates (a long forecast refresh must not age the result).
+          await freshnessMonitor?.refresh();
           const holds = await readDataHolds({ freshness: freshnessMonitor?.current(), cluster, inventory: config.inventory, nowMs: systemClock.nowMs() });
           if (holds.kind === 'unreadable') {
             return { status: 'held', atMs: systemClock.nowMs(), planId: plan?.id, records: [], stepsMarkedApplied: [], message: `holding capacity, nothing written: ${holds.message}` };

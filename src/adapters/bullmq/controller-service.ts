@@ -19,7 +19,7 @@
  */
 import type { ControllerJob, ControllerHooks, LogLevel } from '../../controller/controller.ts';
 import { Controller, controllerJobId } from '../../controller/controller.ts';
-import type { DemandFreshnessMonitor } from '../../controller/freshness-monitor.ts';
+import type { DemandFreshnessMonitor, FreshnessChange } from '../../controller/freshness-monitor.ts';
 import type { GuardConfig } from '../../controller/reactive-guard.ts';
 import type { SafetyPolicy } from '../../controller/safety.ts';
 import type { Forecast } from '../../domain/forecast.ts';
@@ -341,7 +341,14 @@ export class ControllerService {
     if (freshness === undefined || controller === undefined) return;
     // Exported before probing too, so a probe that hangs still shows as missing once results expire.
     metrics?.observeFreshness(freshness.monitor.current(), clock.nowMs());
-    const changes = await freshness.monitor.refresh();
+    let changes: FreshnessChange[];
+    try {
+      changes = await freshness.monitor.refresh();
+    } catch (error) {
+      // Never expected (probe failures are `missing` data), but a timer's rejection must not end the process.
+      this.log('error', `freshness check failed: ${(error as Error).message}`);
+      return;
+    }
     metrics?.observeFreshness(freshness.monitor.current(), clock.nowMs());
     for (const { workload, from, to } of changes) {
       if (to.status === 'fresh') {

@@ -487,10 +487,12 @@ export class KubernetesCluster implements Cluster {
         });
         return;
       } catch (error) {
-        if (!(error instanceof CallError)) throw error;
-        if (this.clock.nowMs() >= deadlineMs) {
+        // Only an API that is down or busy is worth waiting for; a deleted object, a refusal (or a
+        // bug) ends the retries — this runs detached, so it must never throw.
+        const waitable = error instanceof CallError && (error.failure.kind === 'transient' || error.failure.kind === 'throttled');
+        if (!waitable || this.clock.nowMs() >= deadlineMs) {
           if (stillOwed()) this.owedProvenance.delete(key);
-          this.options.onWarning?.(`${key}: gave up writing the chuanliu.io annotations of step ${owed.provenance.stepId}: ${error.message}`);
+          this.options.onWarning?.(`${key}: gave up writing the chuanliu.io annotations of step ${owed.provenance.stepId}: ${error instanceof Error ? error.message : String(error)}`);
           return;
         }
       }
