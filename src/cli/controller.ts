@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { ControllerService, type PlanSource } from '../adapters/bullmq/controller-service.ts';
 import type { CycleTiming } from '../adapters/bullmq/cycle-schedulers.ts';
 import { PrometheusLiveRates } from '../adapters/bullmq/live-rates.ts';
-import { ConfigPlanningCycles } from '../adapters/bullmq/planning-cycles.ts';
+import { ConfigPlanningCycles } from './config-planning-cycles.ts';
 import { checkRedisUrl, redactRedisUrl } from '../adapters/bullmq/redis-connection.ts';
 import { loadKubeConfig, type KubeconfigSource } from '../adapters/kubernetes/kubeconfig.ts';
 import { KubernetesCluster } from '../adapters/kubernetes/kubernetes-cluster.ts';

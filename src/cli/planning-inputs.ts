@@ -1,7 +1,8 @@
 /**
  * From what a user names on the command line to the planner's `PlanningInput`: config → calendar →
  * demand history per online workload → forecasts → settings. Shared by `chuanliu plan`,
- * `chuanliu explain` and (later) the controller, so every path forecasts and plans the same way.
+ * `chuanliu explain` and the controller's cycles (cli/config-planning-cycles.ts), so every path
+ * forecasts and plans the same way.
  *
  * History of an online workload, first match wins:
  *   1. `--history <workload>=<csv>` (a trace file read as `chuanliu trace inspect` reads it);
@@ -130,8 +131,7 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
     }
   }
 
-  const planStartMs = Math.floor(now.ms / slotMs) * slotMs;
-  const planEndMs = planStartMs + Math.ceil(horizonMs / slotMs) * slotMs;
+  const { planEndMs } = planWindow(now.ms, slotMs, horizonMs);
   // The forecaster learns daily uplifts from past windows, so it sees the history's occurrences too.
   const forecastOccurrences = calendar === undefined ? [] : eventOccurrences(calendar, historyStartMs, planEndMs);
   // Daily and weekly cycles follow local time (across DST): the zone people live in, which is the
@@ -140,7 +140,6 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
   const forecasts = histories.map((history) => forecastOne(config, history, {
     nowMs: now.ms, horizonMs: planEndMs - now.ms, occurrences: forecastOccurrences, timeZone: displayTimeZone,
   }));
-  const occurrences = calendar === undefined ? [] : eventOccurrences(calendar, planStartMs, planEndMs);
 
   const observedBase = request.observed ?? emptyObservedState();
   const demandRps: Record<string, number> = { ...observedBase.demandRps };
@@ -149,23 +148,10 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
     const recent = recentRateRps(history.series, now.ms, Math.max(slotMs, bucketMs));
     if (recent !== undefined) demandRps[history.workload] = recent;
   }
-  const settings = {
-    slotMs,
-    horizonMs,
-    applyLatencyMs: config.planning.applyLatencyMs,
-    scaleInStabilizationMs: config.planning.scaleInStabilizationMs,
-    ...(config.planning.nodeProvisioningMs !== undefined ? { nodeProvisioningMs: config.planning.nodeProvisioningMs } : {}),
-    displayTimeZone,
-  };
-  const input: PlanningInput = {
-    nowMs: now.ms,
-    inventory: config.inventory,
-    forecasts: new Map(forecasts.map((forecast) => [forecast.workload, forecast])),
-    occurrences,
-    observed: { ...observedBase, demandRps },
-    ...(request.previousPlan !== undefined ? { previousPlan: request.previousPlan } : {}),
-    settings: { ...settings, planId: planIdFor(now.ms, { settings, inventory: config.inventory, forecasts, occurrences }) },
-  };
+  const { input, occurrences } = planningInputFor({
+    config, ...(calendar !== undefined ? { calendar } : {}), nowMs: now.ms, forecasts, slotMs, horizonMs, displayTimeZone,
+    observed: { ...observedBase, demandRps }, ...(request.previousPlan !== undefined ? { previousPlan: request.previousPlan } : {}),
+  });
   return {
     config,
     ...(calendar !== undefined ? { calendar } : {}),
@@ -177,6 +163,57 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
     unforecast: online.filter((workload) => !histories.some((history) => history.workload === workload.name)).map((workload) => workload.name),
     synthetic: calendar?.synthetic === true,
   };
+}
+
+/** The plan's slot-aligned window: from the slot `now` falls in, a whole number of slots covering the horizon. */
+function planWindow(nowMs: number, slotMs: number, horizonMs: number): { planStartMs: number; planEndMs: number } {
+  const planStartMs = Math.floor(nowMs / slotMs) * slotMs;
+  return { planStartMs, planEndMs: planStartMs + Math.ceil(horizonMs / slotMs) * slotMs };
+}
+
+/**
+ * The planner's input from forecasts already made: the calendar's occurrences over the plan, the
+ * config's planning settings and a plan id naming the minute and hashing what the plan rests on.
+ * `chuanliu plan`/`explain` (forecasting on the spot) and the controller's plan cycle (stored
+ * forecasts, the live cluster as `observed`) both build it here, so they plan alike.
+ */
+export function planningInputFor(options: {
+  readonly config: ChuanliuConfig;
+  readonly calendar?: PeakCalendar;
+  readonly nowMs: number;
+  readonly forecasts: readonly Forecast[];
+  readonly observed: ObservedState;
+  readonly previousPlan?: CapacityPlan;
+  /** @defaultValue the config's `planning.slot` */
+  readonly slotMs?: number;
+  /** @defaultValue the config's `planning.horizon` */
+  readonly horizonMs?: number;
+  /** @defaultValue the calendar's zone, else UTC */
+  readonly displayTimeZone?: string;
+}): { input: PlanningInput; occurrences: EventOccurrence[] } {
+  const { config, calendar, nowMs, forecasts } = options;
+  const slotMs = options.slotMs ?? config.planning.slotMs;
+  const horizonMs = options.horizonMs ?? config.planning.horizonMs;
+  const { planStartMs, planEndMs } = planWindow(nowMs, slotMs, horizonMs);
+  const occurrences = calendar === undefined ? [] : eventOccurrences(calendar, planStartMs, planEndMs);
+  const settings = {
+    slotMs,
+    horizonMs,
+    applyLatencyMs: config.planning.applyLatencyMs,
+    scaleInStabilizationMs: config.planning.scaleInStabilizationMs,
+    ...(config.planning.nodeProvisioningMs !== undefined ? { nodeProvisioningMs: config.planning.nodeProvisioningMs } : {}),
+    displayTimeZone: options.displayTimeZone ?? calendarTimeZone(calendar) ?? 'UTC',
+  };
+  const input: PlanningInput = {
+    nowMs,
+    inventory: config.inventory,
+    forecasts: new Map(forecasts.map((forecast) => [forecast.workload, forecast])),
+    occurrences,
+    observed: options.observed,
+    ...(options.previousPlan !== undefined ? { previousPlan: options.previousPlan } : {}),
+    settings: { ...settings, planId: planIdFor(nowMs, { settings, inventory: config.inventory, forecasts, occurrences }) },
+  };
+  return { input, occurrences };
 }
 
 function checkHistoryFiles(config: ChuanliuConfig, files: ReadonlyMap<string, string> | undefined): void {

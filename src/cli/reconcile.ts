@@ -12,7 +12,7 @@
  * before a peak must not stop the capacity the plan raises for it.
  */
 import type { Command } from 'commander';
-import { ConfigPlanningCycles } from '../adapters/bullmq/planning-cycles.ts';
+import { ConfigPlanningCycles } from './config-planning-cycles.ts';
 import { RedisAppliedStepStore } from '../adapters/bullmq/redis-applied-steps.ts';
 import { checkRedisUrl, closeRedis, createRedis } from '../adapters/bullmq/redis-connection.ts';
 import { redisKeys } from '../adapters/bullmq/redis-keys.ts';

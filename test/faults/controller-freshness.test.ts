@@ -264,7 +264,7 @@ describe('the running controller holds capacity on missing or stale demand metri
     const tick = JSON.parse(run.stdout) as { status: string; planId: string; dataAlerts: Array<{ workload: string; code: string }> };
     // A new plan was made (from the live replicas, no forecasts) and the tick itself completed.
     expect(tick.status).toBe('done');
-    expect(tick.planId).toMatch(/^plan-\d{8}T\d{6}Z$/);
+    expect(tick.planId).toMatch(/^plan-\d{8}T\d{6}Z-[0-9a-f]{8}$/);
     expect(tick.dataAlerts.map((alert) => `${alert.workload} ${alert.code}`)).toEqual(['pay metrics-missing', 'refund metrics-missing']);
     expect(levels()).toEqual({ pay: 6, refund: 5, etl: 4 });
   }, 90_000);
