@@ -77,11 +77,11 @@ const FRESHNESS_PROBE_TIMEOUT_MS = 10_000;
  * reads Prometheus. Without `--prometheus-url` such workloads cannot be checked: that is said once
  * (warn), since the controller then follows a fixed plan on trust.
  */
-export function freshnessMonitorFor(config: ChuanliuConfig, prometheusUrl: string | undefined, logger: Logger): DemandFreshnessMonitor | undefined {
+export function freshnessMonitorFor(config: ChuanliuConfig, prometheusUrl: string | undefined, logger?: Logger): DemandFreshnessMonitor | undefined {
   const measured = config.inventory.online.filter((workload) => workload.demand?.kind === 'prometheus');
   if (measured.length === 0) return undefined;
   if (prometheusUrl === undefined) {
-    logger.warn({ workloads: measured.map((workload) => workload.name) }, 'demand of these workloads comes from Prometheus but no --prometheus-url was given: their data freshness is not checked');
+    logger?.warn({ workloads: measured.map((workload) => workload.name) }, 'demand of these workloads comes from Prometheus but no --prometheus-url was given: their data freshness is not checked');
     return undefined;
   }
   const { maxSampleAgeMs, checkEveryMs } = config.controller.dataFreshness;

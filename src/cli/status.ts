@@ -2,13 +2,17 @@
  * `chuanliu status`: the plan against the live cluster. Per workload: what the plan asks for now,
  * what the cluster has (spec, Ready, HPA floor), the drift between them and the workload's next
  * step; then the next steps of the plan. The plan comes from `--plan` or from the controller's
- * Redis (which also tells who holds the leader lease and when the cycles last ran).
+ * Redis (which also tells who holds the leader lease and when the cycles last ran). With
+ * `--prometheus-url`, each online workload's demand data is checked as the controller checks it:
+ * a workload whose metrics are missing or stale is shown as held (the controller will not scale
+ * it down until fresh data returns).
  */
 import type { Command } from 'commander';
 import { closeRedis, createRedis } from '../adapters/bullmq/redis-connection.ts';
 import { redisKeys } from '../adapters/bullmq/redis-keys.ts';
 import { RedisStateStore } from '../adapters/bullmq/redis-state.ts';
 import { loadConfigFile, type ChuanliuConfig } from '../config/load-config.ts';
+import type { DataFreshness } from '../controller/data-freshness.ts';
 import { levelTargets } from '../controller/level-targets.ts';
 import { InputError, RuntimeFailure } from '../domain/errors.ts';
 import type { CapacityPlan, PlanStep } from '../domain/plan.ts';
@@ -17,7 +21,7 @@ import { systemClock } from '../kube-api/system-clock.ts';
 import type { ClusterSnapshot } from '../ports/cluster.ts';
 import { paint, shouldUseColor } from '../report/ansi.ts';
 import { renderTextTable } from '../report/text-table.ts';
-import { addClusterOptions, clusterFor, parseOutput, parsePositiveInt, readPlanFor, type ClusterFlags } from './controller.ts';
+import { addClusterOptions, clusterFor, freshnessMonitorFor, parseOutput, parsePositiveInt, readPlanFor, type ClusterFlags } from './controller.ts';
 
 interface StatusFlags extends ClusterFlags {
   plan?: string;
@@ -25,6 +29,7 @@ interface StatusFlags extends ClusterFlags {
   redisPrefix: string;
   steps: string;
   output: string;
+  prometheusUrl?: string;
 }
 
 export interface WorkloadStatus {
@@ -40,6 +45,8 @@ export interface WorkloadStatus {
   /** controlled − plan; 0 = in line with the plan. */
   readonly drift?: number;
   readonly missing: boolean;
+  /** With --prometheus-url, for online workloads whose demand comes from Prometheus. */
+  readonly data?: { readonly status: DataFreshness['status']; readonly newestSampleAgeSeconds?: number; readonly held: boolean; readonly message?: string };
   readonly nextStep?: { readonly at: string; readonly inMs: number; readonly fromReplicas: number; readonly toReplicas: number; readonly reason: string; readonly stepId: string };
 }
 
@@ -53,6 +60,8 @@ export interface StatusReport {
   readonly lastPlan?: string | null;
   readonly workloads: readonly WorkloadStatus[];
   readonly drifted: number;
+  /** Online workloads the controller holds because their demand metrics are missing or stale. */
+  readonly heldOnData: number;
   readonly nextSteps: readonly { readonly at: string; readonly inMs: number; readonly workload: string; readonly fromReplicas: number; readonly toReplicas: number; readonly direction: string; readonly reason: string; readonly message: string }[];
 }
 
@@ -64,6 +73,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--redis-prefix <prefix>', 'prefix of the controller\'s Redis keys', 'chuanliu')
     .option('--steps <n>', 'how many next steps to list', '10')
     .option('-o, --output <format>', 'stdout format: table | json', 'table')
+    .option('--prometheus-url <url>', 'also check each workload\'s demand data as the controller does (missing or stale = held)')
     .action(async (flags: StatusFlags) => {
       const output = parseOutput(flags.output);
       const stepCount = parsePositiveInt(flags.steps, '--steps', 10_000);
@@ -71,13 +81,16 @@ export function registerStatusCommand(program: Command): void {
       const config = await loadConfigFile(flags.config);
       const redis = flags.redis !== undefined ? createRedis(flags.redis, { name: 'chuanliu-status' }) : undefined;
       const cluster = clusterFor(config, flags);
+      const freshnessMonitor = flags.prometheusUrl !== undefined ? freshnessMonitorFor(config, flags.prometheusUrl) : undefined;
       try {
         const keys = redisKeys(flags.redisPrefix);
         const state = redis !== undefined ? new RedisStateStore(redis, keys) : undefined;
         const plan = flags.plan !== undefined ? await readPlanFor(flags.plan, config) : await state?.loadPlan();
         if (plan === undefined) throw new RuntimeFailure('the controller has no plan in Redis yet (has it run a planning cycle?)');
-        const snapshot = await cluster.snapshot();
-        const report = statusReport({ plan, snapshot, config, nowMs: systemClock.nowMs(), stepCount });
+        const [snapshot] = await Promise.all([cluster.snapshot(), freshnessMonitor?.refresh()]);
+        const report = statusReport({
+          plan, snapshot, config, nowMs: systemClock.nowMs(), stepCount, ...(freshnessMonitor !== undefined ? { freshness: freshnessMonitor.current() } : {}),
+        });
         const extra = redis !== undefined && state !== undefined
           ? {
               leader: (await redis.get(keys.leader)) ?? null,
@@ -99,7 +112,9 @@ function isoOrNull(ms: number | undefined): string | null {
 }
 
 /** Pure: the plan at `nowMs` against a snapshot. */
-export function statusReport(input: { plan: CapacityPlan; snapshot: ClusterSnapshot; config: ChuanliuConfig; nowMs: number; stepCount: number }): StatusReport {
+export function statusReport(input: {
+  plan: CapacityPlan; snapshot: ClusterSnapshot; config: ChuanliuConfig; nowMs: number; stepCount: number; freshness?: ReadonlyMap<string, DataFreshness>;
+}): StatusReport {
   const { plan, snapshot, config, nowMs } = input;
   const targets = levelTargets(plan, nowMs);
   const stateByRef = new Map(snapshot.workloads.map((state) => [`${state.ref.apiKind}/${state.ref.namespace}/${state.ref.name}`, state] as const));
@@ -112,6 +127,7 @@ export function statusReport(input: { plan: CapacityPlan; snapshot: ClusterSnaps
     const hpaMin = workload.class === 'online' && workload.hpaName !== undefined ? state?.hpa?.minReplicas : undefined;
     const controlled = hpaMin ?? state?.desiredReplicas;
     const next = nextByWorkload.get(workload.name);
+    const freshness = input.freshness?.get(workload.name);
     return {
       workload: workload.name,
       class: workload.class,
@@ -121,6 +137,7 @@ export function statusReport(input: { plan: CapacityPlan; snapshot: ClusterSnaps
       ...(hpaMin !== undefined ? { hpaMinReplicas: hpaMin } : {}),
       ...(planReplicas !== undefined && controlled !== undefined ? { drift: controlled - planReplicas } : {}),
       missing: state === undefined,
+      ...(freshness !== undefined ? { data: dataStatus(freshness, nowMs) } : {}),
       ...(next !== undefined ? { nextStep: { at: new Date(next.effectiveAtMs).toISOString(), inMs: next.effectiveAtMs - nowMs, fromReplicas: next.fromReplicas, toReplicas: next.toReplicas, reason: next.reason, stepId: next.id } } : {}),
     };
   });
@@ -131,6 +148,7 @@ export function statusReport(input: { plan: CapacityPlan; snapshot: ClusterSnaps
     planEnd: new Date(plan.startMs + plan.slotCount * plan.slotMs).toISOString(),
     workloads,
     drifted: workloads.filter((workload) => workload.missing || (workload.drift ?? 0) !== 0).length,
+    heldOnData: workloads.filter((workload) => workload.data?.held === true).length,
     nextSteps: upcoming.slice(0, input.stepCount).map((step) => ({
       at: new Date(step.effectiveAtMs).toISOString(), inMs: step.effectiveAtMs - nowMs, workload: step.workload,
       fromReplicas: step.fromReplicas, toReplicas: step.toReplicas, direction: step.direction, reason: step.reason, message: step.message,
@@ -141,17 +159,26 @@ export function statusReport(input: { plan: CapacityPlan; snapshot: ClusterSnaps
 export function renderStatus(report: StatusReport & { leader?: string | null; lastForecast?: string | null; lastPlan?: string | null }, color: boolean): string {
   const lines = [`plan ${report.planId} (${report.planStart} → ${report.planEnd}), at ${report.at}`];
   if (report.leader !== undefined) lines.push(`leader: ${report.leader ?? 'none (no controller holds the lease)'}; last forecast: ${report.lastForecast ?? 'never'}; last plan: ${report.lastPlan ?? 'never'}`);
-  lines.push(`${report.drifted === 0 ? 'in line with the plan' : `${report.drifted} workload(s) off the plan`}`, '');
+  lines.push(`${report.drifted === 0 ? 'in line with the plan' : `${report.drifted} workload(s) off the plan`}`);
+  if (report.heldOnData > 0) {
+    lines.push(paint(`${report.heldOnData} workload(s) held on missing or stale demand metrics: no scale-down until fresh data returns`, 'red', color));
+    for (const workload of report.workloads) if (workload.data?.held === true) lines.push(`  ${workload.workload}: ${workload.data.message ?? workload.data.status}`);
+  }
+  lines.push('');
+  const showData = report.workloads.some((workload) => workload.data !== undefined);
   lines.push(renderTextTable(
     [
       { header: ['workload'], align: 'left' }, { header: ['class'], align: 'left' }, { header: ['plan', 'now'], align: 'right' },
       { header: ['live', 'spec'], align: 'right' }, { header: ['live', 'ready'], align: 'right' }, { header: ['HPA', 'min'], align: 'right' },
-      { header: ['drift'], align: 'right' }, { header: ['next step'], align: 'left' },
+      { header: ['drift'], align: 'right' },
+      ...(showData ? [{ header: ['demand', 'data'], align: 'left' as const }] : []),
+      { header: ['next step'], align: 'left' },
     ],
     report.workloads.map((workload) => [
       workload.workload, workload.class, workload.planReplicas?.toString() ?? '–',
       workload.missing ? paint('missing', 'red', color) : String(workload.desiredReplicas), workload.readyReplicas?.toString() ?? '–',
       workload.hpaMinReplicas?.toString() ?? '', driftText(workload.drift, color),
+      ...(showData ? [dataText(workload.data, color)] : []),
       workload.nextStep !== undefined ? `${workload.nextStep.fromReplicas} → ${workload.nextStep.toReplicas} in ${formatDurationMs(workload.nextStep.inMs)} (${workload.nextStep.reason})` : '',
     ]),
     { color },
@@ -163,6 +190,23 @@ export function renderStatus(report: StatusReport & { leader?: string | null; la
     lines.push('', 'no further steps in this plan');
   }
   return lines.join('\n');
+}
+
+function dataStatus(freshness: DataFreshness, nowMs: number): NonNullable<WorkloadStatus['data']> {
+  const lastSampleAtMs = freshness.status === 'missing' ? undefined : freshness.lastSampleAtMs;
+  return {
+    status: freshness.status,
+    ...(lastSampleAtMs !== undefined ? { newestSampleAgeSeconds: Math.max(0, Math.round((nowMs - lastSampleAtMs) / 1000)) } : {}),
+    held: freshness.status !== 'fresh',
+    ...(freshness.status !== 'fresh' ? { message: freshness.message } : {}),
+  };
+}
+
+function dataText(data: WorkloadStatus['data'], color: boolean): string {
+  if (data === undefined) return '';
+  const age = data.newestSampleAgeSeconds !== undefined ? ` ${formatDurationMs(data.newestSampleAgeSeconds * 1000)}` : '';
+  if (!data.held) return `fresh${age}`;
+  return paint(`${data.status}${age}, held`, 'red', color);
 }
 
 function driftText(drift: number | undefined, color: boolean): string {

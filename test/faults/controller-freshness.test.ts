@@ -185,6 +185,15 @@ async function metricValue(metricsUrl: string, sample: string): Promise<number> 
   }
 }
 
+/** Runs the CLI as a shell would; never rejects. */
+function chuanliu(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/chuanliu.js', ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : (error as { code?: number }).code ?? null, stdout, stderr });
+    });
+  });
+}
+
 async function prometheusHasData(): Promise<boolean> {
   const answer = await (await fetch(`${prometheusUrl}/api/v1/query?query=shop_pay_rps`)).json() as { data?: { result?: unknown[] } };
   return (answer.data?.result?.length ?? 0) > 0;
@@ -217,6 +226,16 @@ describe('the running controller holds capacity on missing or stale demand metri
     expect(await metricValue(first.metricsUrl, 'chuanliu_demand_data_fresh{workload="pay"}')).toBe(0);
     expect(await metricValue(first.metricsUrl, 'chuanliu_data_holds_total{workload="pay",code="metrics-stale"}')).toBeGreaterThanOrEqual(1);
     expect(first.child.output()).toMatch(/pay: demand metrics stale \(newest sample is \d+ s old/);
+    // What an SRE sees meanwhile: `chuanliu status --prometheus-url` shows the holds.
+    const statusArgs = ['status', '--config', configPath, '--kubeconfig', kubeconfigPath, '--plan', join(directory, 'plan-scale-in.json'), '--prometheus-url', prometheusUrl];
+    const status = JSON.parse((await chuanliu(...statusArgs, '-o', 'json')).stdout) as { heldOnData: number; workloads: Array<{ workload: string; drift?: number; data?: { status: string; held: boolean } }> };
+    expect(status.heldOnData).toBe(2);
+    expect(status.workloads.find((workload) => workload.workload === 'pay')).toMatchObject({ drift: 4, data: { status: 'stale', held: true } });
+    expect(status.workloads.find((workload) => workload.workload === 'etl')?.data).toBeUndefined();
+    const table = await chuanliu(...statusArgs);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/2 workload\(s\) held on missing or stale demand metrics: no scale-down until fresh data returns/);
+    expect(table.stdout).toMatch(/pay\s+online\s+6\s+10\s+10\s+\+4\s+stale \d+s, held/);
 
     // 2. The exporter is back: fresh within a check or two, and the held scale-in is carried out.
     await exporter.start();
@@ -252,12 +271,7 @@ describe('the running controller holds capacity on missing or stale demand metri
 
   // After the test above: Prometheus is gone and the last plan (pay 6 → 3) is in Redis.
   it('reconcile --once (the CronJob variant): a failed forecast refresh does not stop the run; missing data holds, exit 1 naming the holds', async () => {
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [
-        'bin/chuanliu.js', 'reconcile', '--once', '--config', configPath, '--kubeconfig', kubeconfigPath, '--redis', redis.url,
-        '--prometheus-url', prometheusUrl, '-o', 'json',
-      ], { timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error === null ? 0 : (error as { code?: number }).code ?? null, stdout, stderr }));
-    });
+    const run = await chuanliu('reconcile', '--once', '--config', configPath, '--kubeconfig', kubeconfigPath, '--redis', redis.url, '--prometheus-url', prometheusUrl, '-o', 'json');
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toMatch(/forecast refresh failed, keeping the 0 stored forecasts: Prometheus at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query_range is unreachable/);
     expect(run.stderr).toMatch(/held 2 workload\(s\) on missing or stale demand metrics \(the rest of the plan was applied\): pay metrics-missing, refund metrics-missing/);
