@@ -75,7 +75,9 @@ export class DemandFreshnessMonitor {
     const nowMs = clock.nowMs();
     const freshness = await probeDemandFreshness(source, inventory, { nowMs, ...probeResolution(maxSampleAgeMs), maxSampleAgeMs, ...(concurrency !== undefined ? { concurrency } : {}) });
     const previous = this.latest?.freshness;
-    this.latest = { atMs: nowMs, freshness };
+    // Trusted from when the probe answered: a round over a large inventory may take a while, and
+    // each sample's age was already judged against the time the round began.
+    this.latest = { atMs: clock.nowMs(), freshness };
     const changes: FreshnessChange[] = [];
     for (const [workload, to] of freshness) {
       const from = previous?.get(workload)?.status;

@@ -149,6 +149,21 @@ describe('DemandFreshnessMonitor', () => {
     expect(monitor.current().get('pay')).toMatchObject({ message: expect.stringMatching(/freshness last measured 10 s ago, longer than the 10 s a result is trusted/) });
   });
 
+  it('trusts a slow round from when it answered (a large inventory must not expire its own results)', async () => {
+    const { clock, source, monitor } = setup();
+    recordEverySecond(source, T0 - 60 * SECOND_MS, T0);
+    source.hold();
+    const round = monitor.refresh();
+    clock.advance(15 * SECOND_MS);
+    source.release();
+    await round;
+    expect(statuses(monitor.current())).toEqual({ pay: 'fresh', refund: 'fresh' });
+    clock.advance(10 * SECOND_MS);
+    expect(statuses(monitor.current())).toEqual({ pay: 'fresh', refund: 'fresh' });
+    clock.advance(1);
+    expect(statuses(monitor.current())).toEqual({ pay: 'missing', refund: 'missing' });
+  });
+
   it('shares one probe between refreshes made while it runs (a slow source never piles up probes)', async () => {
     const { source, monitor } = setup();
     recordEverySecond(source, T0 - 60 * SECOND_MS, T0);
