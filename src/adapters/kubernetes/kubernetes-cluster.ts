@@ -480,7 +480,7 @@ export class KubernetesCluster implements Cluster {
           if (!stillOwed()) return;
           const current = await this.read(owed.ref.apiKind, owed.ref.namespace, owed.ref.name);
           // Someone else set another value since: that change is not this write's to sign.
-          if (Number(current.spec['replicas'] ?? 1) === owed.replicas) {
+          if (stillOwed() && Number(current.spec['replicas'] ?? 1) === owed.replicas) {
             await this.patch(owed.ref.apiKind, owed.ref.namespace, owed.ref.name, { metadata: { annotations: provenanceAnnotations(owed.provenance) } });
           }
           this.owedProvenance.delete(key);
@@ -601,7 +601,8 @@ export class KubernetesCluster implements Cluster {
         });
       } catch (error) {
         const failure = classify(error);
-        if ((failure.kind !== 'throttled' && failure.kind !== 'transient') || attempt >= maxTransientRetries) throw new CallError(failure);
+        // A closed adapter retries nothing: no request of its own outlives `close()`.
+        if ((failure.kind !== 'throttled' && failure.kind !== 'transient') || attempt >= maxTransientRetries || this.closing.signal.aborted) throw new CallError(failure);
         if (failure.kind === 'throttled' && failure.retryAfterMs !== undefined) {
           await this.clock.sleep(Math.min(failure.retryAfterMs, this.options.maxBackoffMs ?? 30_000));
         } else {
