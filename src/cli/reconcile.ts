@@ -20,7 +20,6 @@ import { RedisStateStore } from '../adapters/bullmq/redis-state.ts';
 import { createLogger } from '../adapters/logger.ts';
 import { PrometheusSource } from '../adapters/prometheus/prometheus-source.ts';
 import { loadConfigFile } from '../config/load-config.ts';
-import { readDataHolds, type DataAlert } from '../controller/data-freshness.ts';
 import { reconcile, type ReconcileResult } from '../controller/reconcile.ts';
 import { InputError, RuntimeFailure } from '../domain/errors.ts';
 import type { CapacityPlan } from '../domain/plan.ts';
@@ -70,7 +69,6 @@ export function registerReconcileCommand(program: Command): void {
       const keys = redisKeys(flags.redisPrefix);
       const state = new RedisStateStore(redis, keys);
       const freshnessMonitor = freshnessMonitorFor(config, flags.prometheusUrl, logger);
-      let alerts: readonly DataAlert[] = [];
       try {
         const tick = async (): Promise<ReconcileResult> => {
           const nowMs = systemClock.nowMs();
@@ -106,21 +104,15 @@ export function registerReconcileCommand(program: Command): void {
           }
           // Measured right before the tick it gates (a long forecast refresh must not age the result).
           await freshnessMonitor?.refresh();
-          const holds = await readDataHolds({ freshness: freshnessMonitor?.current(), cluster, inventory: config.inventory, nowMs: systemClock.nowMs() });
-          if (holds.kind === 'unreadable') {
-            return { status: 'held', atMs: systemClock.nowMs(), planId: plan?.id, records: [], stepsMarkedApplied: [], message: `holding capacity, nothing written: ${holds.message}` };
-          }
-          if (holds.kind === 'holds') {
-            alerts = holds.alerts;
-            for (const alert of alerts) logger.warn({ workload: alert.workload, alert: alert.code }, alert.message);
-          }
           return reconcile({
             cluster, plan, inventory: config.inventory, appliedSteps: new RedisAppliedStepStore({ redis, keys }), clock: systemClock,
             safety: safetyFor(config), dryRun: flags.dryRun === true, maxConcurrentWrites: 32,
-            ...(holds.kind === 'holds' ? { overrides: holds.overrides, snapshot: holds.snapshot } : {}),
+            ...(freshnessMonitor !== undefined ? { dataFreshness: freshnessMonitor.current() } : {}),
           });
         };
         const result = flags.dryRun === true ? await tick() : await withLease(redis, keys.leader, 'reconcile-once', tick, flags.redis);
+        const alerts = result.dataAlerts ?? [];
+        for (const alert of alerts) logger.warn({ workload: alert.workload, alert: alert.code }, alert.message);
         logger.info({ planId: result.planId, status: result.status }, `reconcile ${result.status}: ${result.message}`);
         process.stdout.write(output === 'json'
           ? `${JSON.stringify({ ...tickJson(result), dataAlerts: alerts }, undefined, 2)}\n`

@@ -15,7 +15,7 @@ import type { AppliedStepStore } from '../ports/applied-steps.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Cluster } from '../ports/cluster.ts';
 import type { JobQueue, QueuedJob } from '../ports/job-queue.ts';
-import { readDataHolds, type DataAlert, type DataFreshness } from './data-freshness.ts';
+import type { DataAlert, DataFreshness } from './data-freshness.ts';
 import { GuardLoop, type GuardedSample, type GuardTickResult } from './guard-loop.ts';
 import type { ForecastMiss, GuardConfig, GuardDecision } from './reactive-guard.ts';
 import { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.ts';
@@ -172,35 +172,20 @@ export class Controller {
   }
 
   private async runReconcile(job: ControllerJob | undefined, dryRun: boolean | undefined): Promise<ReconcileResult> {
-    const holds = await readDataHolds({
-      freshness: this.options.dataFreshness?.(), cluster: this.options.cluster, inventory: this.options.inventory, nowMs: this.options.clock.nowMs(),
-    });
-    if (holds.kind === 'holds') {
-      for (const alert of holds.alerts) {
-        this.options.hooks?.onDataAlert?.(alert);
-        this.log('warn', alert.message, { workload: alert.workload, alert: alert.code });
-      }
-    }
-    const result: ReconcileResult = holds.kind === 'unreadable'
-      ? {
-        // Without the current levels nothing can be held: the whole tick holds instead.
-        status: 'held', atMs: this.options.clock.nowMs(), planId: this.plan?.id, records: [], stepsMarkedApplied: [],
-        message: `holding capacity, nothing written: ${holds.message}`,
-      }
-      : await reconcile({
-        ...this.reconcileOptions(dryRun),
-        overrides: [...this.guard.overrides(), ...(holds.kind === 'holds' ? holds.overrides : [])],
-        ...(holds.kind === 'holds' ? { snapshot: holds.snapshot } : {}),
-      });
+    const result = await reconcile({ ...this.reconcileOptions(dryRun), overrides: this.guard.overrides() });
     await this.afterReconcile(result, job);
     return result;
   }
 
   private reconcileOptions(dryRun: boolean | undefined): Omit<ReconcileOptions, 'overrides' | 'snapshot'> {
     const { cluster, inventory, appliedSteps, clock, safety, maxConcurrentWrites, onlineDrainMs } = this.options;
+    // Read once per tick; the guard's ticks are gated too (an emergency released on stale data
+    // would be a scale-down on missing data).
+    const dataFreshness = this.options.dataFreshness?.();
     return {
       cluster, plan: this.plan, inventory, appliedSteps, clock,
       dryRun: dryRun ?? this.options.dryRun ?? false,
+      ...(dataFreshness !== undefined ? { dataFreshness } : {}),
       ...(safety !== undefined ? { safety } : {}),
       ...(maxConcurrentWrites !== undefined ? { maxConcurrentWrites } : {}),
       ...(onlineDrainMs !== undefined ? { onlineDrainMs } : {}),
@@ -209,6 +194,10 @@ export class Controller {
 
   /** Reports the tick and schedules the follow-up for acquires waiting on a drain. */
   private async afterReconcile(result: ReconcileResult, job: ControllerJob | undefined): Promise<void> {
+    for (const alert of result.dataAlerts ?? []) {
+      this.options.hooks?.onDataAlert?.(alert);
+      this.log('warn', alert.message, { workload: alert.workload, alert: alert.code });
+    }
     this.options.hooks?.onReconcile?.(result, job);
     const level: LogLevel = result.status === 'refused' || result.status === 'held' || result.status === 'write-failures' ? 'warn' : 'info';
     this.log(level, `reconcile ${result.status}: ${result.message}`, { planId: result.planId, atMs: result.atMs });

@@ -12,15 +12,16 @@
  *   count and publish.
  *
  * The holds are reactive-guard style overrides (`TargetOverride`) layered on the plan by the
- * ordinary reconcile tick, so they follow its ordering, safety checks and idempotency.
+ * ordinary reconcile tick (its `dataFreshness` option), so they follow its ordering, safety checks
+ * and idempotency.
  *
- * `freshnessOf` and `holdOnStaleData` are pure; `probeFreshness` reads through the MetricsSource port
- * and `readDataHolds` through the Cluster port.
+ * `freshnessOf` and `holdOnStaleData` are pure (`reconcile` applies the holds when given
+ * `dataFreshness`); `probeFreshness` reads through the MetricsSource port.
  */
 import { RuntimeFailure } from '../domain/errors.ts';
 import type { RegularSeries } from '../domain/series.ts';
 import type { Inventory, Workload } from '../domain/workload.ts';
-import type { Cluster, ClusterSnapshot, WorkloadState } from '../ports/cluster.ts';
+import type { ClusterSnapshot, WorkloadState } from '../ports/cluster.ts';
 import type { MetricsSource } from '../ports/metrics-source.ts';
 import type { TargetOverride } from './decision.ts';
 import { mapBounded } from './map-bounded.ts';
@@ -116,36 +117,6 @@ export async function probeDemandFreshness(
     }
   });
   return new Map(measured.map((workload, index) => [workload.name, results[index] as DataFreshness] as const));
-}
-
-/** What a tick needs to honour the freshness gate, or why it cannot (then the whole tick holds). */
-export type DataHolds =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'holds'; readonly overrides: readonly TargetOverride[]; readonly alerts: readonly DataAlert[]; readonly snapshot: ClusterSnapshot }
-  | { readonly kind: 'unreadable'; readonly message: string };
-
-/**
- * The holds for one tick. They need the current levels, so the snapshot is read here and must be
- * handed to `reconcile` (the levels held are the levels decided on); when it cannot be read, the
- * caller holds the whole tick instead. Nothing to read when every measured workload is fresh.
- */
-export async function readDataHolds(input: {
-  readonly freshness: ReadonlyMap<string, DataFreshness> | undefined;
-  readonly cluster: Pick<Cluster, 'snapshot'>;
-  readonly inventory: Inventory;
-  readonly nowMs: number;
-}): Promise<DataHolds> {
-  const { freshness } = input;
-  if (freshness === undefined || [...freshness.values()].every((entry) => entry.status === 'fresh')) return { kind: 'none' };
-  let snapshot: ClusterSnapshot;
-  try {
-    snapshot = await input.cluster.snapshot();
-  } catch (error) {
-    if (error instanceof RuntimeFailure) return { kind: 'unreadable', message: error.message };
-    throw error;
-  }
-  const hold = holdOnStaleData({ freshness, inventory: input.inventory, snapshot, nowMs: input.nowMs });
-  return { kind: 'holds', overrides: hold.overrides, alerts: hold.alerts, snapshot };
 }
 
 export interface HoldInput {

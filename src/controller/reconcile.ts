@@ -5,8 +5,9 @@
  * to the same cluster state and writes nothing more once there.
  *
  * Safety: a refused decision writes nothing; an unreadable snapshot or applied-steps store holds
- * capacity (no write at all, so nothing is scaled down on missing data); dry-run writes nothing
- * and returns exactly the writes a real tick would make.
+ * capacity (no write at all, so nothing is scaled down on missing data); workloads whose demand
+ * metrics are missing or stale are held (data-freshness.ts); dry-run writes nothing and returns
+ * exactly the writes a real tick would make.
  */
 import { RuntimeFailure } from '../domain/errors.ts';
 import type { CapacityPlan } from '../domain/plan.ts';
@@ -14,6 +15,7 @@ import type { Inventory } from '../domain/workload.ts';
 import type { AppliedStepRecord, AppliedStepStore } from '../ports/applied-steps.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Cluster, ClusterSnapshot, ClusterWrite, WriteOutcome } from '../ports/cluster.ts';
+import { holdOnStaleData, type DataAlert, type DataFreshness } from './data-freshness.ts';
 import { decideWrites } from './decide-writes.ts';
 import { mapBounded } from './map-bounded.ts';
 import { WRITE_PHASES, type OrderedWrite, type TargetOverride, type WriteDecision, type WritePhase } from './decision.ts';
@@ -36,6 +38,12 @@ export interface ReconcileOptions {
   readonly safety?: SafetyPolicy;
   /** Reactive-guard floors and caps. */
   readonly overrides?: readonly TargetOverride[];
+  /**
+   * Freshness of each online workload's demand metrics: a workload without fresh data is held at
+   * its current level and offline is capped at its own (data-freshness.ts), with an alert each.
+   * @defaultValue all data taken as fresh
+   */
+  readonly dataFreshness?: ReadonlyMap<string, DataFreshness>;
   /** Writes in flight at once inside one phase. @defaultValue 4 */
   readonly maxConcurrentWrites?: number;
   /** @defaultValue DEFAULT_ONLINE_DRAIN_MS (30 s) */
@@ -85,6 +93,8 @@ export interface ReconcileResult {
   readonly stepsMarkedApplied: readonly string[];
   /** One line for logs: what happened and, when held or refused, why. */
   readonly message: string;
+  /** Workloads held on missing or stale metrics in this tick (absent when none). */
+  readonly dataAlerts?: readonly DataAlert[];
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
@@ -106,6 +116,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     };
   }
 
+  const hold = options.dataFreshness === undefined
+    ? undefined
+    : holdOnStaleData({ freshness: options.dataFreshness, inventory: options.inventory, snapshot, nowMs: atMs });
+  const alerts = hold !== undefined && hold.alerts.length > 0 ? { dataAlerts: hold.alerts } : {};
+  const overrides = [...(options.overrides ?? []), ...(hold?.overrides ?? [])];
   const decision = decideWrites({
     plan,
     snapshot,
@@ -113,7 +128,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     nowMs: atMs,
     appliedStepIds: new Set(applied.map((record) => record.stepId)),
     releaseStartedAtMs: releaseStartTimes(applied, snapshot, options.inventory),
-    ...(options.overrides !== undefined ? { overrides: options.overrides } : {}),
+    ...(overrides.length > 0 ? { overrides } : {}),
     ...(options.safety !== undefined ? { safety: options.safety } : {}),
     ...(options.onlineDrainMs !== undefined ? { onlineDrainMs: options.onlineDrainMs } : {}),
   });
@@ -121,19 +136,19 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   if (decision.refusals.length > 0) {
     return {
       status: 'refused', atMs, planId, decision, records: [], stepsMarkedApplied: [],
-      message: `refused, nothing written: ${decision.refusals.map((refusal) => refusal.message).join('; ')}`,
+      message: `refused, nothing written: ${decision.refusals.map((refusal) => refusal.message).join('; ')}`, ...alerts,
     };
   }
   if (options.dryRun === true) {
     const records = decision.writes.map((write) => recordOf(write, { status: 'dry-run' }, atMs, atMs));
-    return { status: 'dry-run', atMs, planId, decision, records, stepsMarkedApplied: [], message: summarize(decision, records, 'dry-run') };
+    return { status: 'dry-run', atMs, planId, decision, records, stepsMarkedApplied: [], message: summarize(decision, records, 'dry-run'), ...alerts };
   }
 
   const records = await executeWrites(options.cluster, decision.writes, clock, options.maxConcurrentWrites ?? 4);
   const stepsMarkedApplied = await recordApplied({ store: options.appliedSteps, planId: storePlanId, decision, records, atMs, applied });
   const failed = records.some((record) => record.outcome.status === 'failed' || record.outcome.status === 'skipped');
   const status: ReconcileStatus = failed ? 'write-failures' : 'done';
-  return { status, atMs, planId, decision, records, stepsMarkedApplied, message: summarize(decision, records, status) };
+  return { status, atMs, planId, decision, records, stepsMarkedApplied, message: summarize(decision, records, status), ...alerts };
 }
 
 /**
