@@ -2,7 +2,8 @@
  * A scale write whose provenance annotation patch fails (the API answers 500 to it past the
  * adapter's retries): the replicas are set and the write succeeds; the annotations follow in the
  * background once the API answers again, with no further tick — unless someone else has changed
- * the value meanwhile, which is not this write's change to sign.
+ * the value meanwhile, which is not this write's change to sign. The same for a scale write whose
+ * every answer was lost (reported failed, but applied): signed once the value is seen in place.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,9 @@ import { Types } from '../../src/kube-api/resources.ts';
 import { systemClock } from '../../src/kube-api/system-clock.ts';
 import type { WriteProvenance } from '../../src/ports/cluster.ts';
 import { waitFor } from '../integration/controller-harness.ts';
+import { startLossyProxy } from './helpers/lossy-proxy.ts';
 import { valueWrites } from './helpers/shift-invariants.ts';
+import { writeKubeconfig } from '../../src/kube-api/kubeconfig.ts';
 
 let kube: RunningKubeApi;
 let directory: string;
@@ -25,7 +28,7 @@ beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'chuanliu-provenance-'));
   kube = await startKubeApi({
     clock: systemClock,
-    objects: ['checkout', 'refund'].map((name) => deploymentObject({ namespace: 'shop', name, replicas: 2, labels: MANAGED_LABELS })),
+    objects: ['checkout', 'refund', 'balance'].map((name) => deploymentObject({ namespace: 'shop', name, replicas: 2, labels: MANAGED_LABELS })),
   });
   await kube.bridge.idle();
   await kube.writeKubeconfig(join(directory, 'kubeconfig'));
@@ -91,6 +94,31 @@ describe('provenance annotations that the API failed', () => {
       expect(annotationsOf('refund')?.['chuanliu.io/step-id']).toBeUndefined();
     } finally {
       adapter.close();
+    }
+  });
+
+  it('a scale write reported failed because every answer was lost, yet applied, is signed once the answers come back', async () => {
+    let losing = true;
+    const proxy = await startLossyProxy({
+      targetUrl: kube.url, loseAnswerRate: 0, seed: 3,
+      loseAnswer: ({ method, path }) => losing && method === 'PATCH' && path.includes('/deployments/balance/scale'),
+    });
+    await writeKubeconfig(join(directory, 'kubeconfig-lossy'), { url: proxy.url });
+    const adapter = new KubernetesCluster({
+      kubeConfig: loadKubeConfig({ kind: 'file', path: join(directory, 'kubeconfig-lossy') }), clock: systemClock,
+      backoffBaseMs: 10, maxBackoffMs: 200, maxTransientRetries: 2,
+    });
+    try {
+      const outcome = await adapter.write({ kind: 'replicas', ref: { apiKind: 'Deployment', namespace: 'shop', name: 'balance' }, replicas: 5, provenance: provenance('balance') });
+      expect(outcome.status).toBe('failed');
+      expect((kube.store.get(Types.deployment, 'shop', 'balance')?.['spec'] as { replicas: number }).replicas).toBe(5);
+      expect(adapter.pendingProvenance()).toBe(1);
+      losing = false;
+      await waitFor('the owed annotations to be written', () => adapter.pendingProvenance() === 0, { timeoutMs: 10_000 });
+      expect(annotationsOf('balance')).toMatchObject({ 'chuanliu.io/step-id': 'balance@7', 'chuanliu.io/reason': 'forecast-increase' });
+    } finally {
+      adapter.close();
+      await proxy.close();
     }
   });
 

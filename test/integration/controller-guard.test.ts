@@ -81,8 +81,10 @@ describe('reactive guard in the cluster controller', () => {
       expect(offline.length).toBeGreaterThan(0);
       expect(online.map((entry) => entry.name)).toEqual(['pay-0000']);
       expect(Math.max(...offline.map((entry) => entry.seq))).toBeLessThan(online[0]!.seq);
-      const annotations = kube.store.get(Types.deployment, 'shop', 'pay-0000')?.metadata.annotations ?? {};
-      expect(Object.values(annotations).join(' ')).toMatch(/guard-emergency/);
+      // The provenance patch follows the scale write: wait for it rather than race it.
+      const annotationsOfPay = (): Record<string, string> => kube.store.get(Types.deployment, 'shop', 'pay-0000')?.metadata.annotations ?? {};
+      await waitFor('pay-0000 annotated', () => Object.keys(annotationsOfPay()).length > 0);
+      expect(Object.values(annotationsOfPay()).join(' ')).toMatch(/guard-emergency/);
       const text = await metrics.registry.metrics();
       expect(text).toMatch(/^chuanliu_forecast_misses_total\{workload="pay-0000"\} 1$/m);
       expect(text).toMatch(/^chuanliu_actual_rps\{workload="pay-0000"\} 400$/m);

@@ -99,7 +99,7 @@ export interface KubernetesClusterOptions {
   readonly provenanceRetryMs?: number;
 }
 
-/** Provenance a scale write still owes its object: the replicas are set, the annotations are not. */
+/** Provenance a scale write still owes its object: the replicas are (or may be) set, the annotations are not. */
 interface OwedProvenance {
   readonly ref: WorkloadRef;
   readonly replicas: number;
@@ -442,6 +442,10 @@ export class KubernetesCluster implements Cluster {
           await this.backoff(attempt);
           continue;
         }
+        // Out of retries with no answer: the write may have landed all the same (its answer lost),
+        // and the next tick would then find the level in place and write nothing. Its provenance
+        // is owed in case it did; the background retry signs it only if the value is there.
+        if (error instanceof CallError && (error.failure.kind === 'transient' || error.failure.kind === 'throttled')) this.oweProvenance(ref, replicas, provenance);
         throw error;
       }
       await this.annotateAfterWrite(ref, replicas, provenance);
@@ -462,10 +466,14 @@ export class KubernetesCluster implements Cluster {
     } catch (error) {
       if (!(error instanceof CallError)) throw error;
       this.options.onWarning?.(`${refKey(ref)}: replicas set to ${replicas}, but the chuanliu.io annotations could not be written: ${error.message}; retrying in the background`);
-      const owed: OwedProvenance = { ref, replicas, provenance };
-      this.owedProvenance.set(refKey(ref), owed);
-      void this.payProvenance(owed);
+      this.oweProvenance(ref, replicas, provenance);
     }
+  }
+
+  private oweProvenance(ref: WorkloadRef, replicas: number, provenance: WriteProvenance): void {
+    const owed: OwedProvenance = { ref, replicas, provenance };
+    this.owedProvenance.set(refKey(ref), owed);
+    void this.payProvenance(owed);
   }
 
   private async payProvenance(owed: OwedProvenance): Promise<void> {
