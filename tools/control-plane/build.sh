@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Builds the real Kubernetes control plane that the real-cluster tests, fault runs and benchmarks start on
+# loopback: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok, each from the Go module
+# proxy at the versions pinned by the wrapper modules beside this script (go.mod + go.sum are committed,
+# so every machine builds the same sources). Nothing is downloaded from anywhere else; no binary is
+# committed.
+#
+# Output: .cache/control-plane/<kubernetes version>/bin/, plus a stamp per binary (the hash of its wrapper
+# module), so a second run skips what is already built and a change of pins rebuilds only what changed.
+#
+#   tools/control-plane/build.sh            build what is missing or out of date
+#   tools/control-plane/build.sh --print-dir  print the bin folder (for the harness) and exit
+#   CHUANLIU_CONTROL_PLANE_FORCE=1 …        rebuild everything
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+
+pinned_version() { # module path, go.mod file → version required there
+  awk -v m="$1" '$1 == m && $2 ~ /^v/ { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$2"
+}
+k8s_version="$(pinned_version k8s.io/kubernetes "$here/k8s/go.mod")"
+etcd_version="$(pinned_version go.etcd.io/etcd/server/v3 "$here/etcd/go.mod")"
+kwok_version="$(pinned_version sigs.k8s.io/kwok "$here/kwok/go.mod")"
+if [ -z "$k8s_version" ] || [ -z "$etcd_version" ] || [ -z "$kwok_version" ]; then
+  echo "control-plane build: cannot read the pinned versions from $here/*/go.mod" >&2
+  exit 2
+fi
+
+out="${CHUANLIU_CONTROL_PLANE_DIR:-$repo/.cache/control-plane/$k8s_version}"
+bin="$out/bin"
+if [ "${1:-}" = "--print-dir" ]; then
+  echo "$bin"
+  exit 0
+fi
+
+if ! command -v go >/dev/null; then
+  echo "control-plane build: the go command is missing; the real-cluster tests need Go 1.26 with the module proxy" >&2
+  exit 1
+fi
+mkdir -p "$bin"
+# GOTOOLCHAIN=local: the wrapper modules name go 1.26.0, which this machine's Go satisfies; never fetch another.
+export GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:-} -mod=readonly -trimpath"
+total_start=$(date +%s)
+
+# build <name> <wrapper dir> <ldflags> <package>...: skip when every output is present and its stamp
+# (hash of the wrapper's go.mod, go.sum, sources and flags) matches.
+build() {
+  local name="$1" dir="$2" ldflags="$3"
+  shift 3
+  local stamp
+  stamp="$(cat "$dir"/go.mod "$dir"/go.sum "$dir"/*.go 2>/dev/null | { cat; echo "$ldflags $*"; } | sha256sum | cut -c1-16)"
+  local up_to_date=1 pkg
+  for pkg in "$@"; do
+    local exe="$bin/$(basename "$pkg")"
+    if [ ! -x "$exe" ] || [ "$(cat "$exe.stamp" 2>/dev/null)" != "$stamp" ] || [ -n "${CHUANLIU_CONTROL_PLANE_FORCE:-}" ]; then
+      up_to_date=0
+    fi
+  done
+  if [ $up_to_date = 1 ]; then
+    echo "control-plane build: $name is up to date"
+    return
+  fi
+  local start
+  start=$(date +%s)
+  echo "control-plane build: building $name (a cold build takes minutes on 2 cores)…"
+  (cd "$dir" && go build -ldflags "$ldflags" -o "$bin/" "$@")
+  for pkg in "$@"; do
+    echo "$stamp" >"$bin/$(basename "$pkg").stamp"
+  done
+  echo "control-plane build: $name built in $(($(date +%s) - start)) s"
+}
+
+k8s_minor="$(echo "$k8s_version" | cut -d. -f2)"
+version_ldflags=(
+  "-X k8s.io/component-base/version.gitVersion=$k8s_version"
+  "-X k8s.io/component-base/version.gitMajor=1"
+  "-X k8s.io/component-base/version.gitMinor=$k8s_minor"
+  "-X k8s.io/component-base/version.gitTreeState=clean"
+  "-X k8s.io/client-go/pkg/version.gitVersion=$k8s_version"
+  "-X k8s.io/client-go/pkg/version.gitMajor=1"
+  "-X k8s.io/client-go/pkg/version.gitMinor=$k8s_minor"
+)
+build etcd "$here/etcd" "-s -w" chuanliu.io/tools/control-plane/etcd
+build "kwok $kwok_version" "$here/kwok" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$kwok_version" sigs.k8s.io/kwok/cmd/kwok
+build "kubernetes $k8s_version" "$here/k8s" "-s -w ${version_ldflags[*]}" \
+  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+
+echo "control-plane build: done in $(($(date +%s) - total_start)) s → $bin"
+for exe in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+  printf '  %-24s %s\n' "$exe" "$("$bin/$exe" --version 2>&1 | head -1)"
+done
