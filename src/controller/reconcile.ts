@@ -14,7 +14,7 @@ import type { CapacityPlan } from '../domain/plan.ts';
 import type { Inventory } from '../domain/workload.ts';
 import type { AppliedStepRecord, AppliedStepStore } from '../ports/applied-steps.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { Cluster, ClusterSnapshot, ClusterWrite, WriteOutcome } from '../ports/cluster.ts';
+import type { Cluster, ClusterSnapshot, ClusterWrite, WriteDenial, WriteOutcome } from '../ports/cluster.ts';
 import { holdOnStaleData, type DataAlert, type DataFreshness } from './data-freshness.ts';
 import { decideWrites } from './decide-writes.ts';
 import { mapBounded } from './map-bounded.ts';
@@ -95,6 +95,8 @@ export interface ReconcileResult {
   readonly message: string;
   /** Workloads held on missing or stale metrics in this tick (absent when none). */
   readonly dataAlerts?: readonly DataAlert[];
+  /** Writes the API's authorizer refused before the tick wrote anything (status `refused`). */
+  readonly permissionDenials?: readonly WriteDenial[];
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
@@ -138,6 +140,25 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       status: 'refused', atMs, planId, decision, records: [], stepsMarkedApplied: [],
       message: `refused, nothing written: ${decision.refusals.map((refusal) => refusal.message).join('; ')}`, ...alerts,
     };
+  }
+  // Ask the authorizer before writing: a write outside chuanliu's grant refuses the whole tick.
+  if (options.cluster.authorize !== undefined && decision.writes.length > 0) {
+    let denials: Awaited<ReturnType<NonNullable<Cluster['authorize']>>>;
+    try {
+      denials = await options.cluster.authorize(decision.writes.map((write) => write.write));
+    } catch (error) {
+      if (!(error instanceof RuntimeFailure)) throw error;
+      return {
+        status: 'held', atMs, planId, decision, records: [], stepsMarkedApplied: [],
+        message: `holding capacity, nothing written: cannot ask the API whether chuanliu may write: ${error.message}`, ...alerts,
+      };
+    }
+    if (denials.length > 0) {
+      return {
+        status: 'refused', atMs, planId, decision, records: [], stepsMarkedApplied: [], permissionDenials: denials,
+        message: `refused, nothing written: not permitted: ${denials.map((denial) => `${denial.request} (${denial.reason})`).join('; ')}`, ...alerts,
+      };
+    }
   }
   if (options.dryRun === true) {
     const records = decision.writes.map((write) => recordOf(write, { status: 'dry-run' }, atMs, atMs));

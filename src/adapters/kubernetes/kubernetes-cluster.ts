@@ -16,6 +16,7 @@
  */
 import {
   AppsV1Api,
+  AuthorizationV1Api,
   AutoscalingV2Api,
   BatchV1Api,
   CoreV1Api,
@@ -27,13 +28,14 @@ import { RuntimeFailure } from '../../domain/errors.ts';
 import { createRng, type Rng } from '../../domain/random.ts';
 import type { WorkloadRef } from '../../domain/workload.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { Cluster, ClusterSnapshot, ClusterWrite, NodePoolState, WorkloadState, WriteOutcome, WriteProvenance } from '../../ports/cluster.ts';
+import type { Cluster, ClusterSnapshot, ClusterWrite, NodePoolState, WorkloadState, WriteDenial, WriteOutcome, WriteProvenance } from '../../ports/cluster.ts';
 import { parseCpuMillicores, parseMemoryBytes } from '../../domain/units.ts';
 import { chuanliuAnnotations, provenanceAnnotations } from './annotations.ts';
 import { classify, type CallFailure } from './api-errors.ts';
 import { KeyedMutex, Semaphore } from './concurrency.ts';
 import { pooledClientFactory, type PooledClientFactory } from './pooled-clients.ts';
 import { TokenBucket, type RateLimit } from './token-bucket.ts';
+import { WriteAuthorizer } from './write-authorizer.ts';
 
 export const MANAGED_LABEL_SELECTOR = 'chuanliu.io/managed=true';
 export const POOL_LABEL = 'chuanliu.io/pool';
@@ -182,6 +184,7 @@ export class KubernetesCluster implements Cluster {
   private readonly clients: PooledClientFactory;
   private readonly owedProvenance = new Map<string, OwedProvenance>();
   private readonly closing = new AbortController();
+  private readonly authorizer: WriteAuthorizer;
 
   constructor(options: KubernetesClusterOptions) {
     this.options = options;
@@ -195,6 +198,35 @@ export class KubernetesCluster implements Cluster {
     this.bucket = new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.clock);
     this.slots = new Semaphore(maxConcurrentRequests);
     this.rng = createRng(options.seed ?? 1);
+    const authorization = this.clients.make(AuthorizationV1Api);
+    this.authorizer = new WriteAuthorizer(async (attributes) => {
+      const { group, ...rest } = attributes;
+      let review;
+      try {
+        review = await this.call(() => authorization.createSelfSubjectAccessReview({
+          body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { ...rest, group } } },
+        }));
+      } catch (error) {
+        if (error instanceof CallError) throw new RuntimeFailure(`asking the API whether chuanliu may ${attributes.verb} ${attributes.resource}: ${error.failure.message}`);
+        throw error;
+      }
+      const status = review.status;
+      return {
+        allowed: status?.allowed === true && status.denied !== true,
+        reason: status?.reason || status?.evaluationError || 'no RBAC rule of its ServiceAccount allows it',
+      };
+    }, {
+      nowMs: () => this.clock.nowMs(),
+      placeholderOf: (pool) => {
+        const placeholder = this.options.poolPlaceholders?.[pool];
+        return placeholder === undefined ? undefined : { apiKind: 'Deployment', namespace: placeholder.namespace, name: placeholder.name };
+      },
+    });
+  }
+
+  /** Which writes RBAC would refuse (SelfSubjectAccessReview), before any is made; see write-authorizer.ts. */
+  authorize(writes: readonly ClusterWrite[]): Promise<WriteDenial[]> {
+    return this.authorizer.authorize(writes);
   }
 
   /** Closes idle keep-alive connections and stops the provenance retries (call on shutdown). */
