@@ -32,6 +32,16 @@ export async function installChuanliu(cluster: RealCluster, options: { managedNa
   return cluster.writeTokenKubeconfig('chuanliu-sa.kubeconfig', token);
 }
 
+/** chuanliu's Role and RoleBinding (as manifests/base grants them in batch) in one more namespace, created if missing. */
+export async function grantChuanliu(cluster: RealCluster, namespace: string): Promise<void> {
+  if ((await cluster.kubectl(['get', 'namespace', namespace])).code !== 0) await cluster.kubectlOk(['create', 'namespace', namespace]);
+  for (const kind of ['role', 'rolebinding']) {
+    const object = JSON.parse(await cluster.kubectlOk(['get', kind, 'chuanliu-controller', '-n', 'batch', '-o', 'json'])) as { metadata: Record<string, unknown> };
+    object.metadata = { name: 'chuanliu-controller', namespace, labels: object.metadata['labels'] };
+    await cluster.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(object) });
+  }
+}
+
 export interface ControllerRun {
   readonly process: RunningProcess;
   readonly metricsUrl: string;

@@ -88,8 +88,8 @@ export interface RealCluster {
   addNodes(spec: KwokNodeSpec): Promise<string[]>;
   /** A service-account token from the real TokenRequest API. */
   serviceAccountToken(namespace: string, name: string, expirationSeconds?: number): Promise<string>;
-  /** Writes a kubeconfig that authenticates with `token` (verifying the cluster CA) and returns its path. */
-  writeTokenKubeconfig(fileName: string, token: string, namespace?: string): Promise<string>;
+  /** Writes a kubeconfig that authenticates with `token` (verifying the cluster CA) and returns its path; `serverUrl` e.g. a fault proxy's. */
+  writeTokenKubeconfig(fileName: string, token: string, options?: { namespace?: string; serverUrl?: string }): Promise<string>;
   /** kill -9 kube-apiserver (etcd keeps the state). */
   killApiServer(): Promise<void>;
   /** Starts kube-apiserver again on the same port and waits for /readyz. */
@@ -254,6 +254,10 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
       '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', '--secure-port', String(apiPort),
       '--tls-cert-file', pki.servingCertPath, '--tls-private-key-file', pki.servingKeyPath,
       '--client-ca-file', pki.caCertPath,
+      // No front proxy here; naming its CA keeps the extension-apiserver-authentication ConfigMap complete.
+      '--requestheader-client-ca-file', pki.caCertPath, '--requestheader-allowed-names', 'front-proxy-client',
+      '--requestheader-username-headers', 'X-Remote-User', '--requestheader-group-headers', 'X-Remote-Group',
+      '--requestheader-extra-headers-prefix', 'X-Remote-Extra-',
       '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
       '--service-account-key-file', pki.serviceAccountPublicKeyPath,
       '--service-account-signing-key-file', pki.serviceAccountKeyPath,
@@ -388,15 +392,15 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
         const out = await kubectlOk(['create', 'token', name, '-n', namespace, '--duration', `${expirationSeconds}s`]);
         return out.trim();
       },
-      async writeTokenKubeconfig(fileName, token, namespace = 'default') {
+      async writeTokenKubeconfig(fileName, token, tokenOptions = {}) {
         const path = join(directory, fileName);
         await writeFile(path, stringify({
           apiVersion: 'v1',
           kind: 'Config',
           'current-context': 'sa',
-          clusters: [{ name: 'loopback', cluster: { server: apiUrl, 'certificate-authority-data': Buffer.from(pki.caCertPem).toString('base64') } }],
+          clusters: [{ name: 'loopback', cluster: { server: tokenOptions.serverUrl ?? apiUrl, 'certificate-authority-data': Buffer.from(pki.caCertPem).toString('base64') } }],
           users: [{ name: 'sa', user: { token } }],
-          contexts: [{ name: 'sa', context: { cluster: 'loopback', user: 'sa', namespace } }],
+          contexts: [{ name: 'sa', context: { cluster: 'loopback', user: 'sa', namespace: tokenOptions.namespace ?? 'default' } }],
         }), { mode: 0o600 });
         return path;
       },

@@ -41,9 +41,14 @@ export interface RealShiftOptions {
   readonly drainMs?: number;
   /** @defaultValue 'plan-real-shift' */
   readonly planId?: string;
+  /** Namespaces of the online and offline workloads (several shifts can share a cluster). @defaultValue payments, batch */
+  readonly onlineNamespace?: string;
+  readonly offlineNamespace?: string;
 }
 
 export interface RealShift {
+  readonly onlineNamespace: string;
+  readonly offlineNamespace: string;
   readonly inventory: Inventory;
   readonly plan: CapacityPlan;
   readonly configYaml: string;
@@ -77,13 +82,15 @@ export function realShift(options: RealShiftOptions): RealShift {
   const startupMs = options.startupMs ?? 2_000;
   const drainMs = options.drainMs ?? 2_000;
   const peakMs = options.peakMs ?? 40_000;
+  const onlineNamespace = options.onlineNamespace ?? ONLINE_NAMESPACE;
+  const offlineNamespace = options.offlineNamespace ?? OFFLINE_NAMESPACE;
   const base = 1;
   const peak = 4;
   const perReplica = { cpuMillicores: REPLICA_CPU_MILLICORES, memoryBytes: REPLICA_MEMORY_MIB * MIB };
   const online: OnlineWorkload[] = ONLINE.map((spec) => ({
     class: 'online',
     name: spec.name,
-    ref: { apiKind: spec.kind, namespace: ONLINE_NAMESPACE, name: spec.name },
+    ref: { apiKind: spec.kind, namespace: onlineNamespace, name: spec.name },
     ...(spec.hpa ? { hpaName: spec.name } : {}),
     rpsPerReplica: RPS_PER_REPLICA,
     perReplica,
@@ -96,7 +103,7 @@ export function realShift(options: RealShiftOptions): RealShift {
   const offline: OfflineWorkload[] = OFFLINE.map((spec) => ({
     class: 'offline',
     name: spec.name,
-    ref: { apiKind: spec.kind, namespace: OFFLINE_NAMESPACE, name: spec.name },
+    ref: { apiKind: spec.kind, namespace: offlineNamespace, name: spec.name },
     priority: spec.priority,
     minReplicas: 0,
     maxReplicas: spec.replicas,
@@ -152,19 +159,21 @@ export function realShift(options: RealShiftOptions): RealShift {
   });
 
   return {
+    onlineNamespace,
+    offlineNamespace,
     inventory,
     plan,
     nodeCount,
     basePerOnline: base,
     peakPerOnline: peak,
-    configYaml: configYaml(inventory, { slotMs, applyLatencyMs }),
+    configYaml: configYaml(inventory, { slotMs, applyLatencyMs, namespaces: [onlineNamespace, offlineNamespace] }),
     objects: () => [
-      ...[ONLINE_NAMESPACE, OFFLINE_NAMESPACE].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+      ...[onlineNamespace, offlineNamespace].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
       ...ONLINE.flatMap((spec) => [
-        workloadObject(spec.kind, ONLINE_NAMESPACE, spec.name, base, 0),
-        ...(spec.hpa ? [hpaObject(spec.name, base, peak + 2)] : []),
+        workloadObject(spec.kind, onlineNamespace, spec.name, base, 0),
+        ...(spec.hpa ? [hpaObject(onlineNamespace, spec.name, base, peak + 2)] : []),
       ]),
-      ...OFFLINE.map((spec) => workloadObject(spec.kind, OFFLINE_NAMESPACE, spec.name, spec.replicas, Math.round(drainMs / 1000))),
+      ...OFFLINE.map((spec) => workloadObject(spec.kind, offlineNamespace, spec.name, spec.replicas, Math.round(drainMs / 1000))),
     ],
   };
 }
@@ -205,11 +214,11 @@ function workloadObject(kind: WorkloadRef['apiKind'], namespace: string, name: s
   }
 }
 
-function hpaObject(name: string, minReplicas: number, maxReplicas: number): object {
+function hpaObject(namespace: string, name: string, minReplicas: number, maxReplicas: number): object {
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
-    metadata: { name, namespace: ONLINE_NAMESPACE },
+    metadata: { name, namespace },
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
       minReplicas,
@@ -219,7 +228,7 @@ function hpaObject(name: string, minReplicas: number, maxReplicas: number): obje
   };
 }
 
-function configYaml(inventory: Inventory, settings: { slotMs: number; applyLatencyMs: number }): string {
+function configYaml(inventory: Inventory, settings: { slotMs: number; applyLatencyMs: number; namespaces: readonly string[] }): string {
   const lines = [
     '# Synthetic time-sharing shift on the real control plane (test fixture; numbers are made up).',
     'planning:',
@@ -228,7 +237,7 @@ function configYaml(inventory: Inventory, settings: { slotMs: number; applyLaten
     'forecast:',
     `  bucket: ${settings.slotMs}ms`,
     'controller:',
-    `  namespaces: [${ONLINE_NAMESPACE}, ${OFFLINE_NAMESPACE}]`,
+    `  namespaces: [${settings.namespaces.join(', ')}]`,
     'nodePools:',
     `  - name: ${POOL}`,
     `    perNode: { cpu: ${NODE_CPU}, memory: ${NODE_MEMORY} }`,
