@@ -13,6 +13,13 @@ export interface WorkloadState {
    * for the workload's drain time instead.
    */
   readonly terminatingReplicas?: number;
+  /**
+   * Pods the scheduler could not place (Pending, PodScheduled=False/Unschedulable): capacity asked for
+   * and not delivered. Absent when none, or when the adapter cannot tell.
+   */
+  readonly unschedulableReplicas?: number;
+  /** The scheduler's message for one of them, e.g. `0/4 nodes are available: 4 Insufficient cpu.` */
+  readonly unschedulableReason?: string;
   /** Present when an HPA targets the workload. */
   readonly hpa?: { readonly name: string; readonly minReplicas: number; readonly maxReplicas: number; readonly currentReplicas: number };
   /** Annotations chuanliu left on its last write (plan step id etc.). */

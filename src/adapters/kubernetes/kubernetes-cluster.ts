@@ -125,6 +125,8 @@ interface PodView {
   readonly labels: Readonly<Record<string, string>>;
   readonly terminating: boolean;
   readonly ready: boolean;
+  /** The scheduler's message when it could not place the pod (PodScheduled=False, reason Unschedulable). */
+  readonly unschedulable?: string;
 }
 
 interface SpecSelector {
@@ -332,6 +334,7 @@ export class KubernetesCluster implements Cluster {
           labels: pod.metadata?.labels ?? {},
           terminating: pod.metadata?.deletionTimestamp !== undefined && pod.metadata?.deletionTimestamp !== null,
           ready: pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true,
+          ...unschedulableOf(pod.status?.conditions),
         });
         byNamespace.set(namespace, pods);
       }
@@ -364,6 +367,7 @@ export class KubernetesCluster implements Cluster {
       desiredReplicas,
       readyReplicas,
       ...(this.options.countPods === false || ref.apiKind === 'CronJob' ? {} : { terminatingReplicas: owned.filter((pod) => pod.terminating).length }),
+      ...unscheduledOf(owned),
       ...(hpa
         ? {
             hpa: {
@@ -660,6 +664,19 @@ export class KubernetesCluster implements Cluster {
     const waitMs = ceilingMs / 2 + (this.rng() * ceilingMs) / 2;
     return signal === undefined ? this.clock.sleep(waitMs) : this.clock.sleep(waitMs, { signal }).catch(() => undefined);
   }
+}
+
+function unschedulableOf(conditions: readonly { type: string; status: string; reason?: string; message?: string }[] | undefined): { unschedulable?: string } {
+  const scheduled = conditions?.find((condition) => condition.type === 'PodScheduled');
+  if (scheduled === undefined || scheduled.status !== 'False' || scheduled.reason !== 'Unschedulable') return {};
+  return { unschedulable: scheduled.message ?? 'Unschedulable' };
+}
+
+/** Pods the scheduler could not place, and its most recent reason (capacity asked for but not delivered). */
+function unscheduledOf(pods: readonly PodView[]): Pick<WorkloadState, 'unschedulableReplicas' | 'unschedulableReason'> {
+  const waiting = pods.filter((pod) => pod.unschedulable !== undefined && !pod.terminating);
+  if (waiting.length === 0) return {};
+  return { unschedulableReplicas: waiting.length, unschedulableReason: waiting[waiting.length - 1]?.unschedulable ?? 'Unschedulable' };
 }
 
 function safeQuantity(parse: () => number): number {

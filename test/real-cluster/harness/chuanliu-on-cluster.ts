@@ -20,14 +20,23 @@ export const CHUANLIU_NAMESPACE = 'chuanliu-system';
 export const CHUANLIU_SERVICE_ACCOUNT = 'chuanliu';
 export const CHUANLIU_USER = `system:serviceaccount:${CHUANLIU_NAMESPACE}:${CHUANLIU_SERVICE_ACCOUNT}`;
 
-/** Applies manifests/base (its managed namespaces must exist) and returns a kubeconfig with the ServiceAccount's token. */
+/** The namespaces manifests/base grants chuanliu (managed-namespaces/*): they must exist before it is applied. */
+export const BASE_MANAGED_NAMESPACES = ['payments', 'batch'] as const;
+
+/**
+ * Applies manifests/base and returns a kubeconfig with the ServiceAccount's token. Namespaces in
+ * `managedNamespaces` beyond the base's get the same Role and RoleBinding (as an overlay would add).
+ */
 export async function installChuanliu(cluster: RealCluster, options: { managedNamespaces: readonly string[] }): Promise<string> {
-  for (const namespace of options.managedNamespaces) {
+  for (const namespace of BASE_MANAGED_NAMESPACES) {
     const exists = await cluster.kubectl(['get', 'namespace', namespace]);
     if (exists.code !== 0) await cluster.kubectlOk(['create', 'namespace', namespace]);
   }
   await cluster.kubectlOk(['apply', '-k', fileURLToPath(new URL('../../../manifests/base', import.meta.url))]);
   await cluster.kubectlOk(['scale', 'deployment', '--all', '--replicas=0', '-n', CHUANLIU_NAMESPACE]);
+  for (const namespace of options.managedNamespaces) {
+    if (!(BASE_MANAGED_NAMESPACES as readonly string[]).includes(namespace)) await grantChuanliu(cluster, namespace);
+  }
   const token = await cluster.serviceAccountToken(CHUANLIU_NAMESPACE, CHUANLIU_SERVICE_ACCOUNT);
   return cluster.writeTokenKubeconfig('chuanliu-sa.kubeconfig', token);
 }
