@@ -20,20 +20,7 @@ import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } fro
 import type { Clock } from '../../ports/clock.ts';
 import type { JobQueue, QueuedJob } from '../../ports/job-queue.ts';
 import { backoffMs, DEFAULT_RETRY_POLICY, type QueueEvent, type RetryPolicy } from '../memory/in-process-queue.ts';
-
-/** True when `promise` settles within `timeoutMs` (its rejection is swallowed: closing is best effort). */
-async function settlesWithin(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { closeSafely } from './close-safely.ts';
 
 /** Job name in BullMQ (one kind of job per queue; the payload says what to do). */
 const JOB_NAME = 'chuanliu';
@@ -164,8 +151,9 @@ export class BullmqJobQueue<Payload> implements JobQueue<Payload> {
     this.closed = true;
     const timeoutMs = this.options.closeTimeoutMs ?? this.options.lockDurationMs ?? 30_000;
     // Once close() is called the worker takes no new job, so leaving a stuck close behind is safe.
-    const gaveUp = await settlesWithin(this.worker?.close() ?? Promise.resolve(), timeoutMs) === false
-      || await settlesWithin(this.queue.close(), timeoutMs) === false;
+    const onError = (error: Error): void => this.options.onError?.(error);
+    const gaveUp = (this.worker !== undefined && await closeSafely(this.worker, timeoutMs, onError) === false)
+      || await closeSafely(this.queue, timeoutMs, onError) === false;
     if (gaveUp) this.options.onError?.(new Error(`closing the BullMQ worker and queue took longer than ${timeoutMs} ms (Redis unreachable?); left behind`));
   }
 

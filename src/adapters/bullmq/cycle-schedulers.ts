@@ -5,7 +5,11 @@
  * `process` starts (the leader's).
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { closeSafely } from './close-safely.ts';
 import type { CycleName } from './redis-state.ts';
+
+/** Longest wait for a running cycle and the queue to close (a stuck close is left behind, reported). */
+const CLOSE_TIMEOUT_MS = 30_000;
 
 /** A cron pattern (`*\/5 * * * *`) or a fixed period in ms. */
 export type CycleTiming = { readonly pattern: string } | { readonly everyMs: number };
@@ -57,11 +61,13 @@ export class CycleSchedulers {
   async stop(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
-    await worker?.close();
+    if (worker !== undefined) await closeSafely(worker, CLOSE_TIMEOUT_MS, this.reportError);
   }
 
   async close(): Promise<void> {
     await this.stop();
-    await this.queue.close();
+    await closeSafely(this.queue, CLOSE_TIMEOUT_MS, this.reportError);
   }
+
+  private readonly reportError = (error: Error): void => this.options.onError?.(error);
 }

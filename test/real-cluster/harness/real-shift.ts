@@ -44,6 +44,8 @@ export interface RealShiftOptions {
   /** Namespaces of the online and offline workloads (several shifts can share a cluster). @defaultValue payments, batch */
   readonly onlineNamespace?: string;
   readonly offlineNamespace?: string;
+  /** Node pool name (nodes labelled chuanliu.io/pool=<pool>); pods are pinned there by nodeSelector. @defaultValue general */
+  readonly pool?: string;
 }
 
 export interface RealShift {
@@ -82,6 +84,7 @@ export function realShift(options: RealShiftOptions): RealShift {
   const startupMs = options.startupMs ?? 2_000;
   const drainMs = options.drainMs ?? 2_000;
   const peakMs = options.peakMs ?? 40_000;
+  const pool = options.pool ?? POOL;
   const onlineNamespace = options.onlineNamespace ?? ONLINE_NAMESPACE;
   const offlineNamespace = options.offlineNamespace ?? OFFLINE_NAMESPACE;
   const base = 1;
@@ -117,7 +120,7 @@ export function realShift(options: RealShiftOptions): RealShift {
   const inventory: Inventory = {
     online,
     offline,
-    nodePools: [{ name: POOL, perNode: { cpuMillicores: 2_000, memoryBytes: 1024 * MIB }, baseNodes: nodeCount, costPerNodeHour: 1 }],
+    nodePools: [{ name: pool, perNode: { cpuMillicores: 2_000, memoryBytes: 1024 * MIB }, baseNodes: nodeCount, costPerNodeHour: 1 }],
   };
 
   const horizonMs = options.peakAtMs - options.nowMs + peakMs + 60 * slotMs;
@@ -166,23 +169,24 @@ export function realShift(options: RealShiftOptions): RealShift {
     nodeCount,
     basePerOnline: base,
     peakPerOnline: peak,
-    configYaml: configYaml(inventory, { slotMs, applyLatencyMs, namespaces: [onlineNamespace, offlineNamespace] }),
+    configYaml: configYaml(inventory, { slotMs, applyLatencyMs, namespaces: [onlineNamespace, offlineNamespace], pool }),
     objects: () => [
       ...[onlineNamespace, offlineNamespace].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
       ...ONLINE.flatMap((spec) => [
-        workloadObject(spec.kind, onlineNamespace, spec.name, base, 0),
+        workloadObject(spec.kind, onlineNamespace, spec.name, base, 0, pool),
         ...(spec.hpa ? [hpaObject(onlineNamespace, spec.name, base, peak + 2)] : []),
       ]),
-      ...OFFLINE.map((spec) => workloadObject(spec.kind, offlineNamespace, spec.name, spec.replicas, Math.round(drainMs / 1000))),
+      ...OFFLINE.map((spec) => workloadObject(spec.kind, offlineNamespace, spec.name, spec.replicas, Math.round(drainMs / 1000), pool)),
     ],
   };
 }
 
-function podTemplate(name: string, graceSeconds: number, restartPolicy: 'Always' | 'Never'): object {
+function podTemplate(name: string, graceSeconds: number, restartPolicy: 'Always' | 'Never', pool: string): object {
   return {
     metadata: { labels: { app: name } },
     spec: {
       restartPolicy,
+      nodeSelector: { 'chuanliu.io/pool': pool },
       terminationGracePeriodSeconds: graceSeconds,
       containers: [{
         name: 'main',
@@ -193,23 +197,23 @@ function podTemplate(name: string, graceSeconds: number, restartPolicy: 'Always'
   };
 }
 
-function workloadObject(kind: WorkloadRef['apiKind'], namespace: string, name: string, replicas: number, graceSeconds: number): object {
+function workloadObject(kind: WorkloadRef['apiKind'], namespace: string, name: string, replicas: number, graceSeconds: number, pool: string): object {
   const metadata = { name, namespace, labels: { app: name } };
   switch (kind) {
     case 'Deployment':
-      return { apiVersion: 'apps/v1', kind, metadata, spec: { replicas, selector: { matchLabels: { app: name } }, template: podTemplate(name, graceSeconds, 'Always') } };
+      return { apiVersion: 'apps/v1', kind, metadata, spec: { replicas, selector: { matchLabels: { app: name } }, template: podTemplate(name, graceSeconds, 'Always', pool) } };
     case 'StatefulSet':
       return {
         apiVersion: 'apps/v1', kind, metadata,
-        spec: { replicas, serviceName: name, podManagementPolicy: 'Parallel', selector: { matchLabels: { app: name } }, template: podTemplate(name, graceSeconds, 'Always') },
+        spec: { replicas, serviceName: name, podManagementPolicy: 'Parallel', selector: { matchLabels: { app: name } }, template: podTemplate(name, graceSeconds, 'Always', pool) },
       };
     case 'Job':
-      return { apiVersion: 'batch/v1', kind, metadata, spec: { parallelism: replicas, completions: 1_000, backoffLimit: 1_000, template: podTemplate(name, graceSeconds, 'Never') } };
+      return { apiVersion: 'batch/v1', kind, metadata, spec: { parallelism: replicas, completions: 1_000, backoffLimit: 1_000, template: podTemplate(name, graceSeconds, 'Never', pool) } };
     case 'CronJob':
       // Scheduled far from any test run: what matters is that chuanliu suspends and resumes it.
       return {
         apiVersion: 'batch/v1', kind, metadata,
-        spec: { schedule: '0 3 1 1 *', suspend: false, jobTemplate: { spec: { template: podTemplate(name, graceSeconds, 'Never') } } },
+        spec: { schedule: '0 3 1 1 *', suspend: false, jobTemplate: { spec: { template: podTemplate(name, graceSeconds, 'Never', pool) } } },
       };
   }
 }
@@ -228,7 +232,7 @@ function hpaObject(namespace: string, name: string, minReplicas: number, maxRepl
   };
 }
 
-function configYaml(inventory: Inventory, settings: { slotMs: number; applyLatencyMs: number; namespaces: readonly string[] }): string {
+function configYaml(inventory: Inventory, settings: { slotMs: number; applyLatencyMs: number; namespaces: readonly string[]; pool: string }): string {
   const lines = [
     '# Synthetic time-sharing shift on the real control plane (test fixture; numbers are made up).',
     'planning:',
@@ -239,7 +243,7 @@ function configYaml(inventory: Inventory, settings: { slotMs: number; applyLaten
     'controller:',
     `  namespaces: [${settings.namespaces.join(', ')}]`,
     'nodePools:',
-    `  - name: ${POOL}`,
+    `  - name: ${settings.pool}`,
     `    perNode: { cpu: ${NODE_CPU}, memory: ${NODE_MEMORY} }`,
     `    baseNodes: ${inventory.nodePools[0]?.baseNodes}`,
     'online:',
