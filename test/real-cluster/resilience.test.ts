@@ -95,7 +95,8 @@ describe('shifts on the real API under trouble', () => {
   }, 360_000);
 
   it('kube-apiserver killed (-9) right after the first release and restarted: the shift completes, nothing written twice, never a scale-down on a failed read', async () => {
-    const shift = await prepareShift(cluster, 'apiserver-kill', 90_000, { podReadyMs: POD_READY_MS });
+    // The plan's apply latency covers the HPA's 15 s sync plus an API outage of 5 s and its restart.
+    const shift = await prepareShift(cluster, 'apiserver-kill', 100_000, { podReadyMs: POD_READY_MS, applyLatencyMs: 35_000 });
     const redis = await startRedis();
     const monitor = watchOnlineNeverDown(cluster, shift);
     const startedAtMs = Date.now();

@@ -27,7 +27,7 @@ export async function readyPods(cluster: RealCluster, namespace: string): Promis
 }
 
 /** A shift in namespaces of its own, objects created and Ready at their starting levels, planned with the peak `peakInMs` ahead. */
-export async function prepareShift(cluster: RealCluster, tag: string, peakInMs: number, options: { pool?: string; podReadyMs: number }): Promise<PreparedShift> {
+export async function prepareShift(cluster: RealCluster, tag: string, peakInMs: number, options: { pool?: string; podReadyMs: number; applyLatencyMs?: number }): Promise<PreparedShift> {
   const onlineNamespace = `payments-${tag}`;
   const offlineNamespace = `batch-${tag}`;
   await grantChuanliu(cluster, onlineNamespace);
@@ -40,7 +40,7 @@ export async function prepareShift(cluster: RealCluster, tag: string, peakInMs: 
   }, { timeoutMs: 90_000, cluster });
   const nowMs = Date.now();
   const peakAtMs = nowMs + peakInMs;
-  return { ...realShift({ nowMs, peakAtMs, startupMs: options.podReadyMs, onlineNamespace, offlineNamespace, planId: `plan-${tag}`, ...(options.pool !== undefined ? { pool: options.pool } : {}) }), peakAtMs };
+  return { ...realShift({ nowMs, peakAtMs, startupMs: options.podReadyMs, onlineNamespace, offlineNamespace, planId: `plan-${tag}`, ...(options.pool !== undefined ? { pool: options.pool } : {}), ...(options.applyLatencyMs !== undefined ? { applyLatencyMs: options.applyLatencyMs } : {}) }), peakAtMs };
 }
 
 export async function removeShift(cluster: RealCluster, shift: RealShift): Promise<void> {
