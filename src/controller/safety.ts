@@ -53,7 +53,9 @@ function checkTargets({ plan, targets, policy, nowMs }: SafetyInput): Refusal[] 
     if (requested < 0 || !Number.isInteger(requested)) {
       refusals.push({ code: 'invalid-replicas', target: target.name, message: `${planLabel} asks for ${requested} replicas of ${workload.name}; replicas are whole numbers ≥ 0` });
     }
-    if (workload.class === 'online' && requested < workload.minReplicas) {
+    // Below the minimum is refused unless the plan itself states it: a shortfall at this slot is a
+    // planned brownout (the pools cannot hold the minimum), and writing it beats refusing every write.
+    if (workload.class === 'online' && requested < workload.minReplicas && !plannedShortfall(plan, workload.name, nowMs)) {
       refusals.push({
         code: 'online-below-min',
         target: target.name,
@@ -77,6 +79,12 @@ function checkTargets({ plan, targets, policy, nowMs }: SafetyInput): Refusal[] 
     }
   }
   return refusals;
+}
+
+function plannedShortfall(plan: CapacityPlan | undefined, name: string, nowMs: number): boolean {
+  if (plan === undefined) return false;
+  const slot = Math.min(plan.slotCount - 1, Math.max(0, Math.floor((nowMs - plan.startMs) / plan.slotMs)));
+  return plan.shortfalls.some((item) => item.workload === name && item.slotIndex === slot);
 }
 
 /** CronJob targets are 0/1 (suspend or not); compare the others as replicas. */

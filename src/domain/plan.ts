@@ -94,7 +94,12 @@ export const SLOT_CAUSES: readonly SlotCause[] = [
 
 export interface WorkloadPlanDetail {
   readonly class: 'online' | 'offline';
+  /** Home pool: the first the workload may use. */
   readonly pool: string;
+  /** Online workloads that may use several pools: all of them, in fill order (fixed, then elastic). */
+  readonly pools?: readonly string[];
+  /** With `pools`: the planned replicas per pool and slot (their sum is the workload's target). */
+  readonly poolReplicas?: Readonly<Record<string, Int32Array>>;
   readonly priority: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;

@@ -18,7 +18,7 @@ import type {
 import type { OfflineWorkload, OnlineWorkload } from '../domain/workload.ts';
 import { ClockFormatter } from './format.ts';
 import { planPoolOffline } from './offline-allocation.ts';
-import { allocatePoolOnline } from './online-allocation.ts';
+import { allocateOnline, newPoolUsage, type PoolOnlineUsage } from './online-allocation.ts';
 import { fillOnlineNeed } from './online-need.ts';
 import { fillOnlineTargets } from './online-targets.ts';
 import { offlineSteps, onlineSteps, poolSteps, PoolIncreases, shortfalls, type LeadParts } from './plan-steps.ts';
@@ -85,39 +85,61 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
   const poolDetails: Record<string, PoolPlanDetail> = {};
   const onlineCpuByPool: Float64Array[] = [];
   const replicas: Record<string, Int32Array> = {};
-  const offlineResults = model.pools.map((pool) => {
-    const usage = { cpuMillicores: new Float64Array(slots), memoryBytes: new Float64Array(slots), nodesNeeded: new Int32Array(slots) };
-    // First without node provisioning in the lead; if the pool then has to grow, again with it.
-    let withProvisioning = false;
-    for (;;) {
+  const fillTargets = (index: number, nodeProvisioningMs: number): void => {
+    const workload = model.online[index] as OnlineWorkload;
+    const lead = leadOf(model, workload, nodeProvisioningMs);
+    leads[index] = lead;
+    leadSlots[index] = Math.ceil(lead.totalMs / model.slotMs);
+    const seen = observed.workloads[workload.name];
+    const before = previousNeed(input, model, workload.name);
+    needsBeforeStart[index] = before;
+    fillOnlineTargets(
+      { need: view(need, index), ready: view(ready, index), eventHeld: view(eventHeld, index), hold: view(hold, index), level: view(level, index) },
+      {
+        stabilizationSlots: window,
+        leadSlots: leadSlots[index] as number,
+        stepIntervalSlots: model.stepIntervalSlots,
+        ...(before !== undefined ? { needBeforeNow: before } : {}),
+        eventMask: view(eventMask, index),
+        ...(seen !== undefined ? { observedDesired: seen.desiredReplicas } : {}),
+        maxReplicas: workload.maxReplicas,
+        scratch,
+        extended,
+        extendedOut,
+      },
+    );
+  };
+  // Lead times: first without node provisioning; every elastic pool that then has to grow adds its
+  // provisioning to the lead of each workload that may use it, and the allocation runs again, until
+  // no further pool starts growing (at most one round per pool).
+  const usages = model.pools.map(() => newPoolUsage(slots));
+  const provisioningMs = new Float64Array(onlineCount);
+  const growing = new Set<number>();
+  let placements = new Map<number, Int32Array[]>();
+  let changed: number[] = [...model.onlineOrder];
+  for (;;) {
+    for (const index of changed) fillTargets(index, provisioningMs[index] as number);
+    placements = new Map();
+    allocateOnline(model, slots, { hold, level, allocated, eventMask }, usages, placements);
+    const newlyGrowing = model.pools.filter((pool) => !growing.has(pool.index) && pool.elastic && pool.provisioningMs > 0
+      && (usages[pool.index] as PoolOnlineUsage).nodesNeeded.some((count) => count > pool.currentNodes));
+    if (newlyGrowing.length === 0) break;
+    const affected = new Set<number>();
+    for (const pool of newlyGrowing) {
+      growing.add(pool.index);
       for (const index of pool.online) {
-        const workload = model.online[index] as OnlineWorkload;
-        const lead = leadOf(model, workload, pool, withProvisioning);
-        leads[index] = lead;
-        leadSlots[index] = Math.ceil(lead.totalMs / model.slotMs);
-        const seen = observed.workloads[workload.name];
-        const before = previousNeed(input, model, workload.name);
-        needsBeforeStart[index] = before;
-        fillOnlineTargets(
-          { need: view(need, index), ready: view(ready, index), eventHeld: view(eventHeld, index), hold: view(hold, index), level: view(level, index) },
-          {
-            stabilizationSlots: window,
-            leadSlots: leadSlots[index] as number,
-            stepIntervalSlots: model.stepIntervalSlots,
-            ...(before !== undefined ? { needBeforeNow: before } : {}),
-            eventMask: view(eventMask, index),
-            ...(seen !== undefined ? { observedDesired: seen.desiredReplicas } : {}),
-            maxReplicas: workload.maxReplicas,
-            scratch,
-            extended,
-            extendedOut,
-          },
-        );
+        if (pool.provisioningMs > (provisioningMs[index] as number)) {
+          provisioningMs[index] = pool.provisioningMs;
+          affected.add(index);
+        }
       }
-      allocatePoolOnline(pool, model.online, slots, { hold, level, allocated, eventMask }, usage);
-      if (withProvisioning || !pool.elastic || pool.provisioningMs <= 0 || !usage.nodesNeeded.some((count) => count > pool.currentNodes)) break;
-      withProvisioning = true;
     }
+    changed = [...affected];
+    if (changed.length === 0) break;
+  }
+
+  const offlineResults = model.pools.map((pool) => {
+    const usage = usages[pool.index] as PoolOnlineUsage;
 
     const nodesBeforeStart = new Int32Array(window);
     const poolNodes = stabilizedNodes(input, model, pool, usage.nodesNeeded, scratch, nodesBeforeStart);
@@ -177,8 +199,9 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
     const lead = leads[index] as LeadParts;
     const forecast = input.forecasts.get(workload.name);
     const quantile = quantiles[index];
+    const eligible = (model.onlineEligible[index] as readonly number[]).map((p) => model.pools[p] as PoolModel);
     steps.push(...onlineSteps({
-      model, clock, workload, pool,
+      model, clock, workload, pool, pools: eligible,
       allocated: view(allocated, index), ready: view(ready, index), hold: view(hold, index), need: view(need, index),
       demandRps: view(demandRps, index), causes: view(causes, index),
       lead, leadSlots: leadSlots[index] as number,
@@ -190,13 +213,16 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
       stabilizationMs: input.settings.scaleInStabilizationMs,
     }, ids, increases[poolIndex] as PoolIncreases));
     shortfalls({
-      model, clock, workload, pool, allocated: view(allocated, index), need: view(need, index),
+      model, clock, workload, pools: eligible, allocated: view(allocated, index), need: view(need, index),
       leadSlots: leadSlots[index] as number, scratch, served,
     }, shortfallList);
     replicas[workload.name] = view(allocated, index).slice();
+    const placed = placements.get(index);
     workloadDetails[workload.name] = {
       class: 'online',
       pool: pool.pool.name,
+      ...(eligible.length > 1 ? { pools: eligible.map((candidate) => candidate.pool.name) } : {}),
+      ...(placed !== undefined ? { poolReplicas: Object.fromEntries(eligible.map((candidate, j) => [candidate.pool.name, placed[j] as Int32Array])) } : {}),
       priority: workload.priority,
       minReplicas: workload.minReplicas,
       maxReplicas: workload.maxReplicas,
@@ -294,8 +320,7 @@ export function compareSteps(a: PlanStep, b: PlanStep): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function leadOf(model: PlanningModel, workload: OnlineWorkload, pool: PoolModel, withProvisioning: boolean): LeadParts {
-  const nodeProvisioningMs = withProvisioning ? pool.provisioningMs : 0;
+function leadOf(model: PlanningModel, workload: OnlineWorkload, nodeProvisioningMs: number): LeadParts {
   return {
     totalMs: model.applyLatencyMs + workload.startup.p95Ms + nodeProvisioningMs,
     applyMs: model.applyLatencyMs,

@@ -412,6 +412,22 @@ describe('decideWrites: refusals write nothing and say why', () => {
     expect(decision.refusals.map((refusal) => refusal.message).join('\n')).toMatch(row.message);
   });
 
+  it('writes an online target below its minimum when the plan states that shortfall (a planned brownout), not a refused tick', () => {
+    const inventory = standardInventory();
+    const base = planOf({ replicas: { pay: [4, 1], etl: [20, 10] } });
+    const plan = { ...base, shortfalls: [{ slotIndex: 1, workload: 'pay', missingReplicas: 1, message: 'pay short 1 replicas: pool general is full' }] };
+    const decision = decideWrites({
+      plan, snapshot: snapshotOf(inventory, { pay: { desired: 4 }, etl: { desired: 20 } }), inventory, nowMs: SLOT1, appliedStepIds: new Set(),
+    });
+    expect(decision.refusals).toEqual([]);
+    expect(decision.writes.map((entry) => `${entry.target}→${entry.toReplicas}`).sort()).toEqual(['etl→10', 'pay→1']);
+    // The same target without the stated shortfall stays refused (see the table above).
+    const unstated = decideWrites({
+      plan: base, snapshot: snapshotOf(inventory, { pay: { desired: 4 }, etl: { desired: 20 } }), inventory, nowMs: SLOT1, appliedStepIds: new Set(),
+    });
+    expect(unstated.refusals.map((refusal) => refusal.code)).toEqual(['online-below-min']);
+  });
+
   it('counts planned elastic nodes as capacity (the pool grows for the slot)', () => {
     const inventory = standardInventory();
     const decision = decideWrites({
