@@ -57,6 +57,11 @@ export interface CapacityPlan {
   readonly replicas: Readonly<Record<string, Int32Array>>;
   /** nodes[pool][slot] = nodes the pool should have. */
   readonly nodes: Readonly<Record<string, Int32Array>>;
+  /**
+   * Pre-provisioned elastic pools: placeholder pods per slot (one holds the room of one node the
+   * online pods do not fill yet), so the node autoscaler brings the nodes ahead of the peak.
+   */
+  readonly placeholders?: Readonly<Record<string, Int32Array>>;
   readonly steps: readonly PlanStep[];
   readonly shortfalls: readonly Shortfall[];
   /** Brownout order used when the cluster was short (lowest priority first). */

@@ -24,7 +24,7 @@ import { fillOnlineTargets } from './online-targets.ts';
 import { offlineSteps, onlineSteps, poolSteps, PoolIncreases, shortfalls, type LeadParts } from './plan-steps.ts';
 import type { PlanningInput } from './planning-input.ts';
 import { buildPlanningModel, type PlanningModel, type PoolModel } from './planning-model.ts';
-import { trailingExtreme, WindowScratch } from './sliding-window.ts';
+import { forwardExtreme, trailingExtreme, WindowScratch } from './sliding-window.ts';
 import { CAUSE } from './slot-causes.ts';
 
 export type { ObservedState, PlanningInput, PlanningSettings } from './planning-input.ts';
@@ -82,6 +82,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
   const leadSlots = new Int32Array(onlineCount);
   const needsBeforeStart: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(onlineCount);
   const nodes: Record<string, Int32Array> = {};
+  const placeholders: Record<string, Int32Array> = {};
   const poolDetails: Record<string, PoolPlanDetail> = {};
   const onlineCpuByPool: Float64Array[] = [];
   const replicas: Record<string, Int32Array> = {};
@@ -121,7 +122,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
     for (const index of changed) fillTargets(index, provisioningMs[index] as number);
     placements = new Map();
     allocateOnline(model, slots, { hold, level, allocated, eventMask }, usages, placements);
-    const newlyGrowing = model.pools.filter((pool) => !growing.has(pool.index) && pool.elastic && pool.provisioningMs > 0
+    const newlyGrowing = model.pools.filter((pool) => !growing.has(pool.index) && pool.elastic && !pool.preProvisioned && pool.provisioningMs > 0
       && (usages[pool.index] as PoolOnlineUsage).nodesNeeded.some((count) => count > pool.currentNodes));
     if (newlyGrowing.length === 0) break;
     const affected = new Set<number>();
@@ -145,6 +146,11 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
     const poolNodes = stabilizedNodes(input, model, pool, usage.nodesNeeded, scratch, nodesBeforeStart);
     nodes[pool.pool.name] = poolNodes;
     onlineCpuByPool[pool.index] = usage.cpuMillicores;
+    if (pool.preProvisioned) {
+      const ahead = preProvision(model, pool, usage.nodesNeeded, poolNodes, scratch);
+      nodes[pool.pool.name] = ahead.nodes;
+      placeholders[pool.pool.name] = ahead.placeholders;
+    }
 
     const remaining = new Float64Array(model.offline.length);
     const desired = new Int32Array(model.offline.length).fill(-1);
@@ -269,6 +275,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
     const seenPool = observed.nodePools[pool.pool.name];
     steps.push(...poolSteps({
       model, clock, pool, nodes: nodes[pool.pool.name] as Int32Array,
+      ...(placeholders[pool.pool.name] !== undefined ? { placeholders: placeholders[pool.pool.name] } : {}),
       onlineCpuMillicores: onlineCpuByPool[pool.index] as Float64Array,
       stabilizationMs: input.settings.scaleInStabilizationMs,
       ...(seenPool !== undefined ? { observedNodes: seenPool.readyNodes + seenPool.provisioningNodes } : {}),
@@ -290,6 +297,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
     slotCount: slots,
     replicas,
     nodes,
+    ...(Object.keys(placeholders).length > 0 ? { placeholders } : {}),
     steps,
     shortfalls: shortfallList,
     brownoutOrder: model.brownoutOrder,
@@ -391,6 +399,29 @@ function previousSeries(previousStartMs: number, series: Int32Array, before: Int
     else if (before !== undefined && index >= -before.length) out[k] = before[before.length + index] as number;
   }
   return out;
+}
+
+/**
+ * Pre-provisioning through placeholder pods. Online replicas on the pool were planned with a lead
+ * of startup + apply only, so the nodes they need at slot t must be asked for a provisioning time
+ * earlier: nodes(t) = the most needed in [t, t + provisioning] (and at least the stabilized count).
+ * The placeholders hold the room online does not fill yet — one pod per node still to be filled —
+ * so the node autoscaler brings those nodes; when the online pods arrive the placeholders drop in
+ * the same slot (and are preempted if the pods come first).
+ */
+function preProvision(model: PlanningModel, pool: PoolModel, needed: Int32Array, stabilized: Int32Array, scratch: WindowScratch): { nodes: Int32Array; placeholders: Int32Array } {
+  const slots = model.slotCount;
+  const provisioningSlots = Math.ceil(pool.provisioningMs / model.slotMs);
+  const ahead = new Int32Array(slots);
+  forwardExtreme(needed, provisioningSlots, 'max', ahead, scratch);
+  const nodes = new Int32Array(slots);
+  const placeholders = new Int32Array(slots);
+  for (let t = 0; t < slots; t++) {
+    const wanted = Math.min(pool.maxNodes, ahead[t] as number);
+    nodes[t] = Math.max(wanted, stabilized[t] as number);
+    placeholders[t] = Math.max(0, wanted - (needed[t] as number));
+  }
+  return { nodes, placeholders };
 }
 
 /** Nodes per slot: the pool scales in only after the stabilization window, within its bounds. */

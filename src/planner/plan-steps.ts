@@ -345,6 +345,8 @@ export interface PoolStepInput {
   readonly clock: ClockFormatter;
   readonly pool: PoolModel;
   readonly nodes: Int32Array;
+  /** Pre-provisioned pools: placeholder pods per slot. */
+  readonly placeholders?: Int32Array;
   readonly onlineCpuMillicores: Float64Array;
   readonly stabilizationMs: number;
   /** Nodes there now (ready + provisioning), if observed. */
@@ -374,7 +376,10 @@ export function poolSteps(input: PoolStepInput, ids: Set<string>): PlanStep[] {
         toReplicas: level,
         direction: 'acquire',
         reason: 'node-provision',
-        message: `pool ${name} ${from}→${level} nodes at ${clock.format(effectiveAtMs)}: online needs ${formatCores(input.onlineCpuMillicores[t] as number)} cores; Ready by ${clock.format(readyByMs)} (provisioning ${formatDurationMs(pool.provisioningMs)})`,
+        message: `pool ${name} ${from}→${level} nodes at ${clock.format(effectiveAtMs)}: ` +
+          (input.placeholders !== undefined
+            ? `pre-provisioned for the online pods due by ${clock.format(readyByMs)}: ${input.placeholders[t] as number} placeholder pods hold the room so the node autoscaler brings the nodes (provisioning ${formatDurationMs(pool.provisioningMs)}); online pods preempt them on arrival`
+            : `online needs ${formatCores(input.onlineCpuMillicores[t] as number)} cores; Ready by ${clock.format(readyByMs)} (provisioning ${formatDurationMs(pool.provisioningMs)})`),
         subject: 'node-pool',
         leadMs: pool.provisioningMs,
       }, ids));

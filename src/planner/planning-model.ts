@@ -23,6 +23,11 @@ export interface PoolModel {
   readonly readyNodesNow: number;
   readonly provisioningMs: number;
   readonly elastic: boolean;
+  /**
+   * Elastic pool pre-provisioned through placeholder pods: the plan asks for its nodes a
+   * provisioning time ahead, so online increases there need no node provisioning in their lead.
+   */
+  readonly preProvisioned: boolean;
   /** Indices into `online` that may use this pool, highest priority first (ties by name). */
   readonly online: number[];
   /** Indices into `offline`, highest priority first (ties by name). */
@@ -133,6 +138,7 @@ export function buildPlanningModel(input: PlanningInput): PlanningModel {
       readyNodesNow: Math.min(seen?.readyNodes ?? pool.baseNodes, maxNodes),
       provisioningMs: elastic ? settings.nodeProvisioningMs ?? pool.elastic?.provisioningMs ?? 0 : 0,
       elastic,
+      preProvisioned: elastic && pool.elastic?.placeholders !== undefined,
       online: [],
       offline: [],
     };

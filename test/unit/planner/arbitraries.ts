@@ -14,6 +14,10 @@ import { NOW_MS, offline, online, pool, promotion } from './fixtures.ts';
 const GIB = 1024 ** 3;
 /** Pools with this taint take only workloads that tolerate it (or are pinned there and tolerate it). */
 const BURST_TAINT = { key: 'burst', value: 'true', effect: 'NoSchedule' } as const;
+const PLACEHOLDERS = (cpuMillicores: number, memoryBytes: number) => ({
+  namespace: 'chuanliu-system', deploymentName: 'placeholder', priorityClassName: 'chuanliu-placeholder', priorityValue: -10,
+  perPod: { cpuMillicores: cpuMillicores * 0.9, memoryBytes: memoryBytes * 0.9 },
+});
 const BURST_TOLERATION = { key: 'burst', operator: 'Equal', value: 'true', effect: 'NoSchedule' } as const;
 
 const poolArbitrary = (index: number): fc.Arbitrary<NodePool> => fc.record({
@@ -22,11 +26,16 @@ const poolArbitrary = (index: number): fc.Arbitrary<NodePool> => fc.record({
   baseNodes: fc.integer({ min: 1, max: 6 }),
   elastic: fc.option(fc.record({ maxNodes: fc.integer({ min: 1, max: 8 }), provisioningMin: fc.integer({ min: 0, max: 8 }) }), { nil: undefined }),
   tainted: fc.boolean(),
+  placeholders: fc.boolean(),
 }).map((spec) => pool(`pool-${index}`, {
   perNode: { cpuMillicores: spec.cpu, memoryBytes: spec.memoryGib * GIB },
   baseNodes: spec.baseNodes,
   ...(spec.tainted ? { taints: [BURST_TAINT] } : {}),
-  ...(spec.elastic !== undefined ? { elastic: { maxNodes: spec.elastic.maxNodes, provisioningMs: spec.elastic.provisioningMin * MINUTE_MS } } : {}),
+  ...(spec.elastic !== undefined ? { elastic: {
+    maxNodes: spec.elastic.maxNodes,
+    provisioningMs: spec.elastic.provisioningMin * MINUTE_MS,
+    ...(spec.placeholders ? { placeholders: PLACEHOLDERS(spec.cpu, spec.memoryGib * GIB) } : {}),
+  } } : {}),
 }));
 
 interface Shape {

@@ -279,7 +279,8 @@ export function leadViolations(input: PlanningInput, plan: CapacityPlan): string
     let provisioning = 0;
     for (const pool of poolsOf(input, workload)) {
       const needed = plan.explanation?.pools[pool.name]?.nodesNeeded;
-      const growing = pool.elastic !== undefined && needed !== undefined && needed.some((count) => count > poolBounds(input, pool).current);
+      // A pre-provisioned pool (placeholders) asks for its nodes ahead instead: see preProvisionViolations.
+      const growing = pool.elastic !== undefined && pool.elastic.placeholders === undefined && needed !== undefined && needed.some((count) => count > poolBounds(input, pool).current);
       if (growing && pool.elastic !== undefined) provisioning = Math.max(provisioning, input.settings.nodeProvisioningMs ?? pool.elastic.provisioningMs);
     }
     const grows = provisioning > 0;
@@ -427,6 +428,43 @@ export function scaleInViolations(input: PlanningInput, plan: CapacityPlan): str
   return problems;
 }
 
+/**
+ * Pre-provisioned pools: the nodes the online replicas of slot t take (their CPU and memory over the
+ * node size) were already asked for one provisioning time earlier, and placeholders are whole,
+ * non-negative and never ask for more than the pool's maximum.
+ */
+export function preProvisionViolations(input: PlanningInput, plan: CapacityPlan): string[] {
+  const problems: string[] = [];
+  for (const pool of input.inventory.nodePools) {
+    if (pool.elastic?.placeholders === undefined) continue;
+    const placeholders = plan.placeholders?.[pool.name];
+    if (placeholders === undefined) {
+      problems.push(`pool ${pool.name} has placeholders configured but the plan has no placeholder series`);
+      continue;
+    }
+    const nodes = series(plan, pool.name);
+    const bounds = poolBounds(input, pool);
+    const provisioningSlots = Math.ceil((input.settings.nodeProvisioningMs ?? pool.elastic.provisioningMs) / plan.slotMs);
+    for (let t = 0; t < plan.slotCount; t++) {
+      let cpu = 0;
+      let memory = 0;
+      for (const workload of input.inventory.online) {
+        const on = placedOn(input, plan, workload, pool, t);
+        cpu += on * workload.perReplica.cpuMillicores;
+        memory += on * workload.perReplica.memoryBytes;
+      }
+      const taken = Math.max(bounds.min, Math.ceil(Math.max(cpu / pool.perNode.cpuMillicores, memory / pool.perNode.memoryBytes) - 1e-9));
+      const askedAt = t - provisioningSlots;
+      if (askedAt >= 0 && (nodes[askedAt] as number) < Math.min(taken, bounds.max)) {
+        problems.push(`pool ${pool.name}: slot ${t} takes ${taken} nodes but slot ${askedAt} (one provisioning time before) asked for ${nodes[askedAt] as number}`);
+      }
+      const held = placeholders[t] as number;
+      if (!Number.isInteger(held) || held < 0 || taken + held > Math.max(bounds.max, taken)) problems.push(`pool ${pool.name} slot ${t}: ${held} placeholders with ${taken} nodes taken (max ${bounds.max})`);
+    }
+  }
+  return problems;
+}
+
 export function allViolations(input: PlanningInput, plan: CapacityPlan): string[] {
   return [
     ...fitViolations(input, plan),
@@ -438,5 +476,6 @@ export function allViolations(input: PlanningInput, plan: CapacityPlan): string[
     ...drainViolations(input, plan),
     ...stepConsistencyViolations(input, plan),
     ...scaleInViolations(input, plan),
+    ...preProvisionViolations(input, plan),
   ];
 }
