@@ -69,8 +69,8 @@ const provisioningSchema = z.union([
 });
 
 const placeholdersSchema = z.strictObject({
-  /** @defaultValue chuanliu-system */
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a Kubernetes namespace name').default('chuanliu-system'),
+  /** A namespace of their own: the controller's Role there may then patch only placeholders. @defaultValue chuanliu-placeholders */
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a Kubernetes namespace name').default('chuanliu-placeholders'),
   /** Name of the placeholder Deployment. @defaultValue chuanliu-placeholder-<pool> */
   deployment: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes object name').optional(),
   /** @defaultValue chuanliu-placeholder */

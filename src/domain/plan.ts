@@ -167,3 +167,16 @@ export interface OfflineOutlook {
   readonly prioritizedForDeadline: boolean;
   readonly message: string;
 }
+
+/**
+ * Name under which a pre-provisioned pool's placeholder Deployment is a controller target. `/`
+ * cannot appear in workload or pool names, so it never collides with one.
+ */
+export function placeholderTargetName(pool: string): string {
+  return `${pool}/placeholders`;
+}
+
+/** The pool a placeholder target name belongs to, or undefined for any other name. */
+export function poolOfPlaceholderTarget(name: string): string | undefined {
+  return name.endsWith('/placeholders') ? name.slice(0, -'/placeholders'.length) : undefined;
+}

@@ -124,7 +124,7 @@ describe('parseConfigText: node pools and scheduling constraints', () => {
       elastic: {
         maxNodes: 40, provisioningMs: 120_000, provisioningP50Ms: 70_000,
         placeholders: {
-          namespace: 'chuanliu-system', deploymentName: 'chuanliu-placeholder-burst', priorityClassName: 'chuanliu-placeholder', priorityValue: -10,
+          namespace: 'chuanliu-placeholders', deploymentName: 'chuanliu-placeholder-burst', priorityClassName: 'chuanliu-placeholder', priorityValue: -10,
           perPod: { cpuMillicores: 14_400, memoryBytes: Math.floor(64 * 1024 ** 3 * 0.9) },
         },
       },
