@@ -10,12 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { forecastBenchPart } from './forecast.ts';
 import { grandShiftBenchPart } from './grand-shift.ts';
 import { chuanliuBenchPart } from './chuanliu.ts';
+import { elasticPoolsBenchPart } from './elastic-pools.ts';
 import type { BenchPart } from './part.ts';
 
 const parts: readonly BenchPart[] = [
   forecastBenchPart,
   grandShiftBenchPart,
   chuanliuBenchPart,
+  elasticPoolsBenchPart,
 ];
 
 const benchmarksPath = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
