@@ -404,14 +404,16 @@ function previousSeries(previousStartMs: number, series: Int32Array, before: Int
 /**
  * Pre-provisioning through placeholder pods. Online replicas on the pool were planned with a lead
  * of startup + apply only, so the nodes they need at slot t must be asked for a provisioning time
- * earlier: nodes(t) = the most needed in [t, t + provisioning] (and at least the stabilized count).
+ * (plus the placeholder write's own apply latency) earlier: nodes(t) = the most needed in
+ * [t, t + provisioning + apply] (and at least the stabilized count).
  * The placeholders hold the room online does not fill yet — one pod per node still to be filled —
  * so the node autoscaler brings those nodes; when the online pods arrive the placeholders drop in
  * the same slot (and are preempted if the pods come first).
  */
 function preProvision(model: PlanningModel, pool: PoolModel, needed: Int32Array, stabilized: Int32Array, scratch: WindowScratch): { nodes: Int32Array; placeholders: Int32Array } {
   const slots = model.slotCount;
-  const provisioningSlots = Math.ceil(pool.provisioningMs / model.slotMs);
+  // The placeholder write itself takes the apply latency before the autoscaler can see its pods.
+  const provisioningSlots = Math.ceil((pool.provisioningMs + model.applyLatencyMs) / model.slotMs);
   const ahead = new Int32Array(slots);
   forwardExtreme(needed, provisioningSlots, 'max', ahead, scratch);
   const nodes = new Int32Array(slots);

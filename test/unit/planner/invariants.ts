@@ -430,7 +430,7 @@ export function scaleInViolations(input: PlanningInput, plan: CapacityPlan): str
 
 /**
  * Pre-provisioned pools: the nodes the online replicas of slot t take (their CPU and memory over the
- * node size) were already asked for one provisioning time earlier, and placeholders are whole,
+ * node size) were already asked for one provisioning time plus the apply latency earlier, and placeholders are whole,
  * non-negative and never ask for more than the pool's maximum.
  */
 export function preProvisionViolations(input: PlanningInput, plan: CapacityPlan): string[] {
@@ -444,7 +444,7 @@ export function preProvisionViolations(input: PlanningInput, plan: CapacityPlan)
     }
     const nodes = series(plan, pool.name);
     const bounds = poolBounds(input, pool);
-    const provisioningSlots = Math.ceil((input.settings.nodeProvisioningMs ?? pool.elastic.provisioningMs) / plan.slotMs);
+    const provisioningSlots = Math.ceil(((input.settings.nodeProvisioningMs ?? pool.elastic.provisioningMs) + input.settings.applyLatencyMs) / plan.slotMs);
     for (let t = 0; t < plan.slotCount; t++) {
       let cpu = 0;
       let memory = 0;
