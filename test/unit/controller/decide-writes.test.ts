@@ -488,6 +488,17 @@ describe('decideWrites: pre-provisioning through placeholder pods', () => {
     expect(decision.writes.map(describeWrite)).toEqual(['release replicas burst/placeholders=1', 'acquire replicas pay=60']);
   });
 
+  it('counts the nodes a pre-provisioned pool has on their way as capacity, so the online acquire is not refused', () => {
+    const inventory = burstInventory();
+    // pay 100 × 1 core: more than general's 80 cores, within general + the 3 burst nodes the plan asked for.
+    const plan = { ...planOf({ replicas: { pay: [4, 100] }, nodes: { burst: [3, 3] } }), placeholders: { burst: Int32Array.from([3, 0]) } };
+    const snapshot = snapshotOf(inventory, { pay: { desired: 4 } }, { atMs: SLOT1, pools: [{ pool: 'general', readyNodes: 10, provisioningNodes: 0, allocatableCpuMillicores: 80_000, allocatableMemoryBytes: 320 * GIB }, { pool: 'burst', readyNodes: 0, provisioningNodes: 3, allocatableCpuMillicores: 0, allocatableMemoryBytes: 0 }] });
+    const withPlaceholder = { ...snapshot, workloads: [...snapshot.workloads, { ref: PLACEHOLDER_REF, desiredReplicas: 3, readyReplicas: 3, annotations: {} }] };
+    const decision = decideWrites({ plan, snapshot: withPlaceholder, inventory, nowMs: SLOT1, appliedStepIds: new Set() });
+    expect(decision.refusals).toEqual([]);
+    expect(decision.writes.map(describeWrite)).toEqual(['release replicas burst/placeholders=0', 'acquire replicas pay=100']);
+  });
+
   it('leaves a missing placeholder Deployment alone and says how to create it', () => {
     const inventory = burstInventory();
     const plan = { ...planOf({ replicas: { pay: [4, 4] } }), placeholders: { burst: Int32Array.from([0, 3]) } };
