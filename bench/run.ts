@@ -11,6 +11,8 @@ import { forecastBenchPart } from './forecast.ts';
 import { grandShiftBenchPart } from './grand-shift.ts';
 import { grandShiftRealBenchPart } from './grand-shift-real.ts';
 import { chuanliuBenchPart } from './chuanliu.ts';
+import { elasticPoolsBenchPart } from './elastic-pools.ts';
+import { plannerBenchPart } from './planner.ts';
 import type { BenchPart } from './part.ts';
 
 const parts: readonly BenchPart[] = [
@@ -18,6 +20,8 @@ const parts: readonly BenchPart[] = [
   grandShiftBenchPart,
   grandShiftRealBenchPart,
   chuanliuBenchPart,
+  elasticPoolsBenchPart,
+  plannerBenchPart,
 ];
 
 const benchmarksPath = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

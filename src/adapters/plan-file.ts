@@ -49,6 +49,8 @@ const stepSchema = z.strictObject({
 const workloadDetailSchema = z.strictObject({
   class: z.enum(['online', 'offline']),
   pool: z.string(),
+  pools: z.array(z.string()).optional(),
+  poolReplicas: z.record(z.string(), replicaArray).optional(),
   priority: z.number(),
   minReplicas: count,
   maxReplicas: count,
@@ -92,6 +94,7 @@ export const planFileSchema = z.strictObject({
   slotCount: z.number().int().positive(),
   replicas: z.record(z.string().min(1), replicaArray),
   nodes: z.record(z.string().min(1), replicaArray),
+  placeholders: z.record(z.string().min(1), replicaArray).optional(),
   steps: z.array(stepSchema),
   shortfalls: z.array(z.strictObject({ slotIndex: count, workload: z.string(), missingReplicas: count, message: z.string() })),
   brownoutOrder: z.array(z.string()),
@@ -109,8 +112,8 @@ export const planFileSchema = z.strictObject({
   explanation: explanationSchema.optional(),
 }).superRefine((plan, ctx) => {
   // Every slot array covers the whole horizon, so the controller never reads past one.
-  for (const key of ['replicas', 'nodes'] as const) {
-    for (const [name, series] of Object.entries(plan[key])) {
+  for (const key of ['replicas', 'nodes', 'placeholders'] as const) {
+    for (const [name, series] of Object.entries(plan[key] ?? {})) {
       if (series.length !== plan.slotCount) {
         ctx.addIssue({ code: 'custom', path: [key, name], message: `expected ${plan.slotCount} slots (slotCount), got ${series.length}` });
       }

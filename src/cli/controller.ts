@@ -58,7 +58,14 @@ export function clusterFor(config: ChuanliuConfig, flags: ClusterFlags, log?: Lo
   return new KubernetesCluster({
     kubeConfig: loadKubeConfig(kubeconfigSource(flags)),
     clock: systemClock,
-    workloads: [...config.inventory.online, ...config.inventory.offline].map((workload) => workload.ref),
+    workloads: [
+      ...[...config.inventory.online, ...config.inventory.offline].map((workload) => workload.ref),
+      // Pre-provisioned pools: their placeholder Deployments are controller targets too.
+      ...config.inventory.nodePools.flatMap((pool) => {
+        const placeholders = pool.elastic?.placeholders;
+        return placeholders === undefined ? [] : [{ apiKind: 'Deployment' as const, namespace: placeholders.namespace, name: placeholders.deploymentName }];
+      }),
+    ],
     managedSelector: false,
     namespaces: config.controller.namespaces,
     ...(log !== undefined ? { onWarning: (message: string) => log.warn(message) } : {}),

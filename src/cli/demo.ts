@@ -17,6 +17,7 @@ import { InputError } from '../domain/errors.ts';
 import type { PlanStep } from '../domain/plan.ts';
 import { runSimulation } from '../simulator/engine.ts';
 import { loadScenarioFile } from '../simulator/load-scenario.ts';
+import { renderElasticDemo, runElasticDemo } from './demo-elastic.ts';
 import type { SimulationResult } from '../simulator/result.ts';
 import type { Scenario } from '../simulator/scenario.ts';
 import { createChuanliuStrategy } from '../simulator/strategies/chuanliu.ts';
@@ -34,6 +35,8 @@ interface DemoFlags {
   report: string;
   seed?: string;
   output: string;
+  /** false with --no-elastic. */
+  elastic: boolean;
 }
 
 const OUTPUT_FORMATS = ['table', 'json'] as const;
@@ -52,6 +55,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--report <html>', 'HTML report of the comparison (the plan goes beside it as <name>-plan.html)', 'demo-report.html')
     .option('--seed <n>', 'replace the scenario\'s seed (traffic noise, startup times, metric lags)')
     .option('-o, --output <format>', `stdout format: ${OUTPUT_FORMATS.join(' | ')}`, 'table')
+    .option('--no-elastic', 'skip the second part (nodes pre-provisioned on an elastic pool, sim/elastic-midnight.yaml)')
     .action(async (flags: DemoFlags) => {
       const output = parseOutput(flags.output);
       const seed = flags.seed === undefined ? undefined : parseSeed(flags.seed);
@@ -99,6 +103,11 @@ export function registerDemoCommand(program: Command): void {
       }
       const color = shouldUseColor(process.stdout);
       process.stdout.write(`${renderSimulationTable(result, { color })}\n\n${renderDemoLines({ result, recorder, comparison, timeZone, color })}\n`);
+      // Nodes pre-provisioned for a midnight peak on an elastic pool (a few seconds more).
+      if (flags.elastic !== false) {
+        progress('elastic pool: sim/elastic-midnight.yaml');
+        process.stdout.write(`\n${renderElasticDemo(await runElasticDemo(), color)}\n`);
+      }
     });
 }
 

@@ -144,6 +144,8 @@ export function summaryParagraph(summary: PlanSummary, plan: CapacityPlan, timeZ
   }
   const pools = Object.entries(summary.nodes);
   if (pools.length > 0) sentences.push(`Nodes: ${pools.map(([name, range]) => (range.min === range.max ? `${name} ${range.min}` : `${name} ${range.min}–${range.max}`)).join(', ')}.`);
+  const warmed = Object.entries(summary.placeholders ?? {}).filter(([, most]) => most > 0);
+  if (warmed.length > 0) sentences.push(`Pre-provisioned ahead of the peak by placeholder pods: ${warmed.map(([name, most]) => `${name} up to ${most}`).join(', ')}.`);
   if (summary.shortfallSlots === 0) {
     sentences.push('Every online workload gets what its demand quantile needs in every slot.');
   } else {

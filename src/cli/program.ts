@@ -20,6 +20,7 @@ const commandLoaders: Readonly<Record<string, () => Promise<Register>>> = {
   status: async () => (await import('./status.ts')).registerStatusCommand,
   'kube-api': async () => (await import('./kube-api.ts')).registerKubeApiCommand,
   trace: async () => (await import('./trace.ts')).registerTraceCommand,
+  placeholders: async () => (await import('./placeholders.ts')).registerPlaceholdersCommand,
 };
 
 /**

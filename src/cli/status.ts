@@ -52,6 +52,19 @@ export interface WorkloadStatus {
   readonly nextStep?: { readonly at: string; readonly inMs: number; readonly fromReplicas: number; readonly toReplicas: number; readonly reason: string; readonly stepId: string };
 }
 
+export interface PoolStatus {
+  readonly pool: string;
+  readonly planNodes?: number;
+  /** Most nodes the plan wants from now to the end of the horizon, and when it first wants them. */
+  readonly peakNodes?: number;
+  readonly peakAt?: string;
+  readonly readyNodes?: number;
+  readonly provisioningNodes?: number;
+  /** Pre-provisioned pools: placeholder pods the plan wants now and the Deployment's spec. */
+  readonly planPlaceholders?: number;
+  readonly livePlaceholders?: number;
+}
+
 export interface StatusReport {
   readonly at: string;
   readonly planId: string;
@@ -61,6 +74,8 @@ export interface StatusReport {
   readonly lastForecast?: string | null;
   readonly lastPlan?: string | null;
   readonly workloads: readonly WorkloadStatus[];
+  /** Per node pool: nodes the plan wants now and over the horizon, what the cluster has, placeholders. */
+  readonly pools: readonly PoolStatus[];
   readonly drifted: number;
   /** Online workloads the controller holds because their demand metrics are missing or stale. */
   readonly heldOnData: number;
@@ -146,12 +161,30 @@ export function statusReport(input: {
       ...(next !== undefined ? { nextStep: { at: new Date(next.effectiveAtMs).toISOString(), inMs: next.effectiveAtMs - nowMs, fromReplicas: next.fromReplicas, toReplicas: next.toReplicas, reason: next.reason, stepId: next.id } } : {}),
     };
   });
+  const nowSlot = Math.min(plan.slotCount - 1, Math.max(0, Math.floor((nowMs - plan.startMs) / plan.slotMs)));
+  const pools: PoolStatus[] = config.inventory.nodePools.map((pool) => {
+    const series = plan.nodes[pool.name];
+    const live = snapshot.nodePools.find((candidate) => candidate.pool === pool.name);
+    let peak = -1;
+    let peakSlot = -1;
+    for (let t = nowSlot; series !== undefined && t < series.length; t++) if ((series[t] as number) > peak) { peak = series[t] as number; peakSlot = t; }
+    const placeholders = pool.elastic?.placeholders;
+    const placeholderState = placeholders === undefined ? undefined : stateByRef.get(`Deployment/${placeholders.namespace}/${placeholders.deploymentName}`);
+    return {
+      pool: pool.name,
+      ...(series !== undefined ? { planNodes: series[nowSlot] as number, peakNodes: peak, peakAt: new Date(plan.startMs + peakSlot * plan.slotMs).toISOString() } : {}),
+      ...(live !== undefined ? { readyNodes: live.readyNodes, provisioningNodes: live.provisioningNodes } : {}),
+      ...(plan.placeholders?.[pool.name] !== undefined ? { planPlaceholders: plan.placeholders[pool.name]?.[nowSlot] as number } : {}),
+      ...(placeholderState !== undefined ? { livePlaceholders: placeholderState.desiredReplicas } : {}),
+    };
+  });
   return {
     at: new Date(nowMs).toISOString(),
     planId: plan.id,
     planStart: new Date(plan.startMs).toISOString(),
     planEnd: new Date(plan.startMs + plan.slotCount * plan.slotMs).toISOString(),
     workloads,
+    pools,
     drifted: workloads.filter((workload) => workload.missing || (workload.drift ?? 0) !== 0).length,
     heldOnData: workloads.filter((workload) => workload.data?.held === true).length,
     undelivered: workloads.filter((workload) => workload.unschedulable !== undefined).length,
@@ -196,6 +229,20 @@ export function renderStatus(report: StatusReport & { leader?: string | null; la
     ]),
     { color },
   ));
+  if (report.pools.length > 0) {
+    lines.push('', renderTextTable(
+      [
+        { header: ['pool'], align: 'left' }, { header: ['plan', 'nodes'], align: 'right' }, { header: ['live', 'ready'], align: 'right' },
+        { header: ['live', 'coming'], align: 'right' }, { header: ['plan', 'peak'], align: 'left' }, { header: ['placeholders', 'plan / live'], align: 'right' },
+      ],
+      report.pools.map((pool) => [
+        pool.pool, pool.planNodes?.toString() ?? '–', pool.readyNodes?.toString() ?? '–', pool.provisioningNodes?.toString() ?? '–',
+        pool.peakNodes !== undefined ? `${pool.peakNodes} at ${pool.peakAt ?? ''}` : '–',
+        pool.planPlaceholders !== undefined ? `${pool.planPlaceholders} / ${pool.livePlaceholders?.toString() ?? paint('missing', 'red', color)}` : '',
+      ]),
+      { color },
+    ));
+  }
   if (report.nextSteps.length > 0) {
     lines.push('', 'next steps:');
     for (const step of report.nextSteps) lines.push(`  in ${formatDurationMs(step.inMs)}  ${step.workload} ${step.fromReplicas} → ${step.toReplicas} (${step.direction}, ${step.reason}): ${step.message}`);

@@ -6,11 +6,15 @@
  * Defaults are stated with `@defaultValue` beside each field.
  */
 import { z } from 'zod';
-import type { DemandSource, NodePool, OfflineWorkload, OnlineWorkload, WorkloadRef } from '../domain/workload.ts';
+import { allowedOnPool, eligiblePools } from '../domain/pool-eligibility.ts';
+import type { DemandSource, OfflineWorkload, OnlineWorkload, WorkloadRef } from '../domain/workload.ts';
 import { HOUR_MS, MINUTE_MS, SECOND_MS, DAY_MS } from '../domain/units.ts';
 import {
   durationSchema, instantSchema, nameSchema, positiveDurationSchema, resourcesSchema, unitIntervalSchema,
 } from './units-schema.ts';
+import { nodePoolSchema, schedulingFields, schedulingOf } from './pool-schema.ts';
+
+export { nodePoolSchema } from './pool-schema.ts';
 
 /** The Kubernetes object a workload scales. */
 export const workloadRefSchema = z.strictObject({
@@ -71,8 +75,7 @@ export const onlineWorkloadSchema = z.strictObject({
   /** Demand quantile to provision for, in (0, 1). @defaultValue 0.99 */
   demandQuantile: unitIntervalSchema.default(0.99),
   demand: demandSourceSchema.optional(),
-  /** Node pool the replicas run on. @defaultValue any pool */
-  nodePool: nameSchema.optional(),
+  ...schedulingFields,
 }).superRefine((workload, ctx) => {
   if (workload.minReplicas > workload.maxReplicas) {
     ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: `expected minReplicas ≤ maxReplicas (${workload.maxReplicas})` });
@@ -93,7 +96,7 @@ export const onlineWorkloadSchema = z.strictObject({
   priority: workload.priority,
   demandQuantile: workload.demandQuantile,
   ...(workload.demand !== undefined ? { demand: workload.demand } : {}),
-  ...(workload.nodePool !== undefined ? { nodePool: workload.nodePool } : {}),
+  ...schedulingOf(workload),
 }));
 
 /** Preemptible batch work (analytics, settlement, reports, training). */
@@ -112,7 +115,7 @@ export const offlineWorkloadSchema = z.strictObject({
   deadline: instantSchema.optional(),
   /** Time a replica needs to drain or checkpoint before its resources are free. @defaultValue 30s */
   drain: durationSchema.default(30 * SECOND_MS),
-  nodePool: nameSchema.optional(),
+  ...schedulingFields,
 }).superRefine((workload, ctx) => {
   if (workload.minReplicas > workload.maxReplicas) {
     ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: `expected minReplicas ≤ maxReplicas (${workload.maxReplicas})` });
@@ -128,29 +131,7 @@ export const offlineWorkloadSchema = z.strictObject({
   ...(workload.workCoreHours !== undefined ? { workCoreHours: workload.workCoreHours } : {}),
   ...(workload.deadline !== undefined ? { deadlineMs: workload.deadline } : {}),
   drainMs: workload.drain,
-  ...(workload.nodePool !== undefined ? { nodePool: workload.nodePool } : {}),
-}));
-
-/** A pool of identical nodes; `elastic` when it may grow (cluster autoscaler, Karpenter). */
-export const nodePoolSchema = z.strictObject({
-  name: nameSchema,
-  perNode: resourcesSchema,
-  /** Nodes always present. */
-  baseNodes: z.number().int().min(0),
-  /** @defaultValue 0 */
-  costPerNodeHour: z.number().min(0).default(0),
-  elastic: z.strictObject({
-    /** Upper bound on nodes added on top of baseNodes. */
-    maxNodes: z.number().int().min(1),
-    /** From "add node" to schedulable. @defaultValue 3m */
-    provisioning: durationSchema.default(3 * MINUTE_MS),
-  }).optional(),
-}).transform((pool): NodePool => ({
-  name: pool.name,
-  perNode: pool.perNode,
-  baseNodes: pool.baseNodes,
-  costPerNodeHour: pool.costPerNodeHour,
-  ...(pool.elastic !== undefined ? { elastic: { maxNodes: pool.elastic.maxNodes, provisioningMs: pool.elastic.provisioning } } : {}),
+  ...schedulingOf(workload),
 }));
 
 export const planningSchema = z.strictObject({
@@ -259,17 +240,19 @@ function crossCheck(config: ConfigFile, ctx: z.RefinementCtx): void {
   const pools = new Map(config.nodePools.map((pool) => [pool.name, pool]));
   const poolNames = [...pools.keys()].join(', ');
   for (const { workload, path } of workloads) {
-    if (workload.nodePool !== undefined) {
-      const pool = pools.get(workload.nodePool);
-      if (pool === undefined) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'nodePool'], message: `expected one of the node pools (${poolNames}), got "${workload.nodePool}"` });
-        continue;
-      }
-      if (workload.perReplica.cpuMillicores > pool.perNode.cpuMillicores || workload.perReplica.memoryBytes > pool.perNode.memoryBytes) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'perReplica'], message: `expected a replica that fits on one node of pool "${pool.name}" (${pool.perNode.cpuMillicores}m CPU, ${pool.perNode.memoryBytes} bytes)` });
-      }
-    } else if (![...pools.values()].some((pool) => workload.perReplica.cpuMillicores <= pool.perNode.cpuMillicores && workload.perReplica.memoryBytes <= pool.perNode.memoryBytes)) {
-      ctx.addIssue({ code: 'custom', path: [...path, 'perReplica'], message: 'expected a replica that fits on one node of some pool' });
+    if (workload.nodePool !== undefined && !pools.has(workload.nodePool)) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'nodePool'], message: `expected one of the node pools (${poolNames}), got "${workload.nodePool}"` });
+      continue;
+    }
+    const allowed = config.nodePools.filter((pool) => allowedOnPool(workload, pool));
+    if (allowed.length === 0) {
+      const field = workload.nodeSelector !== undefined ? 'nodeSelector' : 'tolerations';
+      ctx.addIssue({ code: 'custom', path: [...path, field], message: `expected scheduling constraints that some node pool satisfies (pools: ${poolNames}); no pool's labels and taints admit this workload` });
+      continue;
+    }
+    if (eligiblePools(workload, config.nodePools).length === 0) {
+      const where = allowed.length === 1 ? `pool "${(allowed[0] as { name: string }).name}"` : `a pool it may use (${allowed.map((pool) => pool.name).join(', ')})`;
+      ctx.addIssue({ code: 'custom', path: [...path, 'perReplica'], message: `expected a replica that fits on one node of ${where}` });
     }
   }
 

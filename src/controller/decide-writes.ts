@@ -12,8 +12,8 @@
  * - level-triggered: targets are absolute levels from the plan (see level-targets.ts), so a tick
  *   repeated or replayed after a crash finds everything at its level and writes nothing more.
  */
-import type { CapacityPlan } from '../domain/plan.ts';
-import type { Inventory, Workload } from '../domain/workload.ts';
+import { poolOfPlaceholderTarget, type CapacityPlan } from '../domain/plan.ts';
+import type { Inventory, Workload, WorkloadRef } from '../domain/workload.ts';
 import type { ClusterSnapshot, ClusterWrite, NodePoolState, WorkloadState, WriteProvenance } from '../ports/cluster.ts';
 import type {
   DeferredWrite, OrderedWrite, ResolvedTarget, SkippedTarget, TargetOverride, WriteDecision, WritePhase,
@@ -201,6 +201,9 @@ function poolsOverlap(a: string | undefined, b: string | undefined): boolean {
 }
 
 function phaseOf(target: ResolvedTarget): WritePhase {
+  // More placeholders ask the node autoscaler for nodes (they take longest); fewer make room for
+  // the online pods arriving in the same tick, so they go with the releases.
+  if (target.class === 'placeholder') return target.target > target.current ? 'pool-grow' : 'release';
   if (target.class === 'pool') return target.target > target.current ? 'pool-grow' : 'pool-shrink';
   return target.target < target.current ? 'release' : 'acquire';
 }
@@ -214,7 +217,7 @@ const PHASE_RANK: Record<WritePhase, number> = { 'pool-grow': 0, release: 1, acq
 function orderWrites(planned: ReadonlyArray<Omit<OrderedWrite, 'order'>>, targets: readonly ResolvedTarget[]): OrderedWrite[] {
   const priorityOf = new Map(targets.map((target) => [target.name, target.workload?.priority ?? 0] as const));
   const classRank = (phase: WritePhase, targetClass: string): number => {
-    if (phase === 'release') return targetClass === 'offline' ? 0 : 1;
+    if (phase === 'release') return targetClass === 'placeholder' || targetClass === 'offline' ? 0 : 1;
     if (phase === 'acquire') return targetClass === 'online' ? 0 : 1;
     return 0;
   };
@@ -243,6 +246,7 @@ function provenanceFor(target: ResolvedTarget, plan: CapacityPlan | undefined, n
 
 function writeFor(target: ResolvedTarget, provenance: WriteProvenance): ClusterWrite {
   if (target.class === 'pool') return { kind: 'pool-nodes', pool: target.name, nodes: target.target, provenance };
+  if (target.class === 'placeholder') return { kind: 'replicas', ref: target.placeholderRef as WorkloadRef, replicas: target.target, provenance };
   const ref = (target.workload as Workload).ref;
   if (target.hpaName !== undefined) return { kind: 'hpa-min', ref, hpaName: target.hpaName, minReplicas: target.target, provenance };
   switch (ref.apiKind) {
@@ -255,13 +259,17 @@ function writeFor(target: ResolvedTarget, provenance: WriteProvenance): ClusterW
 // Snapshots are immutable values: index each once per tick, not once per workload.
 const stateIndexes = new WeakMap<ClusterSnapshot, Map<string, WorkloadState>>();
 
-function stateOf(snapshot: ClusterSnapshot, workload: Workload): WorkloadState | undefined {
+function stateIndex(snapshot: ClusterSnapshot): Map<string, WorkloadState> {
   let index = stateIndexes.get(snapshot);
   if (index === undefined) {
     index = new Map(snapshot.workloads.map((state) => [refKey(state.ref), state] as const));
     stateIndexes.set(snapshot, index);
   }
-  return index.get(refKey(workload.ref));
+  return index;
+}
+
+function stateOf(snapshot: ClusterSnapshot, workload: Workload): WorkloadState | undefined {
+  return stateIndex(snapshot).get(refKey(workload.ref));
 }
 
 /** Plan levels + overrides → one normalised target per managed object present in the snapshot. */
@@ -279,10 +287,33 @@ function resolveTargets(input: DecideWritesInput, skipped: SkippedTarget[], warn
   for (const name of [...names].sort(compareText)) {
     const level = levels.get(name);
     const workload = workloads.get(name);
+    const placeholderPool = poolOfPlaceholderTarget(name);
+    if (placeholderPool !== undefined && level !== undefined) {
+      const settings = inventory.nodePools.find((pool) => pool.name === placeholderPool)?.elastic?.placeholders;
+      if (settings === undefined) {
+        skipped.push({ target: name, reason: 'not-in-inventory', message: `pool ${placeholderPool} has no placeholders configured; ${name} left alone` });
+        continue;
+      }
+      const ref: WorkloadRef = { apiKind: 'Deployment', namespace: settings.namespace, name: settings.deploymentName };
+      const state = stateIndex(snapshot).get(refKey(ref));
+      if (state === undefined) {
+        skipped.push({ target: name, reason: 'missing-from-snapshot', message: `placeholder Deployment ${settings.namespace}/${settings.deploymentName} of pool ${placeholderPool} is not in the cluster; apply its manifest (chuanliu placeholders) — left alone` });
+        continue;
+      }
+      resolved.push({
+        name, class: 'placeholder', placeholderRef: ref, current: state.desiredReplicas, requested: level.replicas, target: level.replicas,
+        desiredReplicas: state.desiredReplicas, readyReplicas: state.readyReplicas, nodePool: placeholderPool, source: sourceOf(level, plan as CapacityPlan, name),
+      });
+      continue;
+    }
     if (workload === undefined) {
       const isPool = plan !== undefined && (plan.nodes[name] !== undefined || pools.has(name) || inventory.nodePools.some((pool) => pool.name === name));
       if (!isPool || level === undefined) {
         skipped.push({ target: name, reason: 'not-in-inventory', message: `${name} is in the plan but not in the inventory; left alone` });
+        continue;
+      }
+      if (inventory.nodePools.find((pool) => pool.name === name)?.elastic?.placeholders !== undefined) {
+        skipped.push({ target: name, reason: 'pre-provisioned', message: `pool ${name}: nodes come from the node autoscaler, asked for by ${name}/placeholders` });
         continue;
       }
       const poolState = pools.get(name);

@@ -4,7 +4,7 @@
  * executes them elsewhere; dry-run prints them.
  */
 import type { PlanStep } from '../domain/plan.ts';
-import type { Workload } from '../domain/workload.ts';
+import type { Workload, WorkloadRef } from '../domain/workload.ts';
 import type { ClusterWrite } from '../ports/cluster.ts';
 
 /**
@@ -16,7 +16,8 @@ export type WritePhase = 'pool-grow' | 'release' | 'acquire' | 'pool-shrink';
 
 export const WRITE_PHASES: readonly WritePhase[] = ['pool-grow', 'release', 'acquire', 'pool-shrink'];
 
-export type TargetClass = 'online' | 'offline' | 'pool';
+/** `placeholder`: the low-priority placeholder Deployment of a pre-provisioned pool. */
+export type TargetClass = 'online' | 'offline' | 'pool' | 'placeholder';
 
 /**
  * A temporary bound on a workload's target set by the reactive guard: a `floor` raises online
@@ -37,6 +38,8 @@ export interface TargetOverride {
 export interface ResolvedTarget {
   readonly name: string;
   readonly class: TargetClass;
+  /** The placeholder Deployment (placeholder targets only). */
+  readonly placeholderRef?: WorkloadRef;
   /** Inventory entry (absent for node pools). */
   readonly workload?: Workload;
   /** The controlled quantity now: replicas, HPA minReplicas, Job parallelism, CronJob 0/1, pool nodes. */
@@ -94,7 +97,9 @@ export type SkipReason =
   | 'already-at-target'
   | 'missing-from-snapshot'
   | 'not-in-inventory'
-  | 'hpa-missing';
+  | 'hpa-missing'
+  /** A pre-provisioned pool's nodes come from the node autoscaler, asked for through placeholder pods. */
+  | 'pre-provisioned';
 
 export interface SkippedTarget {
   readonly target: string;

@@ -9,7 +9,7 @@
  * `now`; the due steps only name the provenance (plan step id, reason) of the write. Reading the
  * slot a step serves instead would apply the lead time twice.
  */
-import type { CapacityPlan, PlanStep } from '../domain/plan.ts';
+import { placeholderTargetName, poolOfPlaceholderTarget, type CapacityPlan, type PlanStep } from '../domain/plan.ts';
 
 export interface LevelTarget {
   /** Workload or node-pool name (the plan's key). */
@@ -73,11 +73,13 @@ export function levelTargets(plan: CapacityPlan, nowMs: number): Map<string, Lev
     list.push(step);
     stepsByName.set(step.workload, list);
   }
-  const names = new Set<string>([...Object.keys(plan.replicas), ...Object.keys(plan.nodes), ...stepsByName.keys()]);
+  const placeholderNames = Object.keys(plan.placeholders ?? {}).map(placeholderTargetName);
+  const names = new Set<string>([...Object.keys(plan.replicas), ...Object.keys(plan.nodes), ...placeholderNames, ...stepsByName.keys()]);
   const nowSlot = slotIndexAt(plan, nowMs);
   const targets = new Map<string, LevelTarget>();
   for (const name of [...names].sort(compareText)) {
-    const series = plan.replicas[name] ?? plan.nodes[name];
+    const placeholderPool = poolOfPlaceholderTarget(name);
+    const series = placeholderPool !== undefined ? plan.placeholders?.[placeholderPool] : plan.replicas[name] ?? plan.nodes[name];
     const steps = stepsByName.get(name) ?? [];
     // The step serving the furthest slot sets the level (ties: the later step in due order).
     let leading: PlanStep | undefined;

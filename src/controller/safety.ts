@@ -53,7 +53,9 @@ function checkTargets({ plan, targets, policy, nowMs }: SafetyInput): Refusal[] 
     if (requested < 0 || !Number.isInteger(requested)) {
       refusals.push({ code: 'invalid-replicas', target: target.name, message: `${planLabel} asks for ${requested} replicas of ${workload.name}; replicas are whole numbers ≥ 0` });
     }
-    if (workload.class === 'online' && requested < workload.minReplicas) {
+    // Below the minimum is refused unless the plan itself states it: a shortfall at this slot is a
+    // planned brownout (the pools cannot hold the minimum), and writing it beats refusing every write.
+    if (workload.class === 'online' && requested < workload.minReplicas && !plannedShortfall(plan, workload.name, nowMs)) {
       refusals.push({
         code: 'online-below-min',
         target: target.name,
@@ -79,6 +81,12 @@ function checkTargets({ plan, targets, policy, nowMs }: SafetyInput): Refusal[] 
   return refusals;
 }
 
+function plannedShortfall(plan: CapacityPlan | undefined, name: string, nowMs: number): boolean {
+  if (plan === undefined) return false;
+  const slot = Math.min(plan.slotCount - 1, Math.max(0, Math.floor((nowMs - plan.startMs) / plan.slotMs)));
+  return plan.shortfalls.some((item) => item.workload === name && item.slotIndex === slot);
+}
+
 /** CronJob targets are 0/1 (suspend or not); compare the others as replicas. */
 function kindLimit(workload: Workload, replicas: number): number {
   return workload.ref.apiKind === 'CronJob' ? Math.min(replicas, 1) : replicas;
@@ -92,8 +100,8 @@ interface Resources { cpuMillicores: number; memoryBytes: number }
  * reports allocatable and what the plan's node count for it would give (nodes being provisioned
  * for the slot count). Without any pool information the check cannot judge and passes.
  */
-function checkCapacity({ plan, inventory, snapshot, targets }: SafetyInput): Refusal[] {
-  const capacityByPool = poolCapacities(inventory, snapshot, targets);
+function checkCapacity({ plan, inventory, snapshot, targets, nowMs }: SafetyInput): Refusal[] {
+  const capacityByPool = poolCapacities(inventory, snapshot, targets, plan, nowMs);
   if (capacityByPool.size === 0) return [];
   const targetByName = new Map(targets.map((target) => [target.name, target] as const));
   const stateByRef = new Map(snapshot.workloads.map((state) => [refKey(state.ref), state] as const));
@@ -135,14 +143,16 @@ function kindLimitHeld(workload: Workload, replicas: number): number {
   return Math.max(0, kindLimit(workload, replicas));
 }
 
-function poolCapacities(inventory: Inventory, snapshot: ClusterSnapshot, targets: readonly ResolvedTarget[]): Map<string, Resources> {
+function poolCapacities(inventory: Inventory, snapshot: ClusterSnapshot, targets: readonly ResolvedTarget[], plan: CapacityPlan | undefined, nowMs: number): Map<string, Resources> {
   const capacities = new Map<string, Resources>();
   for (const pool of snapshot.nodePools) {
     capacities.set(pool.pool, { cpuMillicores: pool.allocatableCpuMillicores, memoryBytes: pool.allocatableMemoryBytes });
   }
   const plannedNodes = new Map(targets.filter((target) => target.class === 'pool').map((target) => [target.name, target.target] as const));
   for (const pool of inventory.nodePools) {
-    const nodes = plannedNodes.get(pool.name) ?? pool.baseNodes;
+    // A pre-provisioned pool has no node target (its nodes come from the node autoscaler, asked
+    // for by placeholder pods): the plan's node count now is what is on its way.
+    const nodes = plannedNodes.get(pool.name) ?? (pool.elastic?.placeholders !== undefined ? planNodesNow(plan, pool.name, nowMs) : undefined) ?? pool.baseNodes;
     const fromPlan = { cpuMillicores: nodes * pool.perNode.cpuMillicores, memoryBytes: nodes * pool.perNode.memoryBytes };
     const fromSnapshot = capacities.get(pool.name);
     capacities.set(pool.name, fromSnapshot === undefined ? fromPlan : {
@@ -151,6 +161,13 @@ function poolCapacities(inventory: Inventory, snapshot: ClusterSnapshot, targets
     });
   }
   return capacities;
+}
+
+function planNodesNow(plan: CapacityPlan | undefined, pool: string, nowMs: number): number | undefined {
+  const series = plan?.nodes[pool];
+  if (plan === undefined || series === undefined || series.length === 0) return undefined;
+  const slot = Math.min(series.length - 1, Math.max(0, Math.floor((nowMs - plan.startMs) / plan.slotMs)));
+  return series[slot];
 }
 
 function sumResources(list: readonly Resources[]): Resources {

@@ -57,6 +57,11 @@ export interface CapacityPlan {
   readonly replicas: Readonly<Record<string, Int32Array>>;
   /** nodes[pool][slot] = nodes the pool should have. */
   readonly nodes: Readonly<Record<string, Int32Array>>;
+  /**
+   * Pre-provisioned elastic pools: placeholder pods per slot (one holds the room of one node the
+   * online pods do not fill yet), so the node autoscaler brings the nodes ahead of the peak.
+   */
+  readonly placeholders?: Readonly<Record<string, Int32Array>>;
   readonly steps: readonly PlanStep[];
   readonly shortfalls: readonly Shortfall[];
   /** Brownout order used when the cluster was short (lowest priority first). */
@@ -94,7 +99,12 @@ export const SLOT_CAUSES: readonly SlotCause[] = [
 
 export interface WorkloadPlanDetail {
   readonly class: 'online' | 'offline';
+  /** Home pool: the first the workload may use. */
   readonly pool: string;
+  /** Online workloads that may use several pools: all of them, in fill order (fixed, then elastic). */
+  readonly pools?: readonly string[];
+  /** With `pools`: the planned replicas per pool and slot (their sum is the workload's target). */
+  readonly poolReplicas?: Readonly<Record<string, Int32Array>>;
   readonly priority: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
@@ -156,4 +166,17 @@ export interface OfflineOutlook {
   /** True when the workload was moved ahead of other offline work to meet its deadline. */
   readonly prioritizedForDeadline: boolean;
   readonly message: string;
+}
+
+/**
+ * Name under which a pre-provisioned pool's placeholder Deployment is a controller target. `/`
+ * cannot appear in workload or pool names, so it never collides with one.
+ */
+export function placeholderTargetName(pool: string): string {
+  return `${pool}/placeholders`;
+}
+
+/** The pool a placeholder target name belongs to, or undefined for any other name. */
+export function poolOfPlaceholderTarget(name: string): string | undefined {
+  return name.endsWith('/placeholders') ? name.slice(0, -'/placeholders'.length) : undefined;
 }

@@ -43,8 +43,12 @@ export interface OnlineWorkload {
   /** Demand quantile the workload must be provisioned for, e.g. 0.99. */
   readonly demandQuantile: number;
   readonly demand?: DemandSource;
-  /** Node pool the replicas run on; undefined = any pool. */
+  /** Node pool the replicas run on; undefined = any pool its scheduling constraints allow. */
   readonly nodePool?: string;
+  /** The pod template's nodeSelector: only pools whose node labels include all of these. */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** The pod template's tolerations: a pool whose taints are not all tolerated is out of reach. */
+  readonly tolerations?: readonly Toleration[];
 }
 
 export interface OfflineWorkload {
@@ -62,14 +66,54 @@ export interface OfflineWorkload {
   /** Time a replica needs to drain or checkpoint before its resources are free. */
   readonly drainMs: number;
   readonly nodePool?: string;
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly tolerations?: readonly Toleration[];
 }
 
 export type Workload = OnlineWorkload | OfflineWorkload;
 
+/** A node taint (Kubernetes semantics): pods without a matching toleration stay off the node. */
+export interface NodeTaint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** A pod toleration (Kubernetes semantics). */
+export interface Toleration {
+  /** undefined with operator Exists = tolerates every taint. */
+  readonly key?: string;
+  readonly operator: 'Equal' | 'Exists';
+  readonly value?: string;
+  /** undefined = every effect. */
+  readonly effect?: NodeTaint['effect'];
+}
+
+/**
+ * Low-priority pause pods that hold room on an elastic pool ahead of a peak, so the cluster's own
+ * node autoscaler (Karpenter, cluster-autoscaler) brings the nodes before the online pods need them;
+ * online pods preempt them the moment they arrive.
+ */
+export interface PlaceholderSettings {
+  readonly namespace: string;
+  /** Name of the placeholder Deployment. */
+  readonly deploymentName: string;
+  /** PriorityClass of the placeholder pods (negative value, so any workload preempts them). */
+  readonly priorityClassName: string;
+  readonly priorityValue: number;
+  /** Requests of one placeholder pod: the free room of one planned node. */
+  readonly perPod: ReplicaResources;
+}
+
 export interface ElasticPoolSettings {
+  /** Nodes the pool may add on top of its baseNodes. */
   readonly maxNodes: number;
-  /** From "add node" to the node being schedulable. */
+  /** From "add node" to the node being schedulable, 95th percentile: what the plan waits for. */
   readonly provisioningMs: number;
+  /** The same, median (shown in reports; the plan uses the p95). @defaultValue provisioningMs */
+  readonly provisioningP50Ms?: number;
+  /** Present when nodes are pre-provisioned through placeholder pods. */
+  readonly placeholders?: PlaceholderSettings;
 }
 
 export interface NodePool {
@@ -78,6 +122,10 @@ export interface NodePool {
   /** Nodes always present. */
   readonly baseNodes: number;
   readonly costPerNodeHour: number;
+  /** Labels of the pool's nodes (matched against workloads' nodeSelector). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Taints of the pool's nodes (workloads need a toleration to run there). */
+  readonly taints?: readonly NodeTaint[];
   /** Present when the pool may grow on demand (cluster autoscaler / Karpenter). */
   readonly elastic?: ElasticPoolSettings;
 }

@@ -18,13 +18,13 @@ import type {
 import type { OfflineWorkload, OnlineWorkload } from '../domain/workload.ts';
 import { ClockFormatter } from './format.ts';
 import { planPoolOffline } from './offline-allocation.ts';
-import { allocatePoolOnline } from './online-allocation.ts';
+import { allocateOnline, newPoolUsage, type PoolOnlineUsage } from './online-allocation.ts';
 import { fillOnlineNeed } from './online-need.ts';
 import { fillOnlineTargets } from './online-targets.ts';
 import { offlineSteps, onlineSteps, poolSteps, PoolIncreases, shortfalls, type LeadParts } from './plan-steps.ts';
 import type { PlanningInput } from './planning-input.ts';
 import { buildPlanningModel, type PlanningModel, type PoolModel } from './planning-model.ts';
-import { trailingExtreme, WindowScratch } from './sliding-window.ts';
+import { forwardExtreme, trailingExtreme, WindowScratch } from './sliding-window.ts';
 import { CAUSE } from './slot-causes.ts';
 
 export type { ObservedState, PlanningInput, PlanningSettings } from './planning-input.ts';
@@ -82,47 +82,75 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
   const leadSlots = new Int32Array(onlineCount);
   const needsBeforeStart: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(onlineCount);
   const nodes: Record<string, Int32Array> = {};
+  const placeholders: Record<string, Int32Array> = {};
   const poolDetails: Record<string, PoolPlanDetail> = {};
   const onlineCpuByPool: Float64Array[] = [];
   const replicas: Record<string, Int32Array> = {};
-  const offlineResults = model.pools.map((pool) => {
-    const usage = { cpuMillicores: new Float64Array(slots), memoryBytes: new Float64Array(slots), nodesNeeded: new Int32Array(slots) };
-    // First without node provisioning in the lead; if the pool then has to grow, again with it.
-    let withProvisioning = false;
-    for (;;) {
+  const fillTargets = (index: number, nodeProvisioningMs: number): void => {
+    const workload = model.online[index] as OnlineWorkload;
+    const lead = leadOf(model, workload, nodeProvisioningMs);
+    leads[index] = lead;
+    leadSlots[index] = Math.ceil(lead.totalMs / model.slotMs);
+    const seen = observed.workloads[workload.name];
+    const before = previousNeed(input, model, workload.name);
+    needsBeforeStart[index] = before;
+    fillOnlineTargets(
+      { need: view(need, index), ready: view(ready, index), eventHeld: view(eventHeld, index), hold: view(hold, index), level: view(level, index) },
+      {
+        stabilizationSlots: window,
+        leadSlots: leadSlots[index] as number,
+        stepIntervalSlots: model.stepIntervalSlots,
+        ...(before !== undefined ? { needBeforeNow: before } : {}),
+        eventMask: view(eventMask, index),
+        ...(seen !== undefined ? { observedDesired: seen.desiredReplicas } : {}),
+        maxReplicas: workload.maxReplicas,
+        scratch,
+        extended,
+        extendedOut,
+      },
+    );
+  };
+  // Lead times: first without node provisioning; every elastic pool that then has to grow adds its
+  // provisioning to the lead of each workload that may use it, and the allocation runs again, until
+  // no further pool starts growing (at most one round per pool).
+  const usages = model.pools.map(() => newPoolUsage(slots));
+  const provisioningMs = new Float64Array(onlineCount);
+  const growing = new Set<number>();
+  let placements = new Map<number, Int32Array[]>();
+  let changed: number[] = [...model.onlineOrder];
+  for (;;) {
+    for (const index of changed) fillTargets(index, provisioningMs[index] as number);
+    placements = new Map();
+    allocateOnline(model, slots, { hold, level, allocated, eventMask }, usages, placements);
+    const newlyGrowing = model.pools.filter((pool) => !growing.has(pool.index) && pool.elastic && !pool.preProvisioned && pool.provisioningMs > 0
+      && (usages[pool.index] as PoolOnlineUsage).nodesNeeded.some((count) => count > pool.currentNodes));
+    if (newlyGrowing.length === 0) break;
+    const affected = new Set<number>();
+    for (const pool of newlyGrowing) {
+      growing.add(pool.index);
       for (const index of pool.online) {
-        const workload = model.online[index] as OnlineWorkload;
-        const lead = leadOf(model, workload, pool, withProvisioning);
-        leads[index] = lead;
-        leadSlots[index] = Math.ceil(lead.totalMs / model.slotMs);
-        const seen = observed.workloads[workload.name];
-        const before = previousNeed(input, model, workload.name);
-        needsBeforeStart[index] = before;
-        fillOnlineTargets(
-          { need: view(need, index), ready: view(ready, index), eventHeld: view(eventHeld, index), hold: view(hold, index), level: view(level, index) },
-          {
-            stabilizationSlots: window,
-            leadSlots: leadSlots[index] as number,
-            stepIntervalSlots: model.stepIntervalSlots,
-            ...(before !== undefined ? { needBeforeNow: before } : {}),
-            eventMask: view(eventMask, index),
-            ...(seen !== undefined ? { observedDesired: seen.desiredReplicas } : {}),
-            maxReplicas: workload.maxReplicas,
-            scratch,
-            extended,
-            extendedOut,
-          },
-        );
+        if (pool.provisioningMs > (provisioningMs[index] as number)) {
+          provisioningMs[index] = pool.provisioningMs;
+          affected.add(index);
+        }
       }
-      allocatePoolOnline(pool, model.online, slots, { hold, level, allocated, eventMask }, usage);
-      if (withProvisioning || !pool.elastic || pool.provisioningMs <= 0 || !usage.nodesNeeded.some((count) => count > pool.currentNodes)) break;
-      withProvisioning = true;
     }
+    changed = [...affected];
+    if (changed.length === 0) break;
+  }
+
+  const offlineResults = model.pools.map((pool) => {
+    const usage = usages[pool.index] as PoolOnlineUsage;
 
     const nodesBeforeStart = new Int32Array(window);
     const poolNodes = stabilizedNodes(input, model, pool, usage.nodesNeeded, scratch, nodesBeforeStart);
     nodes[pool.pool.name] = poolNodes;
     onlineCpuByPool[pool.index] = usage.cpuMillicores;
+    if (pool.preProvisioned) {
+      const ahead = preProvision(model, pool, usage.nodesNeeded, poolNodes, scratch);
+      nodes[pool.pool.name] = ahead.nodes;
+      placeholders[pool.pool.name] = ahead.placeholders;
+    }
 
     const remaining = new Float64Array(model.offline.length);
     const desired = new Int32Array(model.offline.length).fill(-1);
@@ -177,8 +205,9 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
     const lead = leads[index] as LeadParts;
     const forecast = input.forecasts.get(workload.name);
     const quantile = quantiles[index];
+    const eligible = (model.onlineEligible[index] as readonly number[]).map((p) => model.pools[p] as PoolModel);
     steps.push(...onlineSteps({
-      model, clock, workload, pool,
+      model, clock, workload, pool, pools: eligible,
       allocated: view(allocated, index), ready: view(ready, index), hold: view(hold, index), need: view(need, index),
       demandRps: view(demandRps, index), causes: view(causes, index),
       lead, leadSlots: leadSlots[index] as number,
@@ -190,13 +219,16 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
       stabilizationMs: input.settings.scaleInStabilizationMs,
     }, ids, increases[poolIndex] as PoolIncreases));
     shortfalls({
-      model, clock, workload, pool, allocated: view(allocated, index), need: view(need, index),
+      model, clock, workload, pools: eligible, allocated: view(allocated, index), need: view(need, index),
       leadSlots: leadSlots[index] as number, scratch, served,
     }, shortfallList);
     replicas[workload.name] = view(allocated, index).slice();
+    const placed = placements.get(index);
     workloadDetails[workload.name] = {
       class: 'online',
       pool: pool.pool.name,
+      ...(eligible.length > 1 ? { pools: eligible.map((candidate) => candidate.pool.name) } : {}),
+      ...(placed !== undefined ? { poolReplicas: Object.fromEntries(eligible.map((candidate, j) => [candidate.pool.name, placed[j] as Int32Array])) } : {}),
       priority: workload.priority,
       minReplicas: workload.minReplicas,
       maxReplicas: workload.maxReplicas,
@@ -243,6 +275,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
     const seenPool = observed.nodePools[pool.pool.name];
     steps.push(...poolSteps({
       model, clock, pool, nodes: nodes[pool.pool.name] as Int32Array,
+      ...(placeholders[pool.pool.name] !== undefined ? { placeholders: placeholders[pool.pool.name] } : {}),
       onlineCpuMillicores: onlineCpuByPool[pool.index] as Float64Array,
       stabilizationMs: input.settings.scaleInStabilizationMs,
       ...(seenPool !== undefined ? { observedNodes: seenPool.readyNodes + seenPool.provisioningNodes } : {}),
@@ -264,6 +297,7 @@ export function planCapacity(input: PlanningInput): CapacityPlan {
     slotCount: slots,
     replicas,
     nodes,
+    ...(Object.keys(placeholders).length > 0 ? { placeholders } : {}),
     steps,
     shortfalls: shortfallList,
     brownoutOrder: model.brownoutOrder,
@@ -294,8 +328,7 @@ export function compareSteps(a: PlanStep, b: PlanStep): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function leadOf(model: PlanningModel, workload: OnlineWorkload, pool: PoolModel, withProvisioning: boolean): LeadParts {
-  const nodeProvisioningMs = withProvisioning ? pool.provisioningMs : 0;
+function leadOf(model: PlanningModel, workload: OnlineWorkload, nodeProvisioningMs: number): LeadParts {
   return {
     totalMs: model.applyLatencyMs + workload.startup.p95Ms + nodeProvisioningMs,
     applyMs: model.applyLatencyMs,
@@ -366,6 +399,31 @@ function previousSeries(previousStartMs: number, series: Int32Array, before: Int
     else if (before !== undefined && index >= -before.length) out[k] = before[before.length + index] as number;
   }
   return out;
+}
+
+/**
+ * Pre-provisioning through placeholder pods. Online replicas on the pool were planned with a lead
+ * of startup + apply only, so the nodes they need at slot t must be asked for a provisioning time
+ * (plus the placeholder write's own apply latency) earlier: nodes(t) = the most needed in
+ * [t, t + provisioning + apply] (and at least the stabilized count).
+ * The placeholders hold the room online does not fill yet — one pod per node still to be filled —
+ * so the node autoscaler brings those nodes; when the online pods arrive the placeholders drop in
+ * the same slot (and are preempted if the pods come first).
+ */
+function preProvision(model: PlanningModel, pool: PoolModel, needed: Int32Array, stabilized: Int32Array, scratch: WindowScratch): { nodes: Int32Array; placeholders: Int32Array } {
+  const slots = model.slotCount;
+  // The placeholder write itself takes the apply latency before the autoscaler can see its pods.
+  const provisioningSlots = Math.ceil((pool.provisioningMs + model.applyLatencyMs) / model.slotMs);
+  const ahead = new Int32Array(slots);
+  forwardExtreme(needed, provisioningSlots, 'max', ahead, scratch);
+  const nodes = new Int32Array(slots);
+  const placeholders = new Int32Array(slots);
+  for (let t = 0; t < slots; t++) {
+    const wanted = Math.min(pool.maxNodes, ahead[t] as number);
+    nodes[t] = Math.max(wanted, stabilized[t] as number);
+    placeholders[t] = Math.max(0, wanted - (needed[t] as number));
+  }
+  return { nodes, placeholders };
 }
 
 /** Nodes per slot: the pool scales in only after the stabilization window, within its bounds. */

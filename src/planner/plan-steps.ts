@@ -34,7 +34,10 @@ export interface OnlineStepInput {
   readonly model: PlanningModel;
   readonly clock: ClockFormatter;
   readonly workload: OnlineWorkload;
+  /** Home pool (the first the workload may use): offline releases there are named after its increases. */
   readonly pool: PoolModel;
+  /** Every pool the workload may use, in fill order. */
+  readonly pools: readonly PoolModel[];
   readonly allocated: Int32Array;
   readonly ready: Int32Array;
   readonly hold: Int32Array;
@@ -239,7 +242,7 @@ function increaseMessage(input: OnlineStepInput, facts: IncreaseFacts): string {
     pieces.push(`${facts.occurrence.kind} ${facts.occurrence.label} ${clock.format(facts.occurrence.startMs)}–${clock.format(facts.occurrence.endMs)}`);
   }
   pieces.push(describeLead(input.lead));
-  if (facts.cut) pieces.push(`brownout: needs ${facts.wanted}, pool ${input.pool.pool.name} is full`);
+  if (facts.cut) pieces.push(`brownout: needs ${facts.wanted}, ${fullPoolsText(input.pools)}`);
   if (facts.lateByMs > 0) {
     const why = facts.effectiveAtMs <= model.nowMs ? 'the need is closer than the lead time' : 'room frees only at this slot';
     pieces.push(`late by ${formatDurationMs(facts.lateByMs)} (${why})`);
@@ -257,8 +260,8 @@ function scaleInMessage(input: OnlineStepInput, from: number, to: number, effect
 }
 
 function brownoutMessage(input: OnlineStepInput, from: number, to: number, effectiveAtMs: number, wanted: number): string {
-  const { clock, workload, pool } = input;
-  return `${workload.name} ${from}→${to} at ${clock.format(effectiveAtMs)}: brownout — wants ${wanted} but pool ${pool.pool.name} is full at ${pool.maxNodes} nodes; ` +
+  const { clock, workload } = input;
+  return `${workload.name} ${from}→${to} at ${clock.format(effectiveAtMs)}: brownout — wants ${wanted} but ${fullPoolsText(input.pools)}; ` +
     `lower-priority work is degraded first (order: ${brownoutOrderText(input.model.brownoutOrder)})`;
 }
 
@@ -342,6 +345,8 @@ export interface PoolStepInput {
   readonly clock: ClockFormatter;
   readonly pool: PoolModel;
   readonly nodes: Int32Array;
+  /** Pre-provisioned pools: placeholder pods per slot. */
+  readonly placeholders?: Int32Array;
   readonly onlineCpuMillicores: Float64Array;
   readonly stabilizationMs: number;
   /** Nodes there now (ready + provisioning), if observed. */
@@ -371,7 +376,10 @@ export function poolSteps(input: PoolStepInput, ids: Set<string>): PlanStep[] {
         toReplicas: level,
         direction: 'acquire',
         reason: 'node-provision',
-        message: `pool ${name} ${from}→${level} nodes at ${clock.format(effectiveAtMs)}: online needs ${formatCores(input.onlineCpuMillicores[t] as number)} cores; Ready by ${clock.format(readyByMs)} (provisioning ${formatDurationMs(pool.provisioningMs)})`,
+        message: `pool ${name} ${from}→${level} nodes at ${clock.format(effectiveAtMs)}: ` +
+          (input.placeholders !== undefined
+            ? `pre-provisioned for the online pods due by ${clock.format(readyByMs)}: ${input.placeholders[t] as number} placeholder pods hold the room so the node autoscaler brings the nodes (provisioning ${formatDurationMs(pool.provisioningMs)}); online pods preempt them on arrival`
+            : `online needs ${formatCores(input.onlineCpuMillicores[t] as number)} cores; Ready by ${clock.format(readyByMs)} (provisioning ${formatDurationMs(pool.provisioningMs)})`),
         subject: 'node-pool',
         leadMs: pool.provisioningMs,
       }, ids));
@@ -393,11 +401,18 @@ export function poolSteps(input: PoolStepInput, ids: Set<string>): PlanStep[] {
   return steps;
 }
 
+/** "pool a is full at 10 nodes" / "pools a (10 nodes), b (40 nodes) are full". */
+export function fullPoolsText(pools: readonly PoolModel[]): string {
+  if (pools.length === 1) return `pool ${(pools[0] as PoolModel).pool.name} is full at ${(pools[0] as PoolModel).maxNodes} nodes`;
+  return `pools ${pools.map((pool) => `${pool.pool.name} (${pool.maxNodes} nodes)`).join(', ')} are full`;
+}
+
 export interface ShortfallInput {
   readonly model: PlanningModel;
   readonly clock: ClockFormatter;
   readonly workload: OnlineWorkload;
-  readonly pool: PoolModel;
+  /** Every pool the workload may use. */
+  readonly pools: readonly PoolModel[];
   readonly allocated: Int32Array;
   readonly need: Int32Array;
   readonly leadSlots: number;
@@ -421,7 +436,7 @@ export function shortfalls(input: ShortfallInput, out: Shortfall[]): void {
       workload: workload.name,
       missingReplicas: missing,
       message: `${workload.name} short ${missing} replicas at ${input.clock.format(slotStart(model, s))} (needs ${need[s] as number}, can have ${served[s] as number}): ` +
-        `pool ${input.pool.pool.name} is full at ${input.pool.maxNodes} nodes; brownout degrades lower priority first (${brownoutOrderText(model.brownoutOrder)})`,
+        `${fullPoolsText(input.pools)}${(need[s] as number) > 0 && (served[s] as number) < workload.minReplicas ? ` (below its minimum of ${workload.minReplicas})` : ''}; brownout degrades lower priority first (${brownoutOrderText(model.brownoutOrder)})`,
     });
   }
 }

@@ -4,6 +4,7 @@
  * an `InputError` naming the field, so the algorithm itself never meets a NaN or a dangling name.
  */
 import { InputError } from '../domain/errors.ts';
+import { eligiblePools } from '../domain/pool-eligibility.ts';
 import type { NodePool, OfflineWorkload, OnlineWorkload } from '../domain/workload.ts';
 import type { PlanningInput } from './planning-input.ts';
 
@@ -22,7 +23,12 @@ export interface PoolModel {
   readonly readyNodesNow: number;
   readonly provisioningMs: number;
   readonly elastic: boolean;
-  /** Indices into `online`, highest priority first (ties by name): the allocation order. */
+  /**
+   * Elastic pool pre-provisioned through placeholder pods: the plan asks for its nodes a
+   * provisioning time ahead, so online increases there need no node provisioning in their lead.
+   */
+  readonly preProvisioned: boolean;
+  /** Indices into `online` that may use this pool, highest priority first (ties by name). */
   readonly online: number[];
   /** Indices into `offline`, highest priority first (ties by name). */
   readonly offline: number[];
@@ -39,8 +45,13 @@ export interface PlanningModel {
   readonly displayTimeZone: string;
   readonly online: readonly OnlineWorkload[];
   readonly offline: readonly OfflineWorkload[];
-  /** Pool index of each online / offline workload. */
+  /** Home pool of each online workload: the first it may use (fill order, see pool-eligibility.ts). */
   readonly onlinePool: Int32Array;
+  /** Pools each online workload may use, in fill order (fixed pools, then elastic ones). */
+  readonly onlineEligible: readonly (readonly number[])[];
+  /** Online indices, highest priority first (ties by name): the allocation order across pools. */
+  readonly onlineOrder: readonly number[];
+  /** The pool of each offline workload (offline never spills: it only gets what online leaves). */
   readonly offlinePool: Int32Array;
   readonly pools: readonly PoolModel[];
   /** Online names, lowest priority first (ties by name): the stated brownout order. */
@@ -127,29 +138,29 @@ export function buildPlanningModel(input: PlanningInput): PlanningModel {
       readyNodesNow: Math.min(seen?.readyNodes ?? pool.baseNodes, maxNodes),
       provisioningMs: elastic ? settings.nodeProvisioningMs ?? pool.elastic?.provisioningMs ?? 0 : 0,
       elastic,
+      preProvisioned: elastic && pool.elastic?.placeholders !== undefined,
       online: [],
       offline: [],
     };
   });
 
-  const resolvePool = (poolName: string | undefined, field: string): number => {
-    // Unpinned workloads ("any pool") are planned on the first pool listed: one deterministic place,
-    // so the fit check per pool stays exact without a bin-packing search.
-    if (poolName === undefined) return 0;
-    const index = poolIndex.get(poolName);
-    if (index === undefined) fail(`unknown node pool "${poolName}" (pools: ${[...poolIndex.keys()].join(', ')})`, field);
-    return index;
-  };
-
-  const checkResources = (perReplica: { cpuMillicores: number; memoryBytes: number }, pool: PoolModel, field: string): void => {
-    requireNumber(perReplica.cpuMillicores, `${field}.perReplica.cpuMillicores`, { min: 0 });
-    requireNumber(perReplica.memoryBytes, `${field}.perReplica.memoryBytes`, { min: 0 });
-    if (perReplica.cpuMillicores > pool.pool.perNode.cpuMillicores || perReplica.memoryBytes > pool.pool.perNode.memoryBytes) {
-      fail(`one replica (${perReplica.cpuMillicores}m CPU, ${perReplica.memoryBytes} B memory) does not fit on a node of pool "${pool.pool.name}"`, `${field}.perReplica`);
+  // Pools a workload may use: its pin, or every pool whose labels and taints admit it and whose
+  // node holds one replica. None is an input error naming the workload (the config catches it first).
+  const resolvePools = (workload: OnlineWorkload | OfflineWorkload, field: string): number[] => {
+    requireNumber(workload.perReplica.cpuMillicores, `${field}.perReplica.cpuMillicores`, { min: 0 });
+    requireNumber(workload.perReplica.memoryBytes, `${field}.perReplica.memoryBytes`, { min: 0 });
+    if (workload.nodePool !== undefined && !poolIndex.has(workload.nodePool)) {
+      fail(`unknown node pool "${workload.nodePool}" (pools: ${[...poolIndex.keys()].join(', ')})`, `${field}.nodePool`);
     }
+    const eligible = eligiblePools(workload, inventory.nodePools);
+    if (eligible.length === 0) {
+      fail(`one replica (${workload.perReplica.cpuMillicores}m CPU, ${workload.perReplica.memoryBytes} B memory) does not fit on a node of any pool its placement allows`, `${field}.perReplica`);
+    }
+    return eligible;
   };
 
   const onlinePool = new Int32Array(inventory.online.length);
+  const onlineEligible: number[][] = new Array<number[]>(inventory.online.length);
   inventory.online.forEach((workload, index) => {
     const field = `inventory.online[${index}]`;
     claim(workload.name, `${field}.name`);
@@ -160,10 +171,10 @@ export function buildPlanningModel(input: PlanningInput): PlanningModel {
     requireNumber(workload.demandQuantile, `${field}.demandQuantile`, { positive: true });
     if (workload.demandQuantile >= 1) fail(`expected a quantile in (0, 1), got ${workload.demandQuantile}`, `${field}.demandQuantile`);
     requireNumber(workload.startup.p95Ms, `${field}.startup.p95Ms`, { min: 0 });
-    const pool = resolvePool(workload.nodePool, `${field}.nodePool`);
-    checkResources(workload.perReplica, pools[pool] as PoolModel, field);
-    onlinePool[index] = pool;
-    (pools[pool] as PoolModel).online.push(index);
+    const eligible = resolvePools(workload, field);
+    onlineEligible[index] = eligible;
+    onlinePool[index] = eligible[0] as number;
+    for (const pool of eligible) (pools[pool] as PoolModel).online.push(index);
     const seen = observed.workloads[workload.name];
     if (seen !== undefined) requireNumber(seen.desiredReplicas, `observed.workloads.${workload.name}.desiredReplicas`, { integer: true, min: 0 });
     const rps = observed.demandRps[workload.name];
@@ -180,8 +191,7 @@ export function buildPlanningModel(input: PlanningInput): PlanningModel {
     requireNumber(workload.drainMs, `${field}.drainMs`, { min: 0 });
     if (workload.workCoreHours !== undefined) requireNumber(workload.workCoreHours, `${field}.workCoreHours`, { min: 0 });
     if (workload.deadlineMs !== undefined) requireNumber(workload.deadlineMs, `${field}.deadlineMs`);
-    const pool = resolvePool(workload.nodePool, `${field}.nodePool`);
-    checkResources(workload.perReplica, pools[pool] as PoolModel, field);
+    const pool = resolvePools(workload, field)[0] as number;
     offlinePool[index] = pool;
     (pools[pool] as PoolModel).offline.push(index);
     const seen = observed.workloads[workload.name];
@@ -190,28 +200,14 @@ export function buildPlanningModel(input: PlanningInput): PlanningModel {
     if (remaining !== undefined) requireNumber(remaining, `observed.offlineRemainingCoreHours.${workload.name}`, { min: 0 });
   });
 
+  // Online minimums that do not fit are not refused here: the allocation gives them what fits,
+  // lowest priority last, and the plan reports the shortfall with its brownout order.
   for (const pool of pools) {
     pool.online.sort((a, b) => byPriorityDescThenName(inventory.online[a] as OnlineWorkload, inventory.online[b] as OnlineWorkload));
     pool.offline.sort((a, b) => byPriorityDescThenName(inventory.offline[a] as OfflineWorkload, inventory.offline[b] as OfflineWorkload));
-    // Online never goes below its minimum, so the minimums must fit the pool at its largest;
-    // otherwise no plan can keep every slot inside the cluster.
-    let minCpu = 0;
-    let minMemory = 0;
-    for (const index of pool.online) {
-      const workload = inventory.online[index] as OnlineWorkload;
-      minCpu += workload.minReplicas * workload.perReplica.cpuMillicores;
-      minMemory += workload.minReplicas * workload.perReplica.memoryBytes;
-    }
-    const capCpu = pool.maxNodes * pool.pool.perNode.cpuMillicores;
-    const capMemory = pool.maxNodes * pool.pool.perNode.memoryBytes;
-    if (minCpu > capCpu || minMemory > capMemory) {
-      fail(
-        `the online minReplicas on pool "${pool.pool.name}" need ${minCpu}m CPU and ${minMemory} B memory, ` +
-          `more than its ${pool.maxNodes} nodes at most can hold (${capCpu}m, ${capMemory} B)`,
-        `inventory.nodePools[${pool.index}]`,
-      );
-    }
   }
+  const onlineOrder = inventory.online.map((_, index) => index)
+    .sort((a, b) => byPriorityDescThenName(inventory.online[a] as OnlineWorkload, inventory.online[b] as OnlineWorkload));
 
   const brownoutOrder = [...inventory.online]
     .sort((a, b) => -byPriorityDescThenName(a, b))
@@ -230,6 +226,8 @@ export function buildPlanningModel(input: PlanningInput): PlanningModel {
     online: inventory.online,
     offline: inventory.offline,
     onlinePool,
+    onlineEligible,
+    onlineOrder,
     offlinePool,
     pools,
     brownoutOrder,

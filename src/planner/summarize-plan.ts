@@ -22,6 +22,8 @@ export interface PlanSummary {
   readonly shortWorkloads: readonly string[];
   /** Per pool: fewest and most nodes over the horizon. */
   readonly nodes: Readonly<Record<string, { readonly min: number; readonly max: number }>>;
+  /** Pre-provisioned pools: most placeholder pods at once over the horizon. */
+  readonly placeholders?: Readonly<Record<string, number>>;
   /** Per workload: fewest and most replicas over the horizon. */
   readonly replicas: Readonly<Record<string, { readonly min: number; readonly max: number }>>;
   readonly deadlinesMissed: readonly string[];
@@ -68,6 +70,7 @@ export function summarizePlan(plan: CapacityPlan): PlanSummary {
     missingReplicaSlots: plan.shortfalls.reduce((sum, item) => sum + item.missingReplicas, 0),
     shortWorkloads: [...new Set(plan.shortfalls.map((item) => item.workload))].sort(),
     nodes,
+    ...(plan.placeholders !== undefined ? { placeholders: Object.fromEntries(Object.entries(plan.placeholders).map(([name, series]) => [name, range(series).max])) } : {}),
     replicas,
     deadlinesMissed: (plan.offlineOutlook ?? []).filter((line) => line.deadlineMet === false).map((line) => line.workload),
     ...(nextStep !== undefined ? { nextStep } : {}),

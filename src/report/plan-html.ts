@@ -145,8 +145,12 @@ function nodesChart(plan: CapacityPlan, axis: Axis, slotSeries: (values: ArrayLi
   const pools = Object.entries(plan.nodes);
   if (pools.every(([, nodes]) => Math.min(...nodes) === Math.max(...nodes))) return undefined;
   return {
-    id: 'nodes', title: 'Nodes per pool', yLabel: 'nodes', ...axis,
-    series: pools.map(([name, nodes], index): ChartSeriesSpec => ({ label: name, color: paletteColor(index + 4), stepped: true, values: slotSeries(nodes) })),
+    id: 'nodes', title: 'Nodes per pool (dashed: placeholder pods pre-provisioning them)', yLabel: 'nodes', ...axis,
+    series: pools.flatMap(([name, nodes], index): ChartSeriesSpec[] => {
+      const placeholders = plan.placeholders?.[name];
+      const line: ChartSeriesSpec = { label: name, color: paletteColor(index + 4), stepped: true, values: slotSeries(nodes) };
+      return placeholders === undefined ? [line] : [line, { label: `${name} placeholders`, color: paletteColor(index + 4), stepped: true, dash: [4, 3], values: slotSeries(placeholders) }];
+    }),
   };
 }
 

@@ -33,11 +33,15 @@ export function renderPlanTable(plan: CapacityPlan, options: PlanTableOptions): 
     '',
   ];
 
-  const rows = [
-    ...Object.entries(plan.replicas).map(([name, replicas]) => ({ name, kind: 'replicas', values: replicas })),
-    ...Object.entries(plan.nodes).map(([name, nodes]) => ({ name: `pool ${name}`, kind: 'nodes', values: nodes })),
-  ].map((row) => ({ ...row, min: Math.min(...row.values), max: Math.max(...row.values) }));
-  const shown = [...rows].sort((a, b) => (b.max - b.min) - (a.max - a.min) || a.name.localeCompare(b.name)).slice(0, options.maxWorkloads ?? 40);
+  const withRange = (row: { name: string; kind: string; values: Int32Array }) => ({ ...row, min: Math.min(...row.values), max: Math.max(...row.values) });
+  // Nodes per pool (and the placeholder pods that pre-provision them) always come first.
+  const poolRows = Object.entries(plan.nodes).flatMap(([name, nodes]) => [
+    { name: `pool ${name}`, kind: 'nodes', values: nodes },
+    ...(plan.placeholders?.[name] !== undefined ? [{ name: `pool ${name}`, kind: 'placeholders', values: plan.placeholders[name] }] : []),
+  ]).map(withRange);
+  const workloadRows = Object.entries(plan.replicas).map(([name, replicas]) => withRange({ name, kind: 'replicas', values: replicas }));
+  const rows = [...poolRows, ...workloadRows];
+  const shown = [...poolRows, ...[...workloadRows].sort((a, b) => (b.max - b.min) - (a.max - a.min) || a.name.localeCompare(b.name)).slice(0, options.maxWorkloads ?? 40)];
   const nameWidth = Math.max(8, ...shown.map((row) => row.name.length));
   const sparkWidth = Math.max(10, Math.min(plan.slotCount, width - nameWidth - 24));
   const perColumnMs = sparklineBucketSize(plan.slotCount, sparkWidth) * plan.slotMs;
@@ -49,7 +53,7 @@ export function renderPlanTable(plan: CapacityPlan, options: PlanTableOptions): 
     { header: [`over time, ${formatLocalTime(plan.startMs, { timeZone, withDate: false })} → ${formatLocalTime(endMs, { timeZone, withDate: false })} (1 column = ${formatDurationMs(perColumnMs)})`], align: 'left' },
   ], shown.map((row) => [
     row.name, row.kind, String(row.min), String(row.max),
-    paint(sparkline(row.values, { width: sparkWidth }), row.kind === 'nodes' ? 'gray' : 'cyan', color),
+    paint(sparkline(row.values, { width: sparkWidth }), row.kind === 'replicas' ? 'cyan' : 'gray', color),
   ]), { color }));
   if (shown.length < rows.length) lines.push(paint(`… ${rows.length - shown.length} more rows with smaller changes (use -o json for all)`, 'dim', color));
 

@@ -6,6 +6,7 @@
  * simulates the tick (events, scheduling, HPA syncs, autoscaler, serving) → the score keeper
  * records it.
  */
+import { placeholderWorkloads } from '../adapters/memory/placeholder-pods.ts';
 import { ManualClock } from '../adapters/memory/manual-clock.ts';
 import { MemoryCluster } from '../adapters/memory/memory-cluster.ts';
 import { SimulatedCluster } from '../adapters/memory/simulated-cluster.ts';
@@ -131,10 +132,14 @@ function clusterSpec(scenario: Scenario, initialReplicas: readonly number[], hpa
     tickMs: scenario.tickMs,
     seed: scenario.seed,
     nodePools: scenario.nodePools,
-    workloads: scenario.workloads.map((workload, index) => {
-      const queue = scenario.queues[index];
-      return { workload, initialReplicas: initialReplicas[index] ?? 0, ...(queue !== undefined ? { queue } : {}) };
-    }),
+    workloads: [
+      ...scenario.workloads.map((workload, index) => {
+        const queue = scenario.queues[index];
+        return { workload, initialReplicas: initialReplicas[index] ?? 0, ...(queue !== undefined ? { queue } : {}) };
+      }),
+      // After the scenario's own workloads, so their indices stay the scenario's.
+      ...placeholderWorkloads(scenario.nodePools).map((workload) => ({ workload, initialReplicas: 0 })),
+    ],
     hpas,
     ...(scenario.metricsPipeline !== undefined ? { metricsPipeline: scenario.metricsPipeline } : {}),
     ...(scenario.autoscaler !== undefined ? { autoscaler: scenario.autoscaler } : {}),

@@ -3,6 +3,7 @@
  * (mean per bucket for demand, capacity, replicas and CPU; max per bucket for unserved demand, so a
  * one-second deficit stays visible in a one-minute bucket).
  */
+import { isPlaceholderWorkload } from '../adapters/memory/placeholder-pods.ts';
 import type { SimulatedCluster } from '../adapters/memory/simulated-cluster.ts';
 import type { StrategyScore, StrategyTimeline, WorkloadTimeline } from './result.ts';
 
@@ -105,7 +106,8 @@ export class ScoreKeeper {
     const tickSeconds = this.options.tickMs / 1000;
     let offlineDone = 0;
     cluster.workloads.forEach((workload, index) => {
-      if (workload.class === 'offline') offlineDone += cluster.offlineCoreHoursDone[index]!;
+      // Placeholder pods hold room; they do no work.
+      if (workload.class === 'offline' && !isPlaceholderWorkload(workload.name)) offlineDone += cluster.offlineCoreHoursDone[index]!;
     });
     const deadlinesMet = this.options.deadlines.filter(({ index, deadlineMs }) => {
       const completedAtMs = cluster.completedAtMs[index]!;

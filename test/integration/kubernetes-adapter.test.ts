@@ -197,7 +197,7 @@ describe('KubernetesCluster against kube-api', () => {
     { name: 'retries exhausted on 500', rules: [{ errorRate: 1 }], write: { kind: 'replicas' as const, ref: training, replicas: 1, provenance: provenance('x') }, retryable: true, error: /HTTP 500/ },
     { name: 'minReplicas above maxReplicas (422)', rules: [], write: { kind: 'hpa-min' as const, ref: checkout, hpaName: 'checkout-hpa', minReplicas: 99, provenance: provenance('x') }, retryable: false, error: /HTTP 422.*spec.maxReplicas/ },
     { name: 'missing object (404)', rules: [], write: { kind: 'replicas' as const, ref: { apiKind: 'Deployment' as const, namespace: 'shop', name: 'ghost' }, replicas: 1, provenance: provenance('x') }, retryable: false, error: /HTTP 404/ },
-    { name: 'pool without a placeholder', rules: [], write: { kind: 'pool-nodes' as const, pool: 'online', nodes: 3, provenance: provenance('x') }, retryable: false, error: /no capacity placeholder/ },
+    { name: 'node count of a real pool', rules: [], write: { kind: 'pool-nodes' as const, pool: 'online', nodes: 3, provenance: provenance('x') }, retryable: false, error: /nodes come from its node autoscaler; pre-provision through placeholder pods/ },
   ])('failed outcome: $name', async ({ rules, write, retryable, error }) => {
     kube.faults.setRules(rules);
     const outcome = await cluster({ maxTransientRetries: 2 }).write(write);
@@ -205,10 +205,13 @@ describe('KubernetesCluster against kube-api', () => {
     expect(outcome.status === 'failed' && outcome.error).toMatch(error);
   });
 
-  it('pool-nodes scales the pool\'s capacity placeholder Deployment', async () => {
-    const adapter = cluster({ poolPlaceholders: { spare: { namespace: 'kube-system', name: 'capacity-placeholder', replicasPerNode: 2 } } });
-    expect(await adapter.write({ kind: 'pool-nodes', pool: 'spare', nodes: 3, provenance: provenance('s10') })).toEqual({ status: 'applied' });
-    expect((kube.store.get(Types.deployment, 'kube-system', 'capacity-placeholder')?.['spec'] as { replicas: number }).replicas).toBe(6);
+  it('reads a pool\'s placeholder Deployment as a named workload and scales it like any Deployment', async () => {
+    const placeholder: WorkloadRef = { apiKind: 'Deployment', namespace: 'kube-system', name: 'capacity-placeholder' };
+    const adapter = cluster({ workloads: [ledger, placeholder] });
+    const before = await adapter.snapshot();
+    expect(before.workloads.find((state) => state.ref.name === 'capacity-placeholder')?.desiredReplicas).toBe(0);
+    expect(await adapter.write({ kind: 'replicas', ref: placeholder, replicas: 3, provenance: provenance('s10') })).toEqual({ status: 'applied' });
+    expect((kube.store.get(Types.deployment, 'kube-system', 'capacity-placeholder')?.['spec'] as { replicas: number }).replicas).toBe(3);
   });
 
   it('writes to many objects run concurrently within the bounds and all land', async () => {

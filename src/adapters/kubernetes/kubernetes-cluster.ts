@@ -5,8 +5,9 @@
  * that target them (autoscaling/v2), nodes grouped into pools by a label, and the pods of their
  * namespaces (terminating pods still hold resources; Jobs may not report how many are Ready).
  * Writes: Deployment/StatefulSet replicas through the `scale` subresource, HPA `minReplicas`
- * floors, Job `parallelism`, CronJob `suspend`; pool nodes through a capacity-placeholder
- * Deployment when one is configured. Every write:
+ * floors, Job `parallelism`, CronJob `suspend` (placeholder Deployments of pre-provisioned pools
+ * are plain replica writes). Node counts are never written: nodes come from the cluster's node
+ * autoscaler, asked for through placeholder pods. Every write:
  * - reads the object first and returns `unchanged` without writing when it already has the value;
  * - carries the resourceVersion it read, so a concurrent change answers 409, which is re-read and
  *   retried (`maxConflictRetries`);
@@ -48,14 +49,6 @@ export const POOL_LABEL = 'chuanliu.io/pool';
  */
 export const DEFAULT_RATE_LIMIT: RateLimit = { qps: 500, burst: 1000 };
 
-/** A Deployment of low-priority pause pods sized so that each replica holds one node of a pool. */
-export interface PoolPlaceholder {
-  readonly namespace: string;
-  readonly name: string;
-  /** @defaultValue 1 */
-  readonly replicasPerNode?: number;
-}
-
 export interface KubernetesClusterOptions {
   readonly kubeConfig: KubeConfig;
   readonly clock: Clock;
@@ -81,8 +74,6 @@ export interface KubernetesClusterOptions {
   readonly backoffBaseMs?: number;
   /** Longest wait for one backoff or Retry-After. @defaultValue 30_000 */
   readonly maxBackoffMs?: number;
-  /** `pool-nodes` writes scale these; a pool without one answers `failed`. */
-  readonly poolPlaceholders?: Readonly<Record<string, PoolPlaceholder>>;
   /** Seed of the backoff jitter. @defaultValue 1 */
   readonly seed?: number;
   /** Shown as the field manager of chuanliu's writes. @defaultValue 'chuanliu' */
@@ -423,14 +414,9 @@ export class KubernetesCluster implements Cluster {
           return await this.perObject.run(refKey(write.ref), () =>
             this.writeField('CronJob', write.ref.namespace, write.ref.name, (object) => object.spec['suspend'] ?? false, write.suspend, { suspend: write.suspend }, write.provenance),
           );
-        case 'pool-nodes': {
-          const placeholder = this.options.poolPlaceholders?.[write.pool];
-          if (!placeholder) {
-            return { status: 'failed', retryable: false, error: `pool "${write.pool}" has no capacity placeholder Deployment configured; node counts are left to the cluster autoscaler` };
-          }
-          const ref: WorkloadRef = { apiKind: 'Deployment', namespace: placeholder.namespace, name: placeholder.name };
-          return await this.writeReplicas(ref, write.nodes * (placeholder.replicasPerNode ?? 1), write.provenance);
-        }
+        case 'pool-nodes':
+          // Only the simulated cluster sets node counts; a real cluster gets nodes from its autoscaler.
+          return { status: 'failed', retryable: false, error: `pool "${write.pool}": a real cluster's nodes come from its node autoscaler; pre-provision through placeholder pods (nodePools[].elastic.placeholders, chuanliu placeholders)` };
       }
     } catch (error) {
       if (error instanceof CallError) return failedOutcome(error.failure);

@@ -8,6 +8,8 @@ import { decodePlan, encodePlan } from '../../../src/adapters/plan-file.ts';
 import { InputError } from '../../../src/domain/errors.ts';
 import type { CapacityPlan } from '../../../src/domain/plan.ts';
 import { syntheticShift } from './bullmq/synthetic-shift.ts';
+import { planCapacity } from '../../../src/planner/plan-capacity.ts';
+import { forecast, online, planningInput, pool } from '../planner/fixtures.ts';
 
 const NOW_MS = Date.UTC(2024, 10, 11, 11, 50);
 
@@ -44,6 +46,21 @@ describe('plan file codec', () => {
     expect(decoded.explanation?.workloads['pay-0000']?.causes).toBeInstanceOf(Uint8Array);
     expect(decoded.explanation?.pools['general']?.onlineCpuMillicores).toBeInstanceOf(Float64Array);
     expect(JSON.parse(encodePlan(plan))).toMatchObject({ apiVersion: 'chuanliu.io/v1', kind: 'CapacityPlan', id: plan.id });
+  });
+
+  it('round-trips spill placements per pool and the placeholder series of a pre-provisioned pool', () => {
+    const placeholders = { namespace: 'chuanliu-placeholders', deploymentName: 'chuanliu-placeholder-burst', priorityClassName: 'chuanliu-placeholder', priorityValue: -10, perPod: { cpuMillicores: 14_400, memoryBytes: 57 * 1024 ** 3 } };
+    const plan = planCapacity(planningInput({
+      inventory: {
+        online: [online('checkout')],
+        offline: [],
+        nodePools: [pool('shared', { baseNodes: 2 }), pool('burst', { baseNodes: 0, elastic: { maxNodes: 10, provisioningMs: 240_000, placeholders } })],
+      },
+      forecasts: new Map([['checkout', forecast('checkout', { buckets: 120, rps: (i) => (i >= 60 ? 6000 : 1000) })]]),
+    }));
+    expect(Object.keys(plan.placeholders ?? {})).toEqual(['burst']);
+    expect(plan.explanation?.workloads['checkout']?.poolReplicas?.['burst']?.some((value) => value > 0)).toBe(true);
+    expect(decodePlan(encodePlan(plan), 'plan.json')).toEqual(plan);
   });
 
   it('keeps NaN (no forecast) as null in the file and NaN after decoding', () => {

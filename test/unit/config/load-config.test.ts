@@ -94,6 +94,47 @@ describe('parseConfigText: a valid config', () => {
   });
 });
 
+describe('parseConfigText: node pools and scheduling constraints', () => {
+  const ELASTIC = [
+    ...BASE.slice(0, 4),
+    '  - name: burst',
+    '    perNode: { cpu: "16", memory: 64Gi }',
+    '    baseNodes: 0',
+    '    costPerNodeHour: 1.1',
+    '    labels: { chuanliu.io/pool: burst }',
+    '    taints: [{ key: burst, value: "true", effect: NoSchedule }]',
+    '    elastic:',
+    '      maxNodes: 40',
+    '      provisioning: { p50: 70s, p95: 2m }',
+    '      placeholders: {}',
+    ...BASE.slice(4, 12),
+    '    tolerations: [{ key: burst, operator: Equal, value: "true", effect: NoSchedule }]',
+    ...BASE.slice(13),
+  ].join('\n');
+
+  it('reads labels, taints, provisioning p50/p95, placeholders with their defaults, and tolerations', () => {
+    const config = parseConfigText(ELASTIC, SOURCE);
+    expect(config.inventory.nodePools[1]).toEqual({
+      name: 'burst',
+      perNode: { cpuMillicores: 16_000, memoryBytes: 64 * 1024 ** 3 },
+      baseNodes: 0,
+      costPerNodeHour: 1.1,
+      labels: { 'chuanliu.io/pool': 'burst' },
+      taints: [{ key: 'burst', value: 'true', effect: 'NoSchedule' }],
+      elastic: {
+        maxNodes: 40, provisioningMs: 120_000, provisioningP50Ms: 70_000,
+        placeholders: {
+          namespace: 'chuanliu-placeholders', deploymentName: 'chuanliu-placeholder-burst', priorityClassName: 'chuanliu-placeholder', priorityValue: -10,
+          perPod: { cpuMillicores: 14_400, memoryBytes: Math.floor(64 * 1024 ** 3 * 0.9) },
+        },
+      },
+    });
+    expect(config.inventory.online[0]?.tolerations).toEqual([{ key: 'burst', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+    expect(config.inventory.online[0]?.nodePool).toBeUndefined();
+    expect(config.planning.nodeProvisioningMs).toBe(120_000);
+  });
+});
+
 describe('parseConfigText: bad input names file, line and field', () => {
   it.each([
     { name: 'min above max replicas', text: withLine(11, '    minReplicas: 20'), line: 11, field: 'online[0].minReplicas', message: /expected minReplicas ≤ maxReplicas \(10\)/ },
@@ -124,6 +165,12 @@ describe('parseConfigText: bad input names file, line and field', () => {
     { name: 'no node pools', text: withLine(1, 'nodePools: []').replace(/\n  - name: shared\n.*\n.*baseNodes: 4/, ''), line: 1, field: 'nodePools', message: /expected at least 1 item, got a list of 0/ },
     { name: 'zero freshness check period', text: `${BASE.join('\n')}\n  dataFreshness: { checkEvery: 0s }`, line: 21, field: 'controller.dataFreshness.checkEvery', message: /greater than zero, got "0s"/ },
     { name: 'freshness age without unit', text: `${BASE.join('\n')}\n  dataFreshness:\n    maxSampleAge: 300`, line: 22, field: 'controller.dataFreshness.maxSampleAge', message: /expected a duration with a unit/ },
+    { name: 'nodeSelector no pool has', text: withLine(13, '    nodeSelector: { gpu: "true" }'), line: 13, field: 'online[0].nodeSelector', message: /expected scheduling constraints that some node pool satisfies/ },
+    { name: 'toleration with Equal and no key', text: withLine(13, '    tolerations: [{ operator: Equal, value: x }]'), line: 13, field: 'online[0].tolerations[0].key', message: /expected a key with operator Equal/ },
+    { name: 'unknown taint effect', text: withLine(4, '    baseNodes: 4\n    taints: [{ key: burst, effect: NoWay }]'), line: 5, field: 'nodePools[0].taints[0].effect', message: /expected one of "NoSchedule", "PreferNoSchedule", "NoExecute", got "NoWay"/ },
+    { name: 'provisioning p50 above p95', text: withLine(4, '    baseNodes: 4\n    elastic: { maxNodes: 3, provisioning: { p50: 5m, p95: 2m } }'), line: 5, field: 'nodePools[0].elastic.provisioning.p50', message: /expected p50 ≤ p95/ },
+    { name: 'placeholder pod larger than a node', text: withLine(4, '    baseNodes: 4\n    elastic: { maxNodes: 3, placeholders: { perPod: { cpu: "40", memory: 1Gi } } }'), line: 5, field: 'nodePools[0].elastic.placeholders.perPod', message: /expected a placeholder pod that fits on one node/ },
+    { name: 'placeholder priority not negative', text: withLine(4, '    baseNodes: 4\n    elastic: { maxNodes: 3, placeholders: { priority: 5 } }'), line: 5, field: 'nodePools[0].elastic.placeholders.priority', message: /expected a number ≤ -1, got 5/ },
     { name: 'duplicate node pool', text: withLine(4, '    baseNodes: 4\n  - name: shared\n    perNode: { cpu: "8", memory: 8Gi }\n    baseNodes: 1'), line: 5, field: 'nodePools[1].name', message: /expected unique node pool names/ },
   ])('$name', ({ text, line, field, message }) => {
     const error = errorOf(() => parseConfigText(text, SOURCE));
@@ -141,7 +188,7 @@ describe('parseConfigText: bad input names file, line and field', () => {
     expect(error.details).toEqual([
       `${SOURCE}:8: online[0].rpsPerReplica: expected a number > 0, got -3`,
       `${SOURCE}:9: online[0].perReplica.memory: expected a memory quantity such as 512Mi or 2Gi, got "lots"`,
-      `${SOURCE}:18: offline[0].colour: expected one of name, ref, priority, minReplicas, maxReplicas, perReplica, workCoreHours, deadline, drain, nodePool; "colour" is not a field, got "blue"`,
+      `${SOURCE}:18: offline[0].colour: expected one of name, ref, priority, minReplicas, maxReplicas, perReplica, workCoreHours, deadline, drain, nodePool, nodeSelector, tolerations; "colour" is not a field, got "blue"`,
     ]);
     expect(error.message).toMatch(/and 2 more problems/);
   });

@@ -412,6 +412,22 @@ describe('decideWrites: refusals write nothing and say why', () => {
     expect(decision.refusals.map((refusal) => refusal.message).join('\n')).toMatch(row.message);
   });
 
+  it('writes an online target below its minimum when the plan states that shortfall (a planned brownout), not a refused tick', () => {
+    const inventory = standardInventory();
+    const base = planOf({ replicas: { pay: [4, 1], etl: [20, 10] } });
+    const plan = { ...base, shortfalls: [{ slotIndex: 1, workload: 'pay', missingReplicas: 1, message: 'pay short 1 replicas: pool general is full' }] };
+    const decision = decideWrites({
+      plan, snapshot: snapshotOf(inventory, { pay: { desired: 4 }, etl: { desired: 20 } }), inventory, nowMs: SLOT1, appliedStepIds: new Set(),
+    });
+    expect(decision.refusals).toEqual([]);
+    expect(decision.writes.map((entry) => `${entry.target}→${entry.toReplicas}`).sort()).toEqual(['etl→10', 'pay→1']);
+    // The same target without the stated shortfall stays refused (see the table above).
+    const unstated = decideWrites({
+      plan: base, snapshot: snapshotOf(inventory, { pay: { desired: 4 }, etl: { desired: 20 } }), inventory, nowMs: SLOT1, appliedStepIds: new Set(),
+    });
+    expect(unstated.refusals.map((refusal) => refusal.code)).toEqual(['online-below-min']);
+  });
+
   it('counts planned elastic nodes as capacity (the pool grows for the slot)', () => {
     const inventory = standardInventory();
     const decision = decideWrites({
@@ -432,5 +448,62 @@ describe('decideWrites: refusals write nothing and say why', () => {
       plan: planOf({ replicas: { pay: [4, 10] } }), snapshot: snapshotOf(inventory, { pay: { desired: 4 } }), inventory, nowMs: SLOT1, appliedStepIds: new Set(),
     });
     expect(decision.refusals).toEqual([{ code: 'capacity-exceeded', target: 'gpu', message: 'plan plan-1 targets pinned to pool gpu need 10.0 cores CPU but only 4.0 cores the pool can hold' }]);
+  });
+});
+
+describe('decideWrites: pre-provisioning through placeholder pods', () => {
+  const PLACEHOLDER_REF = { apiKind: 'Deployment' as const, namespace: 'chuanliu-system', name: 'chuanliu-placeholder-burst' };
+  function burstInventory(): Inventory {
+    const base = standardInventory();
+    return {
+      ...base,
+      nodePools: [...base.nodePools, {
+        name: 'burst', perNode: { cpuMillicores: 8000, memoryBytes: 32 * GIB }, baseNodes: 0, costPerNodeHour: 2,
+        elastic: {
+          maxNodes: 10, provisioningMs: 120_000,
+          placeholders: { namespace: 'chuanliu-system', deploymentName: 'chuanliu-placeholder-burst', priorityClassName: 'chuanliu-placeholder', priorityValue: -10, perPod: { cpuMillicores: 7200, memoryBytes: 28 * GIB } },
+        },
+      }],
+    };
+  }
+  /** Slot 1: 3 placeholders ahead of the peak; slot 3: online pay arrives (4→60), placeholders drop to 1. */
+  function decideAt(atMs: number, placeholdersNow: number, payNow: number) {
+    const inventory = burstInventory();
+    const plan = { ...planOf({ replicas: { pay: [4, 4, 4, 60] }, nodes: { burst: [0, 3, 3, 3] } }), placeholders: { burst: Int32Array.from([0, 3, 3, 1]) } };
+    const snapshot = snapshotOf(inventory, { pay: { desired: payNow } }, { atMs, pools: [{ pool: 'general', readyNodes: 10, provisioningNodes: 0, allocatableCpuMillicores: 80_000, allocatableMemoryBytes: 320 * GIB }, { pool: 'burst', readyNodes: 0, provisioningNodes: 0, allocatableCpuMillicores: 0, allocatableMemoryBytes: 0 }] });
+    const withPlaceholder = { ...snapshot, workloads: [...snapshot.workloads, { ref: PLACEHOLDER_REF, desiredReplicas: placeholdersNow, readyReplicas: 0, annotations: {} }] };
+    return decideWrites({ plan, snapshot: withPlaceholder, inventory, nowMs: atMs, appliedStepIds: new Set() });
+  }
+
+  it('scales the placeholder Deployment up ahead of the peak and leaves the pool nodes to the node autoscaler', () => {
+    const decision = decideAt(SLOT1, 0, 4);
+    expect(decision.writes.map(describeWrite)).toEqual(['pool-grow replicas burst/placeholders=3']);
+    expect(decision.writes[0]?.write).toMatchObject({ kind: 'replicas', ref: PLACEHOLDER_REF, replicas: 3 });
+    expect(decision.skipped.find((entry) => entry.target === 'burst')?.reason).toBe('pre-provisioned');
+    expect(decision.refusals).toEqual([]);
+  });
+
+  it('drops the placeholders in the release phase of the tick the online pods arrive in, before they acquire', () => {
+    const decision = decideAt(T0 + 3 * 60_000, 3, 4);
+    expect(decision.writes.map(describeWrite)).toEqual(['release replicas burst/placeholders=1', 'acquire replicas pay=60']);
+  });
+
+  it('counts the nodes a pre-provisioned pool has on their way as capacity, so the online acquire is not refused', () => {
+    const inventory = burstInventory();
+    // pay 100 × 1 core: more than general's 80 cores, within general + the 3 burst nodes the plan asked for.
+    const plan = { ...planOf({ replicas: { pay: [4, 100] }, nodes: { burst: [3, 3] } }), placeholders: { burst: Int32Array.from([3, 0]) } };
+    const snapshot = snapshotOf(inventory, { pay: { desired: 4 } }, { atMs: SLOT1, pools: [{ pool: 'general', readyNodes: 10, provisioningNodes: 0, allocatableCpuMillicores: 80_000, allocatableMemoryBytes: 320 * GIB }, { pool: 'burst', readyNodes: 0, provisioningNodes: 3, allocatableCpuMillicores: 0, allocatableMemoryBytes: 0 }] });
+    const withPlaceholder = { ...snapshot, workloads: [...snapshot.workloads, { ref: PLACEHOLDER_REF, desiredReplicas: 3, readyReplicas: 3, annotations: {} }] };
+    const decision = decideWrites({ plan, snapshot: withPlaceholder, inventory, nowMs: SLOT1, appliedStepIds: new Set() });
+    expect(decision.refusals).toEqual([]);
+    expect(decision.writes.map(describeWrite)).toEqual(['release replicas burst/placeholders=0', 'acquire replicas pay=100']);
+  });
+
+  it('leaves a missing placeholder Deployment alone and says how to create it', () => {
+    const inventory = burstInventory();
+    const plan = { ...planOf({ replicas: { pay: [4, 4] } }), placeholders: { burst: Int32Array.from([0, 3]) } };
+    const decision = decideWrites({ plan, snapshot: snapshotOf(inventory, { pay: { desired: 4 } }), inventory, nowMs: SLOT1, appliedStepIds: new Set() });
+    expect(decision.writes).toEqual([]);
+    expect(decision.skipped.find((entry) => entry.target === 'burst/placeholders')?.message).toMatch(/chuanliu-system\/chuanliu-placeholder-burst of pool burst is not in the cluster/);
   });
 });

@@ -12,16 +12,30 @@ import type { ObservedState, PlanningInput } from '../../../src/planner/planning
 import { NOW_MS, offline, online, pool, promotion } from './fixtures.ts';
 
 const GIB = 1024 ** 3;
+/** Pools with this taint take only workloads that tolerate it (or are pinned there and tolerate it). */
+const BURST_TAINT = { key: 'burst', value: 'true', effect: 'NoSchedule' } as const;
+const PLACEHOLDERS = (cpuMillicores: number, memoryBytes: number) => ({
+  namespace: 'chuanliu-system', deploymentName: 'placeholder', priorityClassName: 'chuanliu-placeholder', priorityValue: -10,
+  perPod: { cpuMillicores: cpuMillicores * 0.9, memoryBytes: memoryBytes * 0.9 },
+});
+const BURST_TOLERATION = { key: 'burst', operator: 'Equal', value: 'true', effect: 'NoSchedule' } as const;
 
 const poolArbitrary = (index: number): fc.Arbitrary<NodePool> => fc.record({
   cpu: fc.constantFrom(4000, 8000, 16_000),
   memoryGib: fc.constantFrom(8, 16, 64),
   baseNodes: fc.integer({ min: 1, max: 6 }),
   elastic: fc.option(fc.record({ maxNodes: fc.integer({ min: 1, max: 8 }), provisioningMin: fc.integer({ min: 0, max: 8 }) }), { nil: undefined }),
+  tainted: fc.boolean(),
+  placeholders: fc.boolean(),
 }).map((spec) => pool(`pool-${index}`, {
   perNode: { cpuMillicores: spec.cpu, memoryBytes: spec.memoryGib * GIB },
   baseNodes: spec.baseNodes,
-  ...(spec.elastic !== undefined ? { elastic: { maxNodes: spec.elastic.maxNodes, provisioningMs: spec.elastic.provisioningMin * MINUTE_MS } } : {}),
+  ...(spec.tainted ? { taints: [BURST_TAINT] } : {}),
+  ...(spec.elastic !== undefined ? { elastic: {
+    maxNodes: spec.elastic.maxNodes,
+    provisioningMs: spec.elastic.provisioningMin * MINUTE_MS,
+    ...(spec.placeholders ? { placeholders: PLACEHOLDERS(spec.cpu, spec.memoryGib * GIB) } : {}),
+  } } : {}),
 }));
 
 interface Shape {
@@ -71,6 +85,8 @@ const onlineSpec = fc.record({
   p95Seconds: fc.integer({ min: 0, max: 300 }),
   quantile: fc.constantFrom(0.5, 0.9, 0.95, 0.99),
   pool: fc.nat(),
+  /** pinned: nodePool set; any: every untainted pool; tolerating: every pool (spills into tainted ones). */
+  placement: fc.constantFrom('pinned', 'pinned', 'any', 'tolerating'),
   shape: shapeArbitrary,
   forecastKind: fc.constantFrom('full', 'full', 'full', 'short', 'none', 'coarse', 'fine'),
   quantiles: fc.constantFrom([0.5, 0.9, 0.99], [0.5, 0.9], [0.9, 0.99, 0.999]),
@@ -123,8 +139,11 @@ export const planningInputArbitrary: fc.Arbitrary<PlanningInput> = fc.record({
   spec.online.forEach((item, i) => {
     const name = `online-${i}`;
     const home = pools[item.pool % pools.length] as NodePool;
-    const cpu = Math.min(item.cpu, home.perNode.cpuMillicores);
-    const memoryBytes = Math.min(item.memoryGib * GIB, home.perNode.memoryBytes);
+    const untainted = pools.filter((candidate) => candidate.taints === undefined);
+    const placement = item.placement === 'any' && untainted.length === 0 ? 'tolerating' : item.placement;
+    const reach = placement === 'pinned' ? [home] : placement === 'any' ? untainted : pools;
+    const cpu = Math.min(item.cpu, ...reach.map((candidate) => candidate.perNode.cpuMillicores));
+    const memoryBytes = Math.min(item.memoryGib * GIB, ...reach.map((candidate) => candidate.perNode.memoryBytes));
     workloadsOnline.push(online(name, {
       perReplica: { cpuMillicores: cpu, memoryBytes },
       minReplicas: item.minReplicas,
@@ -133,7 +152,8 @@ export const planningInputArbitrary: fc.Arbitrary<PlanningInput> = fc.record({
       rpsPerReplica: item.rpsPerReplica,
       startup: { p50Ms: (item.p95Seconds * SECOND_MS) / 2, p95Ms: item.p95Seconds * SECOND_MS },
       demandQuantile: item.quantile,
-      nodePool: home.name,
+      ...(placement === 'pinned' ? { nodePool: home.name } : {}),
+      ...(placement === 'tolerating' || (placement === 'pinned' && home.taints !== undefined) ? { tolerations: [BURST_TOLERATION] } : {}),
     }));
     const buckets = spec.slots + 20;
     if (item.forecastKind === 'full') forecasts.set(name, shapedForecast(name, item.shape, MINUTE_MS, buckets, item.quantiles));
@@ -143,19 +163,8 @@ export const planningInputArbitrary: fc.Arbitrary<PlanningInput> = fc.record({
     if (item.observedDesired !== undefined) observedWorkloads[name] = { desiredReplicas: item.observedDesired, readyReplicas: item.observedDesired };
     if (item.observedRps !== undefined) demandRps[name] = item.observedRps;
   });
-  // Online minimums must fit each pool at its largest (the planner refuses such input); drop
-  // minimums until they do, so the generator only produces valid clusters.
-  for (const home of pools) {
-    const maxNodes = home.baseNodes + (home.elastic?.maxNodes ?? 0);
-    const onPool = workloadsOnline.filter((workload) => workload.nodePool === home.name);
-    const fits = (): boolean => onPool.reduce((sum, w) => sum + w.minReplicas * w.perReplica.cpuMillicores, 0) <= Math.min(maxNodes, home.baseNodes) * home.perNode.cpuMillicores &&
-      onPool.reduce((sum, w) => sum + w.minReplicas * w.perReplica.memoryBytes, 0) <= Math.min(maxNodes, home.baseNodes) * home.perNode.memoryBytes;
-    for (let k = 0; k < onPool.length && !fits(); k++) {
-      const index = workloadsOnline.indexOf(onPool[k] as OnlineWorkload);
-      workloadsOnline[index] = { ...(onPool[k] as OnlineWorkload), minReplicas: 0 };
-      onPool[k] = workloadsOnline[index] as OnlineWorkload;
-    }
-  }
+  // Online minimums are left as drawn: when they do not fit, the plan must report the shortfall
+  // (brownout order) instead of refusing the input.
   const workloadsOffline: OfflineWorkload[] = spec.offline.map((item, i) => {
     const home = pools[item.pool % pools.length] as NodePool;
     return offline(`offline-${i}`, {
@@ -167,6 +176,7 @@ export const planningInputArbitrary: fc.Arbitrary<PlanningInput> = fc.record({
       ...(item.workCoreHours !== undefined ? { workCoreHours: item.workCoreHours } : {}),
       ...(item.deadlineMinutes !== undefined ? { deadlineMs: nowMs + item.deadlineMinutes * MINUTE_MS } : {}),
       nodePool: home.name,
+      ...(home.taints !== undefined ? { tolerations: [BURST_TOLERATION] } : {}),
     });
   });
   spec.offline.forEach((item, i) => {

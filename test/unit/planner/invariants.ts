@@ -8,6 +8,7 @@ import type { Forecast } from '../../../src/domain/forecast.ts';
 import { SLOT_CAUSES, type CapacityPlan, type PlanStep } from '../../../src/domain/plan.ts';
 import type { NodePool, OfflineWorkload, OnlineWorkload } from '../../../src/domain/workload.ts';
 import type { PlanningInput } from '../../../src/planner/planning-input.ts';
+import { eligiblePools } from '../../../src/domain/pool-eligibility.ts';
 
 const EPSILON = 1e-6;
 const BROWNOUT = SLOT_CAUSES.indexOf('brownout');
@@ -16,9 +17,21 @@ export function slotStart(plan: CapacityPlan, slot: number): number {
   return plan.startMs + slot * plan.slotMs;
 }
 
-function poolOf(input: PlanningInput, name: string | undefined): NodePool {
-  const pools = input.inventory.nodePools;
-  return (name === undefined ? pools[0] : pools.find((pool) => pool.name === name)) as NodePool;
+/** Pools a workload may use, in fill order, recomputed from its constraints. */
+function poolsOf(input: PlanningInput, workload: OnlineWorkload | OfflineWorkload): NodePool[] {
+  return eligiblePools(workload, input.inventory.nodePools).map((index) => input.inventory.nodePools[index] as NodePool);
+}
+
+/** Home pool: offline workloads live there; online ones start filling there. */
+function poolOf(input: PlanningInput, workload: OnlineWorkload | OfflineWorkload): NodePool {
+  return poolsOf(input, workload)[0] as NodePool;
+}
+
+/** Replicas of a workload on one pool at slot t: its per-pool placement when it may use several. */
+function placedOn(input: PlanningInput, plan: CapacityPlan, workload: OnlineWorkload | OfflineWorkload, pool: NodePool, t: number): number {
+  const perPool = plan.explanation?.workloads[workload.name]?.poolReplicas;
+  if (perPool !== undefined) return perPool[pool.name]?.[t] ?? 0;
+  return poolOf(input, workload).name === pool.name ? (series(plan, workload.name)[t] as number) : 0;
 }
 
 export function poolBounds(input: PlanningInput, pool: NodePool): { min: number; max: number; current: number } {
@@ -37,20 +50,34 @@ function series(plan: CapacityPlan, name: string): Int32Array {
   return values;
 }
 
-/** Every slot fits its pool (CPU and memory), and node counts stay inside the pool's bounds. */
+/**
+ * Every slot fits its pool (CPU and memory), node counts stay inside the pool's bounds, and a
+ * workload that may use several pools is placed only on those, its placements adding up to its target.
+ */
 export function fitViolations(input: PlanningInput, plan: CapacityPlan): string[] {
   const problems: string[] = [];
+  for (const workload of input.inventory.online) {
+    const perPool = plan.explanation?.workloads[workload.name]?.poolReplicas;
+    if (perPool === undefined) continue;
+    const allowed = new Set(poolsOf(input, workload).map((pool) => pool.name));
+    for (const name of Object.keys(perPool)) if (!allowed.has(name)) problems.push(`${workload.name} placed on pool ${name} it may not use`);
+    const total = series(plan, workload.name);
+    for (let t = 0; t < plan.slotCount; t++) {
+      const sum = Object.values(perPool).reduce((acc, values) => acc + (values[t] as number), 0);
+      if (sum !== total[t]) problems.push(`${workload.name} slot ${t}: placements add up to ${sum}, target ${total[t] as number}`);
+    }
+  }
   for (const pool of input.inventory.nodePools) {
     const nodes = series(plan, pool.name);
     const bounds = poolBounds(input, pool);
-    const members = [...input.inventory.online, ...input.inventory.offline].filter((workload) => poolOf(input, workload.nodePool).name === pool.name);
+    const members = [...input.inventory.online, ...input.inventory.offline].filter((workload) => poolsOf(input, workload).some((candidate) => candidate.name === pool.name));
     for (let t = 0; t < plan.slotCount; t++) {
       const count = nodes[t] as number;
       if (count < bounds.min || count > bounds.max) problems.push(`pool ${pool.name} slot ${t}: ${count} nodes outside [${bounds.min}, ${bounds.max}]`);
       let cpu = 0;
       let memory = 0;
       for (const workload of members) {
-        const replicas = series(plan, workload.name)[t] as number;
+        const replicas = placedOn(input, plan, workload, pool, t);
         cpu += replicas * workload.perReplica.cpuMillicores;
         memory += replicas * workload.perReplica.memoryBytes;
       }
@@ -61,12 +88,14 @@ export function fitViolations(input: PlanningInput, plan: CapacityPlan): string[
   return problems;
 }
 
-/** Online within [min, max]; offline within [0, max]. */
+/** Online within [min, max] (below min only under a reported shortfall); offline within [0, max]. */
 export function boundViolations(input: PlanningInput, plan: CapacityPlan): string[] {
   const problems: string[] = [];
+  const short = shortfallSet(plan);
   for (const workload of input.inventory.online) {
     series(plan, workload.name).forEach((value, t) => {
-      if (value < workload.minReplicas || value > workload.maxReplicas) problems.push(`${workload.name} slot ${t}: ${value} outside [${workload.minReplicas}, ${workload.maxReplicas}]`);
+      const cutBelowMin = value < workload.minReplicas && short.has(`${workload.name}@${t}`);
+      if ((value < workload.minReplicas && !cutBelowMin) || value > workload.maxReplicas) problems.push(`${workload.name} slot ${t}: ${value} outside [${workload.minReplicas}, ${workload.maxReplicas}]`);
     });
   }
   for (const workload of input.inventory.offline) {
@@ -115,8 +144,7 @@ function baseLeadSlots(input: PlanningInput, workload: OnlineWorkload): number {
 }
 
 function fullLeadSlots(input: PlanningInput, workload: OnlineWorkload): number {
-  const pool = poolOf(input, workload.nodePool);
-  const provisioning = pool.elastic === undefined ? 0 : input.settings.nodeProvisioningMs ?? pool.elastic.provisioningMs;
+  const provisioning = Math.max(0, ...poolsOf(input, workload).map((pool) => (pool.elastic === undefined ? 0 : input.settings.nodeProvisioningMs ?? pool.elastic.provisioningMs)));
   return Math.ceil((input.settings.applyLatencyMs + workload.startup.p95Ms + provisioning) / input.settings.slotMs);
 }
 
@@ -169,9 +197,7 @@ export function shortfallViolations(input: PlanningInput, plan: CapacityPlan): s
       problems.push(`shortfall for unknown workload ${item.workload}`);
       continue;
     }
-    const pool = poolOf(input, workload.nodePool);
-    const bounds = poolBounds(input, pool);
-    const peers = input.inventory.online.filter((candidate) => poolOf(input, candidate.nodePool).name === pool.name);
+    const pools = poolsOf(input, workload);
     const rank = order.indexOf(workload.name);
     const need = plan.explanation?.workloads[workload.name]?.needReplicas?.[item.slotIndex];
     if (need === undefined || item.missingReplicas <= 0) {
@@ -179,20 +205,25 @@ export function shortfallViolations(input: PlanningInput, plan: CapacityPlan): s
       continue;
     }
     const replicas = series(plan, workload.name);
-    let justified = false;
-    for (let t = Math.max(0, item.slotIndex - fullLeadSlots(input, workload)); t <= item.slotIndex && !justified; t++) {
-      if ((replicas[t] as number) >= need) continue;
+    // Full = no pool the workload may use has room for one more replica, counting higher-priority
+    // peers at their planned placement and lower-priority peers at most at their minimum there.
+    const fullAt = (t: number): boolean => pools.every((pool) => {
+      const bounds = poolBounds(input, pool);
       let cpu = 0;
       let memory = 0;
-      for (const peer of peers) {
-        const peerRank = order.indexOf(peer.name);
-        const level = peerRank < rank ? peer.minReplicas : (series(plan, peer.name)[t] as number);
+      for (const peer of input.inventory.online) {
+        const on = placedOn(input, plan, peer, pool, t);
+        if (on === 0) continue;
+        const level = order.indexOf(peer.name) < rank ? Math.min(on, peer.minReplicas) : on;
         cpu += level * peer.perReplica.cpuMillicores;
         memory += level * peer.perReplica.memoryBytes;
       }
-      const noCpu = cpu + workload.perReplica.cpuMillicores > bounds.max * pool.perNode.cpuMillicores + EPSILON;
-      const noMemory = memory + workload.perReplica.memoryBytes > bounds.max * pool.perNode.memoryBytes + EPSILON;
-      if (noCpu || noMemory) justified = true;
+      return cpu + workload.perReplica.cpuMillicores > bounds.max * pool.perNode.cpuMillicores + EPSILON
+        || memory + workload.perReplica.memoryBytes > bounds.max * pool.perNode.memoryBytes + EPSILON;
+    });
+    let justified = false;
+    for (let t = Math.max(0, item.slotIndex - fullLeadSlots(input, workload)); t <= item.slotIndex && !justified; t++) {
+      if ((replicas[t] as number) < need && fullAt(t)) justified = true;
     }
     if (!justified) problems.push(`shortfall ${item.workload}@${item.slotIndex} (missing ${item.missingReplicas}) while its pool had room with lower-priority work at minimum`);
   }
@@ -244,11 +275,15 @@ export function leadViolations(input: PlanningInput, plan: CapacityPlan): string
     if (step.direction !== 'acquire') continue;
     const workload = input.inventory.online.find((candidate) => candidate.name === step.workload);
     if (workload === undefined) continue;
-    const pool = poolOf(input, workload.nodePool);
-    const bounds = poolBounds(input, pool);
-    const needed = plan.explanation?.pools[pool.name]?.nodesNeeded;
-    const grows = pool.elastic !== undefined && needed !== undefined && needed.some((count) => count > bounds.current);
-    const provisioning = grows && pool.elastic !== undefined ? input.settings.nodeProvisioningMs ?? pool.elastic.provisioningMs : 0;
+    // Every elastic pool the workload may use that has to grow puts its provisioning in the lead.
+    let provisioning = 0;
+    for (const pool of poolsOf(input, workload)) {
+      const needed = plan.explanation?.pools[pool.name]?.nodesNeeded;
+      // A pre-provisioned pool (placeholders) asks for its nodes ahead instead: see preProvisionViolations.
+      const growing = pool.elastic !== undefined && pool.elastic.placeholders === undefined && needed !== undefined && needed.some((count) => count > poolBounds(input, pool).current);
+      if (growing && pool.elastic !== undefined) provisioning = Math.max(provisioning, input.settings.nodeProvisioningMs ?? pool.elastic.provisioningMs);
+    }
+    const grows = provisioning > 0;
     const minimum = input.settings.applyLatencyMs + workload.startup.p95Ms + provisioning;
     const lead = step.leadMs ?? 0;
     if (lead < minimum) problems.push(`${step.id} ${step.workload}: lead ${lead} < apply + startup p95${grows ? ' + provisioning' : ''} = ${minimum}`);
@@ -289,34 +324,33 @@ export function drainViolations(input: PlanningInput, plan: CapacityPlan): strin
     if (step.direction !== 'acquire') continue;
     const workload = input.inventory.online.find((candidate) => candidate.name === step.workload);
     if (workload === undefined) continue;
-    const pool = poolOf(input, workload.nodePool);
-    const offline = input.inventory.offline.filter((candidate) => poolOf(input, candidate.nodePool).name === pool.name);
-    if (offline.some((candidate) => step.effectiveAtMs - candidate.drainMs < input.nowMs)) continue;
-    const slot = Math.floor((step.effectiveAtMs - plan.startMs) / plan.slotMs);
-    let cpu = 0;
-    let memory = 0;
-    for (const peer of input.inventory.online) {
-      if (poolOf(input, peer.nodePool).name !== pool.name) continue;
-      const level = series(plan, peer.name)[slot] as number;
-      cpu += level * peer.perReplica.cpuMillicores;
-      memory += level * peer.perReplica.memoryBytes;
-    }
-    for (const candidate of offline) {
-      const own = stepsOf.get(candidate.name) ?? [];
-      const initial = input.observed.workloads[candidate.name]?.desiredReplicas ?? (series(plan, candidate.name)[0] as number);
-      let holding = 0;
-      // Levels can only change at step times: check the window's start and every step inside it.
-      const from = step.effectiveAtMs - candidate.drainMs;
-      holding = levelAt(own, initial, from);
-      for (const change of own) {
-        if (change.effectiveAtMs > from && change.effectiveAtMs <= step.effectiveAtMs) holding = Math.max(holding, change.toReplicas);
+    for (const pool of poolsOf(input, workload)) {
+      const offline = input.inventory.offline.filter((candidate) => poolOf(input, candidate).name === pool.name);
+      if (offline.some((candidate) => step.effectiveAtMs - candidate.drainMs < input.nowMs)) continue;
+      const slot = Math.floor((step.effectiveAtMs - plan.startMs) / plan.slotMs);
+      let cpu = 0;
+      let memory = 0;
+      for (const peer of input.inventory.online) {
+        const level = placedOn(input, plan, peer, pool, slot);
+        cpu += level * peer.perReplica.cpuMillicores;
+        memory += level * peer.perReplica.memoryBytes;
       }
-      cpu += holding * candidate.perReplica.cpuMillicores;
-      memory += holding * candidate.perReplica.memoryBytes;
-    }
-    const nodes = series(plan, pool.name)[slot] as number;
-    if (cpu > nodes * pool.perNode.cpuMillicores + EPSILON || memory > nodes * pool.perNode.memoryBytes + EPSILON) {
-      problems.push(`${step.id} ${step.workload} ${step.fromReplicas}→${step.toReplicas} at ${step.effectiveAtMs}: offline still draining, pool ${pool.name} over (${cpu}m of ${nodes * pool.perNode.cpuMillicores}m)`);
+      for (const candidate of offline) {
+        const own = stepsOf.get(candidate.name) ?? [];
+        const initial = input.observed.workloads[candidate.name]?.desiredReplicas ?? (series(plan, candidate.name)[0] as number);
+        // Levels can only change at step times: check the window's start and every step inside it.
+        const from = step.effectiveAtMs - candidate.drainMs;
+        let holding = levelAt(own, initial, from);
+        for (const change of own) {
+          if (change.effectiveAtMs > from && change.effectiveAtMs <= step.effectiveAtMs) holding = Math.max(holding, change.toReplicas);
+        }
+        cpu += holding * candidate.perReplica.cpuMillicores;
+        memory += holding * candidate.perReplica.memoryBytes;
+      }
+      const nodes = series(plan, pool.name)[slot] as number;
+      if (cpu > nodes * pool.perNode.cpuMillicores + EPSILON || memory > nodes * pool.perNode.memoryBytes + EPSILON) {
+        problems.push(`${step.id} ${step.workload} ${step.fromReplicas}→${step.toReplicas} at ${step.effectiveAtMs}: offline still draining, pool ${pool.name} over (${cpu}m of ${nodes * pool.perNode.cpuMillicores}m)`);
+      }
     }
   }
   const workDone = SLOT_CAUSES.indexOf('work-done');
@@ -394,6 +428,43 @@ export function scaleInViolations(input: PlanningInput, plan: CapacityPlan): str
   return problems;
 }
 
+/**
+ * Pre-provisioned pools: the nodes the online replicas of slot t take (their CPU and memory over the
+ * node size) were already asked for one provisioning time plus the apply latency earlier, and placeholders are whole,
+ * non-negative and never ask for more than the pool's maximum.
+ */
+export function preProvisionViolations(input: PlanningInput, plan: CapacityPlan): string[] {
+  const problems: string[] = [];
+  for (const pool of input.inventory.nodePools) {
+    if (pool.elastic?.placeholders === undefined) continue;
+    const placeholders = plan.placeholders?.[pool.name];
+    if (placeholders === undefined) {
+      problems.push(`pool ${pool.name} has placeholders configured but the plan has no placeholder series`);
+      continue;
+    }
+    const nodes = series(plan, pool.name);
+    const bounds = poolBounds(input, pool);
+    const provisioningSlots = Math.ceil(((input.settings.nodeProvisioningMs ?? pool.elastic.provisioningMs) + input.settings.applyLatencyMs) / plan.slotMs);
+    for (let t = 0; t < plan.slotCount; t++) {
+      let cpu = 0;
+      let memory = 0;
+      for (const workload of input.inventory.online) {
+        const on = placedOn(input, plan, workload, pool, t);
+        cpu += on * workload.perReplica.cpuMillicores;
+        memory += on * workload.perReplica.memoryBytes;
+      }
+      const taken = Math.max(bounds.min, Math.ceil(Math.max(cpu / pool.perNode.cpuMillicores, memory / pool.perNode.memoryBytes) - 1e-9));
+      const askedAt = t - provisioningSlots;
+      if (askedAt >= 0 && (nodes[askedAt] as number) < Math.min(taken, bounds.max)) {
+        problems.push(`pool ${pool.name}: slot ${t} takes ${taken} nodes but slot ${askedAt} (one provisioning time before) asked for ${nodes[askedAt] as number}`);
+      }
+      const held = placeholders[t] as number;
+      if (!Number.isInteger(held) || held < 0 || taken + held > Math.max(bounds.max, taken)) problems.push(`pool ${pool.name} slot ${t}: ${held} placeholders with ${taken} nodes taken (max ${bounds.max})`);
+    }
+  }
+  return problems;
+}
+
 export function allViolations(input: PlanningInput, plan: CapacityPlan): string[] {
   return [
     ...fitViolations(input, plan),
@@ -405,5 +476,6 @@ export function allViolations(input: PlanningInput, plan: CapacityPlan): string[
     ...drainViolations(input, plan),
     ...stepConsistencyViolations(input, plan),
     ...scaleInViolations(input, plan),
+    ...preProvisionViolations(input, plan),
   ];
 }

@@ -31,7 +31,8 @@ describe('offline time-sharing', () => {
       ...input,
       inventory: {
         ...input.inventory,
-        nodePools: input.inventory.nodePools.map((candidate) => (candidate.elastic === undefined ? candidate : { ...candidate, elastic: { ...candidate.elastic, provisioningMs: 0 } })),
+        // No placeholders either: a pre-provisioned pool's node count runs ahead of what online takes.
+        nodePools: input.inventory.nodePools.map((candidate) => (candidate.elastic === undefined ? candidate : { ...candidate, elastic: { maxNodes: candidate.elastic.maxNodes, provisioningMs: 0 } })),
         offline: input.inventory.offline.map(({ workCoreHours: _work, deadlineMs: _deadline, ...workload }) => ({ ...workload, drainMs: 0 })),
       },
       settings: { ...input.settings, minStepIntervalMs: input.settings.slotMs },

@@ -4,7 +4,7 @@ import { planCapacity } from '../../../src/planner/plan-capacity.ts';
 import { planningInputArbitrary } from './arbitraries.ts';
 import {
   boundViolations, drainViolations, eventViolations, fitViolations, leadViolations, needViolations,
-  scaleInViolations, shortfallViolations, stepConsistencyViolations,
+  preProvisionViolations, scaleInViolations, shortfallViolations, stepConsistencyViolations,
 } from './invariants.ts';
 
 const RUNS = { numRuns: 150 };
@@ -20,6 +20,7 @@ describe('planCapacity: the design invariants hold on generated clusters', () =>
     { invariant: 'offline drained before the online increase it makes room for', check: drainViolations },
     { invariant: 'steps are exactly the slot changes, with unique ids', check: stepConsistencyViolations },
     { invariant: 'scale-in only after the stabilization window', check: scaleInViolations },
+    { invariant: 'pre-provisioned pools ask for the nodes a provisioning time before online takes them', check: preProvisionViolations },
   ])('$invariant', ({ check }) => {
     fc.assert(fc.property(planningInputArbitrary, (input) => {
       const plan = planCapacity(input);

@@ -15,7 +15,7 @@ import type { ChuanliuObserver, GuardResponse } from '../chuanliu.ts';
 export interface RecordedWrite {
   readonly atMs: number;
   readonly target: string;
-  readonly class: 'online' | 'offline' | 'pool';
+  readonly class: 'online' | 'offline' | 'pool' | 'placeholder';
   readonly phase: WritePhase;
   readonly fromReplicas: number;
   readonly toReplicas: number;
