@@ -2,7 +2,7 @@
  * Pods that do not fit, on the real scheduler. The plan counts four kwok nodes; then the cluster
  * changes under it:
  * - one node cordoned: chuanliu sees the pool a node short and asks for the node (a pool write, which
- *   fails without a placeholder Deployment), raises online anyway, and reports the pods the real
+ *   a real cluster cannot take: its nodes come from its autoscaler), raises online anyway, and reports the pods the real
  *   scheduler cannot place as capacity not delivered, exit 1;
  * - one node tainted (it still counts as capacity, but the scheduler will not use it): chuanliu
  *   writes, the real scheduler leaves pods Pending, and both `apply` and `status` report them as
@@ -84,10 +84,10 @@ describe('capacity the cluster cannot deliver', () => {
         tick = await chuanliu(['apply', '--config', configPath, '--plan', planPath]);
         return (await getObject(cluster, 'deployment', shift.onlineNamespace, 'checkout'))['spec']['replicas'] === 4 && /capacity not delivered/.test(tick.stderr);
       }, { timeoutMs: 90_000, cluster });
-      // Exit 1: the pool's missing node could not be asked for (no placeholder configured), and the
-      // capacity written is not all there; the scheduler says why.
+      // Exit 1: the pool's missing node cannot be written (a real cluster's nodes come from its
+      // autoscaler), and the capacity written is not all there; the scheduler says why.
       expect(tick.code).toBe(1);
-      expect(tick.stdout).toMatch(/node pool general\s+nodes = 4\s+3\s+failed: pool "general" has no capacity placeholder/);
+      expect(tick.stdout).toMatch(/node pool general\s+nodes = 4\s+3\s+failed: pool "general": a real cluster's nodes come from its node autoscaler/);
       expect(tick.stderr).toMatch(/capacity not delivered: .*Pending \(0\/4 nodes are available: 1 node\(s\) were unschedulable/);
       const status = await chuanliu(['status', '--config', configPath, '--plan', planPath]);
       expect(status.stdout).toMatch(/workload\(s\) with capacity not delivered/);

@@ -210,10 +210,6 @@ export class KubernetesCluster implements Cluster {
       };
     }, {
       nowMs: () => this.clock.nowMs(),
-      placeholderOf: (pool) => {
-        const placeholder = this.options.poolPlaceholders?.[pool];
-        return placeholder === undefined ? undefined : { apiKind: 'Deployment', namespace: placeholder.namespace, name: placeholder.name };
-      },
     });
   }
 

@@ -39,7 +39,7 @@ const KIND_RESOURCES: Readonly<Record<WorkloadRef['apiKind'], { group: string; r
 };
 
 /** The requests one write makes (read, value, annotations), as RBAC names them. */
-export function requestsOf(write: ClusterWrite, placeholderOf: (pool: string) => WorkloadRef | undefined): ResourceAttributes[] {
+export function requestsOf(write: ClusterWrite): ResourceAttributes[] {
   const objectRequests = (group: string, resource: string, namespace: string, name: string, scale: boolean): ResourceAttributes[] => [
     { verb: 'get', group, resource, namespace, name },
     ...(scale ? [{ verb: 'patch' as const, group, resource, subresource: 'scale', namespace, name }] : []),
@@ -56,10 +56,9 @@ export function requestsOf(write: ClusterWrite, placeholderOf: (pool: string) =>
       return objectRequests('batch', 'jobs', write.ref.namespace, write.ref.name, false);
     case 'cronjob-suspend':
       return objectRequests('batch', 'cronjobs', write.ref.namespace, write.ref.name, false);
-    case 'pool-nodes': {
-      const placeholder = placeholderOf(write.pool);
-      return placeholder === undefined ? [] : objectRequests('apps', 'deployments', placeholder.namespace, placeholder.name, true);
-    }
+    case 'pool-nodes':
+      // Never sent to a real API (nodes come from its autoscaler; placeholders are `replicas` writes).
+      return [];
   }
 }
 
@@ -77,13 +76,13 @@ export class WriteAuthorizer {
 
   constructor(
     private readonly review: AccessReviewer,
-    private readonly options: { readonly nowMs: () => number; readonly allowedTtlMs?: number; readonly placeholderOf: (pool: string) => WorkloadRef | undefined },
+    private readonly options: { readonly nowMs: () => number; readonly allowedTtlMs?: number },
   ) {}
 
   async authorize(writes: readonly ClusterWrite[]): Promise<WriteDenial[]> {
     const nowMs = this.options.nowMs();
     const ttlMs = this.options.allowedTtlMs ?? 5 * 60_000;
-    const requestsByWrite = writes.map((write) => ({ write, requests: requestsOf(write, this.options.placeholderOf) }));
+    const requestsByWrite = writes.map((write) => ({ write, requests: requestsOf(write) }));
     // Namespace-level questions first: one per (verb, resource, namespace) not known to be allowed.
     const toAsk = new Map<string, ResourceAttributes>();
     for (const { requests } of requestsByWrite) {
