@@ -102,14 +102,32 @@ describe('fuzz: trace CSV', () => {
     }), fuzzParameters(120));
   });
 
-  it('reader options (bucket, zone, column, outages, duplicates) on a valid trace', async () => {
+  it.each([
+    { shape: '";" without a header', rewrite: (text: string): string => text.split('\n').slice(1).join('\n').replaceAll(',', ';') },
+    { shape: 'tab-separated with a header, epoch seconds', rewrite: (text: string): string => text.split('\n').map((line, index) => {
+      const [time, value] = line.split(',');
+      if (index === 0 || value === undefined) return line.replace(',', '\t');
+      return `${Date.parse(`${(time as string).replace(' ', 'T')}Z`) / 1000}\t${value}`;
+    }).join('\n') },
+  ])('mutations of the NYC-taxi head rewritten as $shape', async ({ shape, rewrite }) => {
+    const tally = tallyOf(`trace (${shape})`);
+    const file = TRACES[0] as string;
+    await fc.assert(fc.asyncProperty(mutatedCsv(rewrite(head(file, 300))), async ({ text }) => {
+      await expectAcceptedOrLocated(() => parseTraceText(text, file), tally, { expectedSource: (source) => source === file });
+    }), fuzzParameters(120));
+  });
+
+  it('reader options (bucket, zone, columns, delimiter, time format, outages, duplicates) on a valid trace', async () => {
     const tally = tallyOf('trace options');
     const file = TRACES[0] as string;
     const text = head(file, 300);
     const options: fc.Arbitrary<TraceReadOptions> = fc.record({
       bucketMs: fc.constantFrom(1, 1_000, 1_800_000, 3_600_000, 0, -60_000, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 1e15),
       timeZone: fc.constantFrom('UTC', 'America/New_York', 'Asia/Shanghai', 'Mars/Olympus', '', 'utc', '+08:00'),
-      valueColumn: fc.constantFrom('value', 'timestamp', 'nope', '', '🚀'),
+      valueColumn: fc.constantFrom('value', 'timestamp', 'nope', '', '🚀', '1', '2', '3', '0', '-1'),
+      timeColumn: fc.constantFrom('timestamp', 'value', 'nope', '', '1', '2', '9', '0'),
+      delimiter: fc.constantFrom(',', ';', '\t', 'tab', 'comma', '|', '', ' '),
+      timeFormat: fc.constantFrom('iso', 'epoch-s', 'epoch-ms', 'unix', ''),
       outageWindows: fc.array(fc.record({ startMs: fc.double(), endMs: fc.double() }), { maxLength: 2 }),
       detectOutages: fc.boolean(),
       valuesAreRates: fc.boolean(),
