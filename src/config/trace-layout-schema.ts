@@ -9,10 +9,11 @@ import { timeZoneSchema } from '../calendar/schema.ts';
 import { parseDelimiterName, TIME_FORMATS } from '../adapters/traces/csv-fields.ts';
 
 /** A header name, or a column number counted from 1 (YAML may write it as a number). */
-const columnSchema = z.union([
-  z.string().trim().min(1, 'expected a header name or a column number from 1'),
-  z.number().int().min(1).transform(String),
-]);
+const columnSchema = z.preprocess(
+  (value) => (typeof value === 'number' ? String(value) : value),
+  z.string({ error: 'expected a header name or a column number from 1' }).trim().min(1, 'expected a header name or a column number from 1')
+    .refine((text) => !/^\d+$/.test(text) || Number(text) >= 1, 'column numbers count from 1'),
+);
 
 export const traceLayoutFields = {
   /** Value column. @defaultValue `value` | `requests` | the only numeric column */

@@ -251,14 +251,23 @@ function timeFormatsOf(values: readonly string[], named: boolean, only: TimeForm
   const isoShare = values.filter((text) => parseTimeIn(text, 'iso') !== undefined).length / values.length;
   if (isoShare >= TIME_SHARE) formats.push('iso');
   const numbers = values.map((text) => Number(text));
-  if (numbers.every((number) => Number.isFinite(number) && number >= 0) && isMonotone(numbers)) {
+  // A clock moves: monotone, and mostly distinct (a constant or a slowly stepping count is not one).
+  const moves = numbers.length === 1 || new Set(numbers).size >= Math.max(2, numbers.length / 2);
+  if (numbers.every((number) => Number.isFinite(number) && number >= 0) && moves && isMonotone(numbers)) {
     const within = ([low, high]: readonly [number, number]): boolean => numbers.every((number) => number >= low && number < high);
     if (only === 'epoch-s' || only === 'epoch-ms') formats.push(only);
     else if (within(EPOCH_S_RANGE)) formats.push('epoch-s');
     else if (within(EPOCH_MS_RANGE)) formats.push('epoch-ms');
-    else if (named) formats.push(Math.max(...numbers) < 1e11 ? 'epoch-s' : 'epoch-ms');
+    else if (named) formats.push(numericFormatOf(values));
   }
   return only === undefined ? formats : formats.filter((format) => format === only);
+}
+
+/** Epoch seconds below 1e11, milliseconds from there (as parseTimestamp reads bare numbers); `iso` when not all numbers. */
+function numericFormatOf(values: readonly string[]): TimeFormat {
+  const numbers = values.map((text) => Number(text));
+  if (numbers.length === 0 || !numbers.every((number) => Number.isFinite(number))) return 'iso';
+  return Math.max(...numbers) < 1e11 ? 'epoch-s' : 'epoch-ms';
 }
 
 function isMonotone(numbers: readonly number[]): boolean {
@@ -297,7 +306,7 @@ function chooseTimeColumn(view: ColumnsView, hint: string | undefined, formatHin
     // column named like a time is still taken, so its bad rows are reported line by line.
     const written = all.filter((found) => found.format === 'iso');
     const namedFallback = view.columns.map((_, index) => index).filter(isNamed)
-      .map((index): TimeCandidate => ({ index, format: formatHint ?? 'iso', byContent: false }));
+      .map((index): TimeCandidate => ({ index, format: formatHint ?? numericFormatOf(valuesOf(view, index)), byContent: false }));
     const pool = written.length > 0 ? written : all.length > 0 ? all : namedFallback.slice(0, 1);
     if (pool.length === 0) {
       throw new InputError(`no column holds times this reader knows (ISO 8601 with or without offset, YYYY-MM-DD HH:MM:SS, epoch seconds or milliseconds); columns seen: ${columnsSeen(view)}; ${TIME_FLAG_HELP}`, at('timeColumn'));
