@@ -124,14 +124,28 @@ describe('fuzz: trace CSV', () => {
     const options: fc.Arbitrary<TraceReadOptions> = fc.record({
       bucketMs: fc.constantFrom(1, 1_000, 1_800_000, 3_600_000, 0, -60_000, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 1e15),
       timeZone: fc.constantFrom('UTC', 'America/New_York', 'Asia/Shanghai', 'Mars/Olympus', '', 'utc', '+08:00'),
-      valueColumn: fc.constantFrom('value', 'timestamp', 'nope', '', '🚀', '1', '2', '3', '0', '-1'),
-      timeColumn: fc.constantFrom('timestamp', 'value', 'nope', '', '1', '2', '9', '0'),
-      delimiter: fc.constantFrom(',', ';', '\t', 'tab', 'comma', '|', '', ' '),
-      timeFormat: fc.constantFrom('iso', 'epoch-s', 'epoch-ms', 'unix', ''),
+      valueColumn: fc.constantFrom('value', 'timestamp', 'nope', '', '🚀'),
       outageWindows: fc.array(fc.record({ startMs: fc.double(), endMs: fc.double() }), { maxLength: 2 }),
       detectOutages: fc.boolean(),
       valuesAreRates: fc.boolean(),
       onConflictingDuplicate: fc.constantFrom('error', 'sum', 'keep-last') as fc.Arbitrary<TraceReadOptions['onConflictingDuplicate']>,
+    }, { requiredKeys: [] });
+    await fc.assert(fc.asyncProperty(options, async (chosen) => {
+      await expectAcceptedOrLocated(() => parseTraceText(text, file, chosen), tally, { expectedSource: (source) => source === file });
+    }), fuzzParameters(200));
+  });
+});
+
+describe('fuzz: trace layout hints', () => {
+  it('columns, delimiter and time format, valid and not, on a valid trace', async () => {
+    const tally = tallyOf('trace layout hints');
+    const file = TRACES[0] as string;
+    const text = head(file, 300);
+    const options: fc.Arbitrary<TraceReadOptions> = fc.record({
+      valueColumn: fc.constantFrom('value', 'VALUE', '2', 'timestamp', 'nope', '', '🚀', '1', '3', '0', '-1', ' 2 '),
+      timeColumn: fc.constantFrom('timestamp', '1', 'value', 'nope', '', '2', '9', '0'),
+      delimiter: fc.constantFrom(',', 'comma', ';', '\t', 'tab', '|', '', ' '),
+      timeFormat: fc.constantFrom('iso', 'ISO', 'epoch-s', 'epoch-ms', 'unix', ''),
     }, { requiredKeys: [] });
     await fc.assert(fc.asyncProperty(options, async (chosen) => {
       await expectAcceptedOrLocated(() => parseTraceText(text, file, chosen), tally, { expectedSource: (source) => source === file });
