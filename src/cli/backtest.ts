@@ -14,8 +14,9 @@ import { BASELINE_NAMES, standardModels, type BaselineName } from '../forecaster
 import { backtestTable, summarize } from '../forecaster/backtest/summary.ts';
 import { captureStdout } from './capture-stdout.ts';
 import { parseQuantiles } from './forecast.ts';
+import { addTraceLayoutFlags, traceLayoutOptions, type TraceLayoutFlags } from './trace-layout-flags.ts';
 
-interface BacktestFlags {
+interface BacktestFlags extends TraceLayoutFlags {
   trace: string;
   bucket?: string;
   horizon: string;
@@ -31,7 +32,7 @@ interface BacktestFlags {
 const OUTPUT_FORMATS = ['table', 'json'] as const;
 
 export function registerBacktestCommand(program: Command): void {
-  program
+  const command = program
     .command('backtest')
     .description('Rolling-origin backtest of the forecaster against seasonal-naive, Holt-Winters and ARIMA baselines on a trace')
     .requiredOption('--trace <csv>', 'trace file (as read by chuanliu trace inspect)')
@@ -43,7 +44,8 @@ export function registerBacktestCommand(program: Command): void {
     .option('--min-history <duration>', 'no origin has less history than this; default: half the trace, at most 28d')
     .option('--quantiles <list>', 'comma-separated quantiles in (0, 1), 0.5 included', '0.5,0.9,0.99')
     .option('--tz <zone>', 'IANA zone of the traffic\'s wall clock (naive timestamps, daily/weekly cycles)')
-    .option('-o, --output <format>', `output format: ${OUTPUT_FORMATS.join(' | ')}`, 'table')
+    .option('-o, --output <format>', `output format: ${OUTPUT_FORMATS.join(' | ')}`, 'table');
+  addTraceLayoutFlags(command, 'the --trace CSV')
     .action(async (flags: BacktestFlags) => {
       const output = OUTPUT_FORMATS.find((format) => format === flags.output);
       if (output === undefined) throw new InputError(`"${flags.output}" is not one of ${OUTPUT_FORMATS.join(', ')}`, { source: '--output' });
@@ -59,6 +61,7 @@ export function registerBacktestCommand(program: Command): void {
       if (!quantiles.includes(0.5)) throw new InputError('the quantiles must include 0.5 (the median is what MASE scores)', { source: '--quantiles' });
 
       const { series } = await readTraceFile(flags.trace, {
+        ...traceLayoutOptions(flags),
         ...(bucketMs !== undefined ? { bucketMs } : {}),
         ...(flags.tz !== undefined ? { timeZone: flags.tz } : {}),
       });

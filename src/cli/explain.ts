@@ -65,6 +65,8 @@ async function obtainPlan(flags: ExplainFlags): Promise<{ plan: CapacityPlan; fo
     const planningOnly: [string, boolean][] = [
       ['--config', flags.config !== undefined], ['--now', flags.now !== undefined], ['--horizon', flags.horizon !== undefined],
       ['--slot', flags.slot !== undefined], ['--history', (flags.history ?? []).length > 0], ['--prometheus-url', flags.prometheusUrl !== undefined],
+      ['--history-tz', flags.historyTz !== undefined], ['--time-column', flags.timeColumn !== undefined], ['--value-column', flags.valueColumn !== undefined],
+      ['--delimiter', flags.delimiter !== undefined], ['--time-format', flags.timeFormat !== undefined],
     ];
     const clash = planningOnly.find(([, given]) => given);
     if (clash !== undefined) throw new InputError(`${clash[0]} makes a new plan; it cannot be combined with --plan (a stored plan)`, { source: clash[0] });

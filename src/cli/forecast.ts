@@ -21,8 +21,9 @@ import { DAY_MS, formatDurationMs, MINUTE_MS, parseDurationMs } from '../domain/
 import { forecastDemand } from '../forecaster/forecast-demand.ts';
 import { renderForecastTerminal } from '../report/forecast-terminal.ts';
 import { parseInstantFlag } from './planning-inputs.ts';
+import { addTraceLayoutFlags, traceLayoutOptions, type TraceLayoutFlags } from './trace-layout-flags.ts';
 
-interface ForecastFlags {
+interface ForecastFlags extends TraceLayoutFlags {
   history: string;
   calendar?: string;
   horizon: string;
@@ -40,7 +41,7 @@ const OUTPUT_FORMATS = ['table', 'json'] as const;
 const PROMETHEUS_PREFIX = 'prometheus:';
 
 export function registerForecastCommand(program: Command): void {
-  program
+  const command = program
     .command('forecast')
     .description('Forecast demand quantile bands for one workload, with the share of each peak component')
     .requiredOption('--history <source>', `history: a CSV trace path, or ${PROMETHEUS_PREFIX}<PromQL> (with --prometheus-url)`)
@@ -53,7 +54,8 @@ export function registerForecastCommand(program: Command): void {
     .option('--tz <zone>', 'IANA zone of the traffic\'s wall clock: naive CSV timestamps, daily/weekly cycles, times shown (default UTC)')
     .option('--prometheus-url <url>', 'Prometheus base URL for prometheus: histories')
     .option('--history-window <duration>', 'with Prometheus: how much history to read before now', '28d')
-    .option('-o, --output <format>', `output format: ${OUTPUT_FORMATS.join(' | ')}`, 'table')
+    .option('-o, --output <format>', `output format: ${OUTPUT_FORMATS.join(' | ')}`, 'table');
+  addTraceLayoutFlags(command, 'the --history CSV')
     .action(async (flags: ForecastFlags) => {
       const output = oneOf(flags.output, OUTPUT_FORMATS, '--output');
       const request = parseForecastFlags(flags);
@@ -127,8 +129,10 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], flag: str
 
 async function loadHistory(flags: ForecastFlags, request: ForecastRequest): Promise<{ series: RegularSeries; origin: string; nowMs: number }> {
   const explicitNowMs = flags.now !== undefined ? parseInstantFlag(flags.now, '--now', request.timeZone) : undefined;
+  const layout = traceLayoutOptions(flags);
   if (!flags.history.startsWith(PROMETHEUS_PREFIX)) {
     const { series } = await readTraceFile(flags.history, {
+      ...layout,
       ...(request.bucketMs !== undefined ? { bucketMs: request.bucketMs } : {}),
       ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}),
     });

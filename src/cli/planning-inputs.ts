@@ -5,8 +5,11 @@
  * forecasts and plans the same way.
  *
  * History of an online workload, first match wins:
- *   1. `--history <workload>=<csv>` (a trace file read as `chuanliu trace inspect` reads it);
- *   2. the config's `demand: { kind: csv, path, column, scale, timeShift }`;
+ *   1. `--history <workload>=<csv>` (a trace file read as `chuanliu trace inspect` reads it; the
+ *      layout flags --time-column, --value-column, --delimiter, --time-format and the zone of naive
+ *      timestamps --history-tz apply to every such file);
+ *   2. the config's `demand: { kind: csv, path, column, timeColumn, delimiter, timeFormat, timeZone,
+ *      scale, timeShift }`;
  *   3. the config's `demand: { kind: prometheus, query }`, read with `query_range` from the
  *      Prometheus given (`--prometheus-url`); without one this is bad input naming the workload;
  *   4. no demand source at all: no forecast; the planner plans the workload from its minReplicas
@@ -31,7 +34,8 @@ import { forecastDemand } from '../forecaster/forecast-demand.ts';
 import { emptyObservedState, type ObservedState, type PlanningInput } from '../planner/index.ts';
 import type { MetricsSource } from '../ports/metrics-source.ts';
 import { PrometheusSource } from '../adapters/prometheus/prometheus-source.ts';
-import { readTraceFile } from '../adapters/traces/read-trace.ts';
+import { readTraceFile, type TraceReadOptions } from '../adapters/traces/read-trace.ts';
+import { addTraceLayoutFlags, traceLayoutOptions, type TraceLayoutFlags, type TraceLayoutOptions } from './trace-layout-flags.ts';
 
 /** What the caller asks for; every field but the config is optional. */
 export interface PlanningInputsRequest {
@@ -43,6 +47,8 @@ export interface PlanningInputsRequest {
   readonly slotMs?: number;
   /** Workload name → CSV trace path; replaces the config's demand source of that workload. */
   readonly historyFiles?: ReadonlyMap<string, string>;
+  /** How to read the `historyFiles` (layout and zone of naive timestamps). @defaultValue detected, UTC */
+  readonly historyRead?: TraceLayoutOptions & { readonly timeZone?: string };
   /** Where `kind: prometheus` demand sources are read; undefined = such a source is bad input. */
   readonly metrics?: MetricsSource;
   /** IANA zone of times in messages. @defaultValue the calendar's first zone, else UTC */
@@ -102,8 +108,13 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
   const fileHistories = new Map<string, LoadedHistory>();
   for (const workload of online) {
     const file = request.historyFiles?.get(workload.name);
-    if (file !== undefined) fileHistories.set(workload.name, await readCsvHistory(workload.name, { path: file, scale: 1, timeShiftMs: 0 }));
-    else if (workload.demand?.kind === 'csv') fileHistories.set(workload.name, await readCsvHistory(workload.name, workload.demand));
+    if (file !== undefined) {
+      fileHistories.set(workload.name, await readCsvHistory(workload.name, { path: file, scale: 1, timeShiftMs: 0 }, request.historyRead ?? {}));
+    } else if (workload.demand?.kind === 'csv') {
+      const { column, timeColumn, delimiter, timeFormat, timeZone } = workload.demand;
+      const read = Object.fromEntries(Object.entries({ valueColumn: column, timeColumn, delimiter, timeFormat, timeZone }).filter(([, value]) => value !== undefined));
+      fileHistories.set(workload.name, await readCsvHistory(workload.name, workload.demand, read));
+    }
   }
   const live = online.filter((workload) => !fileHistories.has(workload.name) && workload.demand?.kind === 'prometheus');
   const missingSource = request.metrics === undefined ? live[0] : undefined;
@@ -242,8 +253,8 @@ function checkSlotAndHorizon(config: ChuanliuConfig, slotMs: number, horizonMs: 
   }
 }
 
-async function readCsvHistory(workload: string, source: { path: string; column?: string; scale: number; timeShiftMs: number }): Promise<LoadedHistory> {
-  const { series, report } = await readTraceFile(source.path, source.column !== undefined ? { valueColumn: source.column } : {});
+async function readCsvHistory(workload: string, source: { path: string; scale: number; timeShiftMs: number }, read: TraceReadOptions): Promise<LoadedHistory> {
+  const { series, report } = await readTraceFile(source.path, read);
   const notes = [...report.notes];
   let values = series.values;
   if (source.scale !== 1) {
@@ -352,7 +363,7 @@ export function planIdFor(nowMs: number, parts: { settings: object; inventory: o
 
 // ---- command-line flags shared by `plan` and `explain` --------------------------------------
 
-export interface PlanningFlags {
+export interface PlanningFlags extends TraceLayoutFlags {
   config?: string;
   now?: string;
   horizon?: string;
@@ -361,6 +372,7 @@ export interface PlanningFlags {
   history?: string[];
   prometheusUrl?: string;
   tz?: string;
+  historyTz?: string;
 }
 
 /** Adds the flags that name the planning inputs to `command`. */
@@ -368,13 +380,15 @@ export function addPlanningInputFlags(command: Command, options: { configRequire
   const configHelp = 'chuanliu config (YAML): inventory, calendar, planning and forecast settings';
   if (options.configRequired) command.requiredOption('--config <yaml>', configHelp);
   else command.option('--config <yaml>', configHelp);
-  return command
+  command
     .option('--now <instant>', 'plan from this instant, ISO 8601 with offset (e.g. 2026-11-11T17:00:00+08:00); default: the end of the history files, or the wall clock (printed) with --prometheus-url')
     .option('--horizon <duration>', 'how far ahead to plan (default: the config\'s planning.horizon)')
     .option('--slot <duration>', 'plan slot width, a whole number of forecast buckets (default: the config\'s planning.slot)')
     .option('--history <workload=csv>', 'demand history of an online workload from a trace CSV (repeatable); replaces the config\'s demand source', collect)
     .option('--prometheus-url <url>', 'Prometheus to read the config\'s `kind: prometheus` demand queries from')
-    .option('--tz <zone>', 'IANA time zone of the times shown and of local times given without an offset; default: the calendar\'s zone, else UTC');
+    .option('--tz <zone>', 'IANA time zone of the times shown and of local times given without an offset; default: the calendar\'s zone, else UTC')
+    .option('--history-tz <zone>', 'IANA time zone of naive timestamps (no offset) in the --history files (default UTC; the config\'s csv entries use demand.timeZone)');
+  return addTraceLayoutFlags(command, 'the --history files');
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -386,7 +400,16 @@ export function planningRequestFromFlags(flags: PlanningFlags, wallClockMs: () =
   if (flags.tz !== undefined && !isValidTimeZone(flags.tz)) {
     throw new InputError(`unknown time zone "${flags.tz}"; expected an IANA name such as Asia/Shanghai`, { source: '--tz' });
   }
+  if (flags.historyTz !== undefined && !isValidTimeZone(flags.historyTz)) {
+    throw new InputError(`unknown time zone "${flags.historyTz}"; expected an IANA name such as Asia/Shanghai`, { source: '--history-tz' });
+  }
   const historyFiles = parseHistoryFlags(flags.history ?? []);
+  const historyRead = { ...traceLayoutOptions(flags), ...(flags.historyTz !== undefined ? { timeZone: flags.historyTz } : {}) };
+  const unused = (['--time-column', '--value-column', '--delimiter', '--time-format', '--history-tz'] as const)
+    .find((flag, i) => historyFiles.size === 0 && [flags.timeColumn, flags.valueColumn, flags.delimiter, flags.timeFormat, flags.historyTz][i] !== undefined);
+  if (unused !== undefined) {
+    throw new InputError(`${unused} says how to read --history files, but none is given (a config's csv demand takes the same hints as fields: column, timeColumn, delimiter, timeFormat, timeZone)`, { source: unused });
+  }
   let metrics: MetricsSource | undefined;
   if (flags.prometheusUrl !== undefined) {
     try {
@@ -401,6 +424,7 @@ export function planningRequestFromFlags(flags: PlanningFlags, wallClockMs: () =
     ...(flags.horizon !== undefined ? { horizonMs: parsePositiveDuration(flags.horizon, '--horizon') } : {}),
     ...(flags.slot !== undefined ? { slotMs: parsePositiveDuration(flags.slot, '--slot') } : {}),
     ...(historyFiles.size > 0 ? { historyFiles } : {}),
+    ...(Object.keys(historyRead).length > 0 ? { historyRead } : {}),
     ...(metrics !== undefined ? { metrics } : {}),
     ...(flags.tz !== undefined ? { displayTimeZone: flags.tz } : {}),
     wallClockMs,

@@ -1,18 +1,19 @@
 /**
- * `chuanliu trace inspect <csv>`: reads a trace the way every other command will and prints the
- * cleaning report, so a user sees what was done to their data (gaps, outages, DST, duplicates,
- * resampling) before trusting a forecast built on it.
+ * `chuanliu trace inspect <csv>`: reads a trace the way every other command will and prints what
+ * the reader detected (delimiter, header, time column and format, value column, time zone
+ * handling) next to the cleaning report, so a user sees what was done to their data (gaps,
+ * outages, DST, duplicates, resampling) before trusting a forecast built on it.
  */
 import type { Command } from 'commander';
 import { InputError } from '../domain/errors.ts';
 import type { RegularSeries } from '../domain/series.ts';
 import { formatDurationMs, parseDurationMs } from '../domain/units.ts';
 import { readTraceFile, type TraceReadOptions, type TraceReadResult } from '../adapters/traces/read-trace.ts';
+import { addTraceLayoutFlags, traceLayoutOptions, type TraceLayoutFlags } from './trace-layout-flags.ts';
 
-interface InspectFlags {
+interface InspectFlags extends TraceLayoutFlags {
   bucket?: string;
   tz?: string;
-  valueColumn?: string;
   detectOutages: boolean;
   duplicates: string;
   rates?: boolean;
@@ -25,13 +26,13 @@ const DUPLICATE_POLICIES = ['error', 'sum', 'keep-last'] as const;
 
 export function registerTraceCommand(program: Command): void {
   const trace = program.command('trace').description('Work with traffic traces (CSV)');
-  trace
+  const inspect = trace
     .command('inspect')
-    .description('Read a trace CSV and print what cleaning did: format, step, gaps, outages, DST, duplicates')
-    .argument('<csv>', 'trace file: timestamp,value | timestamp,requests[,…] | per-request arrivals')
+    .description('Read a trace CSV and print what was detected (delimiter, header, time and value columns, time zone) and what cleaning did: format, step, gaps, outages, DST, duplicates')
+    .argument('<csv>', 'trace file: a time column and a value column, or per-request arrivals; `,` `;` or tab, with or without a header')
     .option('--bucket <duration>', 'resample to this bucket (mean rate), e.g. 5m; default: the file\'s step')
-    .option('--tz <zone>', 'IANA time zone of naive timestamps', 'UTC')
-    .option('--value-column <name>', 'column holding the value (default: value, requests, or the first numeric column)')
+    .option('--tz <zone>', 'IANA time zone of naive timestamps (no offset; epoch numbers are UTC)', 'UTC');
+  addTraceLayoutFlags(inspect, 'the file')
     .option('--no-detect-outages', 'keep long zero runs as demand')
     .option('--duplicates <policy>', `rows in the same bucket with different values: ${DUPLICATE_POLICIES.join(' | ')}`, 'error')
     .option('--rates', 'the value column already holds requests per second')
@@ -54,6 +55,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], flag: str
 
 function readOptions(flags: InspectFlags): TraceReadOptions {
   const options: TraceReadOptions = {
+    ...traceLayoutOptions(flags),
     detectOutages: flags.detectOutages,
     onConflictingDuplicate: oneOf(flags.duplicates, DUPLICATE_POLICIES, '--duplicates'),
   };
@@ -71,7 +73,6 @@ function readOptions(flags: InspectFlags): TraceReadOptions {
     }
     options.timeZone = flags.tz;
   }
-  if (flags.valueColumn !== undefined) options.valueColumn = flags.valueColumn;
   if (flags.rates) options.valuesAreRates = true;
   return options;
 }
@@ -133,8 +134,16 @@ export function formatInspection(result: TraceReadResult): string {
   const { series, report } = result;
   const stats = rateStats(series);
   const endMs = series.startMs + series.values.length * series.stepMs;
-  const rows: [string, string][] = [
+  const detected: [string, string][] = [
     ['source', report.source],
+    ['delimiter', report.layout.delimiter],
+    ['header', report.layout.header],
+    ['time column', report.layout.timeColumn],
+    ['time format', report.layout.timeFormat],
+    ['time zone', report.layout.timeZone],
+    ['value column', report.layout.valueColumn],
+  ];
+  const rows: [string, string][] = [
     ['format', report.format],
     ['rows', String(report.rows)],
     ['native step', formatDurationMs(report.nativeStepMs)],
@@ -146,8 +155,8 @@ export function formatInspection(result: TraceReadResult): string {
     ['DST adjustments', String(report.dstAdjustments)],
     [`rate (${series.unit})`, `mean ${formatRate(stats.meanRps)}, p50 ${formatRate(stats.p50Rps)}, p99 ${formatRate(stats.p99Rps)}, max ${formatRate(stats.maxRps)} at ${isoMinute(stats.maxAtMs)}`],
   ];
-  const width = Math.max(...rows.map(([label]) => label.length));
-  const table = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+  const width = Math.max(...[...detected, ...rows].map(([label]) => label.length));
+  const table = (lines: [string, string][]): string => lines.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
   const notes = report.notes.map((note) => `  - ${note}`).join('\n');
-  return `${table}\n\nwhat was done:\n${notes}\n`;
+  return `${table(detected)}\n\n${table(rows)}\n\nwhat was done:\n${notes}\n`;
 }

@@ -13,6 +13,7 @@ import {
   durationSchema, instantSchema, nameSchema, positiveDurationSchema, resourcesSchema, unitIntervalSchema,
 } from './units-schema.ts';
 import { nodePoolSchema, schedulingFields, schedulingOf } from './pool-schema.ts';
+import { traceLayoutFields } from './trace-layout-schema.ts';
 
 export { nodePoolSchema } from './pool-schema.ts';
 
@@ -35,7 +36,8 @@ export const demandSourceSchema = z.discriminatedUnion('kind', [
     kind: z.literal('csv'),
     /** Relative paths are resolved against the config file's folder. */
     path: z.string().min(1),
-    column: z.string().min(1).optional(),
+    /** column (value), timeColumn, delimiter, timeFormat, timeZone: see trace-layout-schema.ts. */
+    ...traceLayoutFields,
     /** @defaultValue 1 */
     scale: z.number().gt(0).default(1),
     /** Shift of the trace's timestamps, e.g. to replay last year's Double 11 on this year's date. @defaultValue 0s */
@@ -46,9 +48,12 @@ export const demandSourceSchema = z.discriminatedUnion('kind', [
     /** PromQL returning requests/s, e.g. `sum(rate(http_requests_total{app="pay"}[1m]))`. */
     query: z.string().min(1),
   }),
-]).transform((source): DemandSource => source.kind === 'csv'
-  ? { kind: 'csv', path: source.path, ...(source.column !== undefined ? { column: source.column } : {}), scale: source.scale, timeShiftMs: source.timeShift }
-  : { kind: 'prometheus', query: source.query });
+]).transform((source): DemandSource => {
+  if (source.kind === 'prometheus') return { kind: 'prometheus', query: source.query };
+  const { kind, path, scale, timeShift, ...layout } = source;
+  const given = Object.fromEntries(Object.entries(layout).filter(([, value]) => value !== undefined));
+  return { kind, path, ...given, scale, timeShiftMs: timeShift };
+});
 
 const startupSchema = z.strictObject({
   /** Median time from scheduled to Ready. */

@@ -18,7 +18,22 @@ export interface StartupDistribution {
 
 /** Where an online workload's demand history comes from. */
 export type DemandSource =
-  | { readonly kind: 'csv'; readonly path: string; readonly column?: string; readonly scale: number; readonly timeShiftMs: number }
+  | {
+    readonly kind: 'csv';
+    readonly path: string;
+    /** Value column: header name or column number from 1. @defaultValue detected */
+    readonly column?: string;
+    /** Time column: header name or column number from 1. @defaultValue detected by content */
+    readonly timeColumn?: string;
+    /** `,` `;` or tab. @defaultValue detected */
+    readonly delimiter?: string;
+    /** `iso` | `epoch-s` | `epoch-ms`. @defaultValue detected */
+    readonly timeFormat?: string;
+    /** IANA zone of naive timestamps (no offset). @defaultValue UTC */
+    readonly timeZone?: string;
+    readonly scale: number;
+    readonly timeShiftMs: number;
+  }
   | { readonly kind: 'prometheus'; readonly query: string };
 
 export interface ReplicaResources {

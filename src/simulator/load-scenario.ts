@@ -246,6 +246,9 @@ async function traceCurve(
       outageWindows: shipped?.outageWindows ?? [],
       ...(trace.bucket !== undefined ? { bucketMs: trace.bucket } : {}),
       ...(trace.column !== undefined ? { valueColumn: trace.column } : {}),
+      ...(trace.timeColumn !== undefined ? { timeColumn: trace.timeColumn } : {}),
+      ...(trace.delimiter !== undefined ? { delimiter: trace.delimiter } : {}),
+      ...(trace.timeFormat !== undefined ? { timeFormat: trace.timeFormat } : {}),
     });
   } catch (error) {
     if (!(error instanceof InputError)) throw error;

@@ -31,6 +31,7 @@
 import { z } from 'zod';
 import { durationSchema, instantSchema, nameSchema, positiveDurationSchema } from '../config/units-schema.ts';
 import { timeZoneSchema } from '../calendar/schema.ts';
+import { traceLayoutFields } from '../config/trace-layout-schema.ts';
 import { formatDurationMs } from '../domain/units.ts';
 
 /**
@@ -45,10 +46,8 @@ const noiseSchema = z.enum(['poisson', 'none']);
 export const traceTrafficSchema = z.strictObject({
   /** CSV trace, relative to the scenario file. */
   path: z.string().min(1),
-  /** Zone of naive timestamps. @defaultValue the shipped trace's zone, else UTC */
-  timeZone: timeZoneSchema.optional(),
-  /** Value column. @defaultValue `value` | `requests` | the first numeric column */
-  column: z.string().min(1).optional(),
+  /** column, timeColumn, delimiter, timeFormat and timeZone (@defaultValue the shipped trace's zone, else UTC). */
+  ...traceLayoutFields,
   /** Multiplies the rate (traces are often far smaller than the service simulated). @defaultValue 1 */
   scale: z.number().gt(0).default(1),
   /** Added to the trace's timestamps: replay 1995-07-13 as if it were the scenario's day. @defaultValue 0s */

@@ -168,6 +168,17 @@ const NOW_OK = ['2014-07-31T12:00:00Z', '2025-11-11T12:00:00Z'];
 const NOW_BAD = ['yesterday', '2014-13-01T00:00:00Z', '', '1e12', '2014-07-31 12:00'];
 const TZ_BAD = ['Mars/Olympus', '', '+08:00'];
 const PROMETHEUS_DOWN = (): string => `http://127.0.0.1:${closedPort}`;
+/** The trace layout flags, valid for the NYC-taxi head (`timestamp,value`); bad ones name what is wrong. */
+const LAYOUT_FLAGS: FlagSpec[] = [
+  { name: '--time-column', valid: ['timestamp', '1', 'TIMESTAMP'], bad: ['', '0', '9', 'value', 'nope', '🚀'] },
+  { name: '--value-column', valid: ['value', '2'], bad: ['', '1', 'timestamp', '-2', 'nope'] },
+  { name: '--delimiter', valid: [',', 'comma'], bad: ['|', '', 'tabs', ';', 'tab'] },
+  { name: '--time-format', valid: ['iso', 'ISO'], bad: ['unix', '', 'epoch-s', 'epoch-ms'] },
+];
+const PLAN_LAYOUT_FLAGS: FlagSpec[] = [
+  ...LAYOUT_FLAGS,
+  { name: '--history-tz', valid: ['UTC', 'America/New_York'], bad: TZ_BAD },
+];
 
 const specs = (): CommandSpec[] => [
   {
@@ -179,6 +190,7 @@ const specs = (): CommandSpec[] => [
       { name: '--tz', valid: ['UTC', 'America/New_York'], bad: TZ_BAD },
       { name: '--workload', valid: ['payment', 'default'], bad: ['', '🚀'] },
       { name: '-o', valid: ['table', 'json'], bad: ['yaml', ''] },
+      ...LAYOUT_FLAGS,
     ],
     fileFlags: [{ name: '--history', file: 'trace', required: true }, { name: '--calendar', file: 'calendar' }],
     runs: 50,
@@ -194,6 +206,7 @@ const specs = (): CommandSpec[] => [
       { name: '--span', valid: ['7d'], bad: ['-7d', '0s', '1000d'] },
       { name: '--min-history', valid: ['7d'], bad: ['x', '1000d'] },
       { name: '-o', valid: ['table', 'json'], bad: ['yaml'] },
+      ...LAYOUT_FLAGS,
     ],
     fileFlags: [{ name: '--trace', file: 'trace', required: true }],
     runs: 40,
@@ -207,6 +220,7 @@ const specs = (): CommandSpec[] => [
       { name: '--tz', valid: ['Asia/Shanghai'], bad: TZ_BAD },
       { name: '--prometheus-url', valid: ['http://127.0.0.1:9'], bad: ['not a url', 'ftp://x', ''] },
       { name: '-o', valid: ['table', 'json'], bad: ['yaml', ''] },
+      ...PLAN_LAYOUT_FLAGS,
     ],
     fileFlags: [{ name: '--config', file: 'config', required: true }, { name: '--history=', file: 'trace' }],
     runtimeFailures: /Prometheus at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query_range is unreachable/,

@@ -188,7 +188,10 @@ describe('fuzz: CLI flags and file arguments', () => {
       fc.tuple(
         flag('--bucket', ['30m', '1h', '2h'], ['5m', '0s', '-5m', 'abc', '1e3', '', '30ms', '999999999999h', 'NaN']),
         flag('--tz', ['UTC', 'America/New_York', 'Asia/Shanghai'], ['Mars/Olympus', '', '+08:00', 'utc+8']),
-        flag('--value-column', ['value'], ['timestamp', 'nope', '']),
+        flag('--value-column', ['value', '2'], ['timestamp', 'nope', '', '0', '3']),
+        flag('--time-column', ['timestamp', '1'], ['value', '2', 'nope', '', '0']),
+        flag('--delimiter', [',', 'comma'], [';', 'tab', '|', '']),
+        flag('--time-format', ['iso'], ['epoch-s', 'epoch-ms', 'unix', '']),
         flag('--duplicates', ['error', 'sum', 'keep-last'], ['SUM', '', 'drop']),
         flag('-o', ['table', 'json'], ['yaml', '', 'JSON']),
       ),

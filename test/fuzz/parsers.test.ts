@@ -102,7 +102,22 @@ describe('fuzz: trace CSV', () => {
     }), fuzzParameters(120));
   });
 
-  it('reader options (bucket, zone, column, outages, duplicates) on a valid trace', async () => {
+  it.each([
+    { shape: '";" without a header', rewrite: (text: string): string => text.split('\n').slice(1).join('\n').replaceAll(',', ';') },
+    { shape: 'tab-separated with a header, epoch seconds', rewrite: (text: string): string => text.split('\n').map((line, index) => {
+      const [time, value] = line.split(',');
+      if (index === 0 || value === undefined) return line.replace(',', '\t');
+      return `${Date.parse(`${(time as string).replace(' ', 'T')}Z`) / 1000}\t${value}`;
+    }).join('\n') },
+  ])('mutations of the NYC-taxi head rewritten as $shape', async ({ shape, rewrite }) => {
+    const tally = tallyOf(`trace (${shape})`);
+    const file = TRACES[0] as string;
+    await fc.assert(fc.asyncProperty(mutatedCsv(rewrite(head(file, 300))), async ({ text }) => {
+      await expectAcceptedOrLocated(() => parseTraceText(text, file), tally, { expectedSource: (source) => source === file });
+    }), fuzzParameters(120));
+  });
+
+  it('reader options (bucket, zone, columns, delimiter, time format, outages, duplicates) on a valid trace', async () => {
     const tally = tallyOf('trace options');
     const file = TRACES[0] as string;
     const text = head(file, 300);
@@ -114,6 +129,23 @@ describe('fuzz: trace CSV', () => {
       detectOutages: fc.boolean(),
       valuesAreRates: fc.boolean(),
       onConflictingDuplicate: fc.constantFrom('error', 'sum', 'keep-last') as fc.Arbitrary<TraceReadOptions['onConflictingDuplicate']>,
+    }, { requiredKeys: [] });
+    await fc.assert(fc.asyncProperty(options, async (chosen) => {
+      await expectAcceptedOrLocated(() => parseTraceText(text, file, chosen), tally, { expectedSource: (source) => source === file });
+    }), fuzzParameters(200));
+  });
+});
+
+describe('fuzz: trace layout hints', () => {
+  it('columns, delimiter and time format, valid and not, on a valid trace', async () => {
+    const tally = tallyOf('trace layout hints');
+    const file = TRACES[0] as string;
+    const text = head(file, 300);
+    const options: fc.Arbitrary<TraceReadOptions> = fc.record({
+      valueColumn: fc.constantFrom('value', 'VALUE', '2', 'timestamp', 'nope', '', '🚀', '1', '3', '0', '-1', ' 2 '),
+      timeColumn: fc.constantFrom('timestamp', '1', 'value', 'nope', '', '2', '9', '0'),
+      delimiter: fc.constantFrom(',', 'comma', ';', '\t', 'tab', '|', '', ' '),
+      timeFormat: fc.constantFrom('iso', 'ISO', 'epoch-s', 'epoch-ms', 'unix', ''),
     }, { requiredKeys: [] });
     await fc.assert(fc.asyncProperty(options, async (chosen) => {
       await expectAcceptedOrLocated(() => parseTraceText(text, file, chosen), tally, { expectedSource: (source) => source === file });

@@ -36,12 +36,40 @@ function syntheticCsv(days: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** SYNTHETIC: the same hourly wave as a `;`-separated dump with no header and decimal commas. */
+function semicolonCsv(days: number): string {
+  return syntheticCsv(days).trim().split('\n').slice(1).map((line) => {
+    const [time, value] = line.split(',') as [string, string];
+    return `${time};${Number(value).toFixed(1).replace('.', ',')}`;
+  }).join('\n');
+}
+
+/** SYNTHETIC: an EIA-style export, newest first, time in a column called `period` among text columns. */
+function periodCsv(days: number): string {
+  const rows = syntheticCsv(days).trim().split('\n').slice(1).map((line) => {
+    const [time, value] = line.split(',') as [string, string];
+    return `${time.slice(0, 13).replace(' ', 'T')},PJM,PJM Interconnection,D,Demand,${value},megawatthours`;
+  }).reverse();
+  return `period,respondent,respondent-name,type,type-name,value,value-units\n${rows.join('\n')}\n`;
+}
+
+/** SYNTHETIC: tab-separated, epoch seconds in the second column, two numeric columns after it. */
+function twoValueTsv(days: number): string {
+  return `host\tts\tcpu\tload\n${syntheticCsv(days).trim().split('\n').slice(1).map((line) => {
+    const [time, value] = line.split(',') as [string, string];
+    return `web\t${Date.parse(`${time.replace(' ', 'T')}Z`) / 1000}\t0.5\t${value}`;
+  }).join('\n')}\n`;
+}
+
 let directory: string;
 const file = (name: string): string => join(directory, name);
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'chuanliu-cli-forecast-'));
   await writeFile(file('good.csv'), syntheticCsv(10));
+  await writeFile(file('semicolon.csv'), semicolonCsv(10));
+  await writeFile(file('period.csv'), periodCsv(10));
+  await writeFile(file('two-values.tsv'), twoValueTsv(10));
   await writeFile(file('malformed.csv'), 'timestamp,value\n2024-01-01 00:00:00,10\n2024-01-01 01:00:00;11\n');
   await writeFile(file('backwards.csv'), 'timestamp,value\n2024-01-01 02:00:00,10\n2024-01-01 01:00:00,11\n2024-01-01 03:00:00,12\n');
   await writeFile(file('negative.csv'), 'timestamp,value\n2024-01-01 00:00:00,10\n2024-01-01 01:00:00,-4\n');
@@ -117,6 +145,45 @@ describe('chuanliu forecast', () => {
     const run = await chuanliu(['forecast', '--history', file('good.csv'), '--horizon', '6h', '--calendar', file('bad-zone.yaml')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/bad-zone\.yaml.*timeZone/);
+  });
+});
+
+describe('trace files as they come (SYNTHETIC dumps)', () => {
+  it.each([
+    { name: 'a ";"-separated file with no header (decimal commas)', csv: 'semicolon.csv', args: ['--tz', 'UTC'] },
+    { name: 'an EIA-style CSV whose time column is called period, newest first', csv: 'period.csv', args: [] },
+  ])('forecast reads $name without any flag, as the NAB-style file', async ({ csv, args }) => {
+    const reference = JSON.parse((await chuanliu(['forecast', '--history', file('good.csv'), '--horizon', '6h', '-o', 'json'])).stdout) as { start: string; bands: Record<string, number[]> };
+    const run = await chuanliu(['forecast', '--history', file(csv), '--horizon', '6h', '-o', 'json', ...args]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const forecast = JSON.parse(run.stdout) as { start: string; bands: Record<string, number[]> };
+    expect(forecast.start).toBe(reference.start);
+    // The same data, so the same forecast.
+    expect(forecast.bands).toEqual(reference.bands);
+  });
+
+  it('two numeric columns: exit 2 listing the columns and the flag; --value-column settles it for forecast and backtest', async () => {
+    const refused = await chuanliu(['forecast', '--history', file('two-values.tsv'), '--horizon', '6h']);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/two-values\.tsv, line 1, field valueColumn: cannot tell which column holds the value: #3 "cpu", #4 "load" .*columns seen: #1 "host" e\.g\. "web", #2 "ts" e\.g\. "1704067200", #3 "cpu" e\.g\. "0\.5", #4 "load" e\.g\. "[\d]+"; choose one with --value-column/);
+    const forecast = await chuanliu(['forecast', '--history', file('two-values.tsv'), '--horizon', '6h', '--value-column', 'load', '-o', 'json']);
+    expect(forecast.code).toBe(0);
+    expect((JSON.parse(forecast.stdout) as { start: string }).start).toBe('2024-01-11T00:00:00.000Z');
+    const backtest = await chuanliu(['backtest', '--trace', file('two-values.tsv'), '--value-column', '4', '--time-column', 'ts', '--time-format', 'epoch-s', '--delimiter', 'tab', '--horizon', '3h', '--origins', '2', '--baselines', 'naive', '--min-history', '5d', '-o', 'json']);
+    expect(backtest.code).toBe(0);
+    expect((JSON.parse(backtest.stdout) as { originsMs: number[] }).originsMs).toHaveLength(2);
+  });
+
+  it.each([
+    { command: 'forecast', args: ['forecast', '--history', 'good.csv', '--horizon', '6h', '--delimiter', 'pipe'], message: /--delimiter: "pipe" is not a delimiter/ },
+    { command: 'backtest', args: ['backtest', '--trace', 'good.csv', '--time-format', 'unix'], message: /--time-format: "unix" is not one of iso, epoch-s, epoch-ms/ },
+    { command: 'forecast', args: ['forecast', '--history', 'good.csv', '--horizon', '6h', '--time-column', '5'], message: /good\.csv, line 1, field timeColumn: time column 5 is out of range: the file has 2 column\(s\)/ },
+  ])('$command: a bad layout flag exits 2 naming it', async ({ args, message }) => {
+    const run = await chuanliu(args.map((arg) => (arg.endsWith('.csv') ? file(arg) : arg)));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
   });
 });
 

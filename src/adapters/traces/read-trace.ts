@@ -1,7 +1,10 @@
 /**
  * Reads real traffic traces (CSV) into a regular requests/s series, and says what it did to them.
  *
- * Three formats, told apart by the header (see csv-layout.ts):
+ * The layout is detected from the first lines (csv-layout.ts): delimiter (`,` `;` tab), header or
+ * none, the time column by its content (ISO 8601 with or without offset, `YYYY-MM-DD HH:MM:SS`,
+ * epoch seconds or ms) and the value column; the caller may fix any of them. Files written newest
+ * first are read in reverse. Three formats:
  * - `timestamp,value` (NAB): the amount counted in each bucket;
  * - `timestamp,requests[,…]` (NASA per minute, Azure per second): requests per bucket;
  * - per-request arrivals (Azure `TIMESTAMP,ContextTokens,GeneratedTokens`): one row per request.
@@ -27,10 +30,11 @@ import { readFile } from 'node:fs/promises';
 import { InputError } from '../../domain/errors.ts';
 import type { RegularSeries } from '../../domain/series.ts';
 import { formatDurationMs } from '../../domain/units.ts';
-import { detectLayout, unquote, type CsvLayout, type TraceFormat } from './csv-layout.ts';
+import { detectLayout, type CsvLayout, type LayoutDetection, type SampleLine, type TraceFormat } from './csv-layout.ts';
+import { describeDelimiter, parseNumber, parseTimeIn, unquote } from './csv-fields.ts';
 import { detectOutages } from './outages.ts';
 import { resampleMeanRate } from './resample.ts';
-import { formatWallMs, parseTimestamp } from './timestamp.ts';
+import { formatWallMs } from './timestamp.ts';
 import { ZoneOffsets } from './zone-offsets.ts';
 
 export interface TraceReadOptions {
@@ -38,8 +42,14 @@ export interface TraceReadOptions {
   bucketMs?: number;
   /** IANA zone of naive timestamps. @defaultValue 'UTC' */
   timeZone?: string;
-  /** Column holding the value. Default: `value` | `requests` | first numeric column after the timestamp. */
+  /** Column holding the value: a header name or a column number from 1. Default: detected (csv-layout.ts). */
   valueColumn?: string;
+  /** Column holding the time: a header name or a column number from 1. Default: detected by content. */
+  timeColumn?: string;
+  /** `,` `;` or tab (`comma`, `semicolon`, `tab`). Default: detected. */
+  delimiter?: string;
+  /** `iso` | `epoch-s` | `epoch-ms`. Default: detected from the time column's content. */
+  timeFormat?: string;
   /** Explicit outages (epoch ms, end exclusive): their buckets become NaN. */
   outageWindows?: { startMs: number; endMs: number }[];
   /** Long zero runs in a series that is rarely zero become NaN. @defaultValue true */
@@ -50,9 +60,15 @@ export interface TraceReadOptions {
   onConflictingDuplicate?: 'error' | 'sum' | 'keep-last';
 }
 
+/** What the reader decided about the file's layout, and how naive times were placed in time. */
+export interface TraceLayoutReport extends LayoutDetection {
+  timeZone: string;
+}
+
 export interface TraceCleaningReport {
   source: string;
   format: TraceFormat;
+  layout: TraceLayoutReport;
   /** Data rows in the file (blank lines excluded, rows later dropped included). */
   rows: number;
   /** Step of the file (for arrivals: the counting bucket). */
@@ -81,6 +97,8 @@ const MAX_LISTED_PROBLEMS = 20;
 /** Guard against a typo'd year turning a trace into a billion-bucket array. */
 const MAX_BUCKETS = 20_000_000;
 const SERIES_UNIT = 'requests/s';
+/** Lines read to detect the layout. */
+const SAMPLE_LINES = 50;
 
 interface Rows {
   /** UTC instants, non-decreasing. */
@@ -90,6 +108,8 @@ interface Rows {
   count: number;
   /** Data rows in the file, including any dropped (nonexistent local times). */
   rowsRead: number;
+  /** How naive times were read, in words (the report's layout.timeZone). */
+  timeZoneNote: string;
   /** Rows read at the first instant of an ambiguous wall time, with the second instant. */
   foldCandidates: { row: number; laterMs: number }[];
   dstAdjustments: number;
@@ -109,27 +129,32 @@ export async function readTraceFile(path: string, options: TraceReadOptions = {}
 export function parseTraceText(text: string, source: string, options: TraceReadOptions = {}): TraceReadResult {
   const zone = checkOptions(source, options);
   const lines = text.split('\n');
-  let headerIndex = 0;
-  while (headerIndex < lines.length && isBlank(lines[headerIndex] as string)) headerIndex++;
-  if (headerIndex >= lines.length) throw new InputError('empty file: expected a header line and data rows', { source, line: 1 });
-  const headerLine = stripLineEnd(lines[headerIndex] as string).replace(/^\uFEFF/, '');
-  let firstDataIndex = headerIndex + 1;
-  while (firstDataIndex < lines.length && isBlank(lines[firstDataIndex] as string)) firstDataIndex++;
-  if (firstDataIndex >= lines.length) {
-    throw new InputError('header only: the file has no data rows', { source, line: headerIndex + 1 });
+  if (lines[0] !== undefined) lines[0] = lines[0].replace(/^\uFEFF/, '');
+  const sample: SampleLine[] = [];
+  for (let index = 0; index < lines.length && sample.length < SAMPLE_LINES; index++) {
+    const line = lines[index] as string;
+    if (!isBlank(line)) sample.push({ text: stripLineEnd(line), line: index + 1 });
   }
+  if (sample.length === 0) throw new InputError('empty file: expected a header line and data rows', { source, line: 1 });
   const layout = detectLayout({
-    headerLine,
-    firstDataLine: stripLineEnd(lines[firstDataIndex] as string),
+    sample,
     source,
-    headerLineNumber: headerIndex + 1,
-    ...(options.valueColumn !== undefined ? { valueColumn: options.valueColumn } : {}),
+    hints: {
+      ...(options.valueColumn !== undefined ? { valueColumn: options.valueColumn } : {}),
+      ...(options.timeColumn !== undefined ? { timeColumn: options.timeColumn } : {}),
+      ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+      ...(options.timeFormat !== undefined ? { timeFormat: options.timeFormat } : {}),
+    },
   });
+  const firstLineIndex = (sample[0] as SampleLine).line - 1;
+  const firstDataIndex = layout.hasHeader ? firstLineIndex + 1 : firstLineIndex;
   const notes: string[] = [`format ${layout.format}: ${layout.reason}`];
+  if (layout.newestFirst) notes.push('rows run newest first: read in reverse');
   const rows = readRows({ lines, firstDataIndex, layout, source, zone, notes });
+  const context: SeriesContext = { source, layout, layoutReport: { ...layout.detected, timeZone: rows.timeZoneNote }, options, notes };
   return layout.format === 'per-request-arrivals'
-    ? arrivalsToSeries(rows, { source, layout, options, notes })
-    : bucketsToSeries(rows, { source, layout, options, notes });
+    ? arrivalsToSeries(rows, context)
+    : bucketsToSeries(rows, context);
 }
 
 function checkOptions(source: string, options: TraceReadOptions): ZoneOffsets {
@@ -160,7 +185,13 @@ function stripLineEnd(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
-/** Parses every data row, converts naive times with the zone, and checks the order. */
+const TIME_EXAMPLES = {
+  'iso': 'a date such as 2015-01-31 23:30:00 or 2015-01-31T23:30:00+08:00',
+  'epoch-s': 'epoch seconds',
+  'epoch-ms': 'epoch milliseconds',
+} as const;
+
+/** Parses every data row (in reverse for newest-first files), converts naive times with the zone, and checks the order. */
 function readRows(input: {
   lines: string[];
   firstDataIndex: number;
@@ -177,6 +208,7 @@ function readRows(input: {
   const foldCandidates: Rows['foldCandidates'] = [];
   const problems: { message: string; line: number; field: string }[] = [];
   const expectedFields = layout.columns.length;
+  const { delimiter, timeFormat, decimalComma } = layout;
   const timestampName = layout.columns[layout.timestampColumn] as string;
   const valueName = layout.valueColumn >= 0 ? layout.columns[layout.valueColumn] as string : '';
   const isArrivals = layout.format === 'per-request-arrivals';
@@ -189,7 +221,9 @@ function readRows(input: {
   let secondOccurrences = 0;
   const nonexistent: string[] = [];
 
-  for (let index = firstDataIndex; index < lines.length && problems.length < MAX_LISTED_PROBLEMS; index++) {
+  const dataLines = lines.length - firstDataIndex;
+  for (let step = 0; step < dataLines && problems.length < MAX_LISTED_PROBLEMS; step++) {
+    const index = layout.newestFirst ? lines.length - 1 - step : firstDataIndex + step;
     const raw = lines[index] as string;
     if (isBlank(raw)) {
       // The newline ending the last row leaves one empty string behind; that is not a blank line.
@@ -197,15 +231,15 @@ function readRows(input: {
       continue;
     }
     const line = index + 1;
-    const fields = stripLineEnd(raw).split(',');
+    const fields = stripLineEnd(raw).split(delimiter);
     if (fields.length !== expectedFields) {
-      problems.push({ message: `malformed line: expected ${expectedFields} comma-separated fields (${layout.columns.join(',')}), got ${fields.length}: "${raw.slice(0, 80)}"`, line, field: 'row' });
+      problems.push({ message: `malformed line: expected ${expectedFields} ${describeDelimiter(delimiter)}-separated fields (${layout.columns.join(',')}), got ${fields.length}: "${raw.slice(0, 80)}"`, line, field: 'row' });
       continue;
     }
     const timestampText = unquote(fields[layout.timestampColumn] as string);
-    const parsed = parseTimestamp(timestampText);
+    const parsed = parseTimeIn(timestampText, timeFormat);
     if (parsed === undefined) {
-      problems.push({ message: `"${timestampText}" is not a timestamp; expected e.g. 2015-01-31 23:30:00, an ISO time with offset, or epoch seconds`, line, field: timestampName });
+      problems.push({ message: `"${timestampText}" is not a timestamp; expected ${TIME_EXAMPLES[timeFormat]} like the rest of the column`, line, field: timestampName });
       continue;
     }
     if (naiveKind === undefined) naiveKind = parsed.naive;
@@ -216,7 +250,7 @@ function readRows(input: {
     let value = 1;
     if (!isArrivals) {
       const valueText = unquote(fields[layout.valueColumn] as string);
-      value = valueText === '' ? Number.NaN : Number(valueText);
+      value = parseNumber(valueText, decimalComma);
       if (!Number.isFinite(value) || value < 0) {
         problems.push({ message: `value "${valueText}" must be a finite number ≥ 0`, line, field: valueName });
         continue;
@@ -268,16 +302,19 @@ function readRows(input: {
   }
   if (count === 0) throw new InputError('no data rows left after dropping nonexistent local times', { source });
   if (blankLines > 0) notes.push(`${blankLines} blank line(s) skipped`);
-  if (naiveKind === false) notes.push('timestamps carry their own zone (Z, offset or epoch); timeZone not used');
-  else if (zone.isUtc) notes.push('naive timestamps read as UTC');
-  else notes.push(`naive timestamps read as wall-clock time in ${zone.timeZone}`);
+  const timeZoneNote = naiveKind === false
+    ? `none needed: the times carry their own zone (${timeFormat === 'iso' ? 'Z or an offset' : 'epoch numbers are UTC'}); the time zone setting is not used`
+    : zone.isUtc
+      ? 'naive times (no offset) read as UTC (the default; give the time zone of the file if it is local time)'
+      : `naive times (no offset) read as wall-clock time in ${zone.timeZone}`;
+  notes.push(timeZoneNote);
   if (nonexistent.length > 0) {
     notes.push(`${nonexistent.length} row(s) at local times that never happened (spring-forward gap in ${zone.timeZone}) dropped: ${listSome(nonexistent)}`);
   }
   if (secondOccurrences > 0) {
     notes.push(`${secondOccurrences} row(s) in a repeated fall-back hour read as its second occurrence (standard time)`);
   }
-  return { timesMs, values, lineNumbers, count, rowsRead: count + nonexistent.length, foldCandidates, dstAdjustments };
+  return { timesMs, values, lineNumbers, count, rowsRead: count + nonexistent.length, timeZoneNote, foldCandidates, dstAdjustments };
 }
 
 function listSome(items: string[], limit = 5): string {
@@ -287,6 +324,7 @@ function listSome(items: string[], limit = 5): string {
 interface SeriesContext {
   source: string;
   layout: CsvLayout;
+  layoutReport: TraceLayoutReport;
   options: TraceReadOptions;
   notes: string[];
 }
@@ -522,6 +560,7 @@ function finish(
     report: {
       source,
       format: layout.format,
+      layout: context.layoutReport,
       rows: input.rowCount,
       nativeStepMs: input.nativeStepMs,
       bucketMs: output.stepMs,

@@ -3,8 +3,8 @@
  * character codes at fixed positions instead of running a regex and allocating per row.
  *
  * Accepted shapes:
- * - `YYYY-MM-DD HH:MM[:SS[.fraction]]` (a `T` may replace the space), optionally followed by `Z`
- *   or `±HH:MM` / `±HHMM`. Without a suffix the time is *naive*: wall-clock time in the zone the
+ * - `YYYY-MM-DD HH[:MM[:SS[.fraction]]]` (a `T` may replace the space), optionally followed by `Z`
+ *   or `±HH:MM` / `±HHMM` / `±HH`. Without a suffix the time is *naive*: wall-clock time in the zone the
  *   caller names. The fraction may have any number of digits (Azure writes 7, i.e. 100 ns).
  * - `YYYY-MM-DD` alone (midnight, naive).
  * - A bare number: Unix epoch seconds (below 1e11) or milliseconds (from 1e11 on), always UTC.
@@ -64,12 +64,15 @@ export function parseTimestamp(text: string): ParsedTimestamp | undefined {
     const separator = text.charCodeAt(10);
     if (separator !== 32 /* space */ && separator !== 84 /* T */) return undefined;
     hour = digitsAt(text, 11, 2);
-    minute = digitsAt(text, 14, 2);
-    if (length < 16 || hour < 0 || hour > 23 || text.charCodeAt(13) !== 58 /* : */ || minute < 0 || minute > 59) {
-      return undefined;
+    if (length < 13 || hour < 0 || hour > 23) return undefined;
+    position = 13;
+    // Minutes may be left out (`2024-01-01T05`, as the EIA writes hourly periods).
+    if (position < length && text.charCodeAt(position) === 58 /* : */) {
+      minute = digitsAt(text, 14, 2);
+      if (length < 16 || minute < 0 || minute > 59) return undefined;
+      position = 16;
     }
-    position = 16;
-    if (position < length && text.charCodeAt(position) === 58) {
+    if (position === 16 && position < length && text.charCodeAt(position) === 58) {
       second = digitsAt(text, 17, 2);
       if (second < 0 || second > 59) return undefined;
       position = 19;
@@ -95,9 +98,11 @@ export function parseTimestamp(text: string): ParsedTimestamp | undefined {
   if (suffix === 90 /* Z */ && position + 1 === length) return { ms: wallMs, naive: false };
   if (suffix === 43 /* + */ || suffix === 45 /* - */) {
     const offsetHours = digitsAt(text, position + 1, 2);
+    // `±HH` alone is a whole-hour offset (EIA local-hourly periods: `2024-01-01T00-05`).
+    const hoursOnly = position + 3 === length;
     const hasColon = text.charCodeAt(position + 3) === 58;
-    const offsetMinutes = digitsAt(text, position + (hasColon ? 4 : 3), 2);
-    const end = position + (hasColon ? 6 : 5);
+    const offsetMinutes = hoursOnly ? 0 : digitsAt(text, position + (hasColon ? 4 : 3), 2);
+    const end = hoursOnly ? length : position + (hasColon ? 6 : 5);
     if (offsetHours < 0 || offsetHours > 23 || offsetMinutes < 0 || offsetMinutes > 59 || end !== length) return undefined;
     const offsetMs = (offsetHours * 60 + offsetMinutes) * 60_000 * (suffix === 43 ? 1 : -1);
     return { ms: wallMs - offsetMs, naive: false };

@@ -13,7 +13,7 @@ import type { RegularSeries } from '../../../src/domain/series.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../../src/domain/units.ts';
 import type { MetricsSource } from '../../../src/ports/metrics-source.ts';
 import {
-  parseHistoryFlags, parseInstantFlag, planIdFor, preparePlanningInputs, recentRateRps, type PlanningInputsRequest,
+  parseHistoryFlags, parseInstantFlag, planIdFor, planningRequestFromFlags, preparePlanningInputs, recentRateRps, type PlanningInputsRequest,
 } from '../../../src/cli/planning-inputs.ts';
 
 const CALENDAR = resolve('forecasts/double11.yaml');
@@ -110,7 +110,21 @@ beforeAll(async () => {
   await writeFile(join(directory, 'payment.csv'), historyCsv(12_000));
   await writeFile(join(directory, 'checkout.csv'), historyCsv(8_000));
   await writeFile(join(directory, 'late.csv'), historyCsv(100, HISTORY_END_MS - HOUR_MS));
+  await writeFile(join(directory, 'checkout-local.tsv'), localTsv(8_000));
 });
+
+/**
+ * The same SYNTHETIC checkout history as checkout.csv, written as a local export might be: tab
+ * separated, no header, naive Shanghai wall-clock times, an error count before the request count.
+ */
+function localTsv(meanRps: number): string {
+  const series = syntheticSeries(HISTORY_START_MS, HISTORY_END_MS, MINUTE_MS, meanRps);
+  const shanghaiMs = 8 * HOUR_MS;
+  return `${Array.from(series.values, (rps, i) => {
+    const wall = new Date(HISTORY_START_MS + i * MINUTE_MS + shanghaiMs).toISOString().slice(0, 19).replace('T', ' ');
+    return `${wall}\t${i % 7}\t${Math.round(rps * 60)}`;
+  }).join('\n')}\n`;
+}
 
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
@@ -316,5 +330,53 @@ describe('planIdFor', () => {
   it('differs when a forecast or the settings differ', () => {
     expect(planIdFor(HISTORY_END_MS, parts(2))).not.toBe(planIdFor(HISTORY_END_MS, parts(1)));
     expect(planIdFor(HISTORY_END_MS, { ...parts(1), settings: { slotMs: 120_000 } })).not.toBe(planIdFor(HISTORY_END_MS, parts(1)));
+  });
+});
+
+describe('trace layout hints for CSV histories', () => {
+  const hinted = '{ kind: csv, path: checkout-local.tsv, timeColumn: 1, column: 3, delimiter: tab, timeFormat: iso, timeZone: Asia/Shanghai }';
+
+  it('the config\'s csv demand takes the layout and the zone of naive times as fields', async () => {
+    const fromCsv = await preparePlanningInputs(config(), { historyFiles: new Map([['checkout', join(directory, 'checkout.csv')]]) });
+    const fromTsv = await preparePlanningInputs(config({ checkoutDemand: hinted }));
+    expect(fromTsv.now.ms).toBe(HISTORY_END_MS);
+    const checkout = (inputs: typeof fromCsv): RegularSeries | undefined => inputs.histories.find((history) => history.workload === 'checkout')?.series;
+    expect(checkout(fromTsv)?.startMs).toBe(checkout(fromCsv)?.startMs);
+    expect(Array.from(checkout(fromTsv)?.values ?? [])).toEqual(Array.from(checkout(fromCsv)?.values ?? []));
+  });
+
+  it('--history files take the flags: without them the file is undecidable, with them it reads', async () => {
+    const historyFiles = new Map([['checkout', join(directory, 'checkout-local.tsv')]]);
+    const refused = await errorOf(preparePlanningInputs(config(), { historyFiles }));
+    expect(refused.message).toMatch(/checkout-local\.tsv, line 1, field valueColumn: cannot tell which column holds the value: #2, #3/);
+    const request = planningRequestFromFlags({ history: [`checkout=${join(directory, 'checkout-local.tsv')}`], valueColumn: '3', historyTz: 'Asia/Shanghai' }, () => 0);
+    const inputs = await preparePlanningInputs(config(), request);
+    expect(inputs.now.ms).toBe(HISTORY_END_MS);
+  });
+
+  it.each([
+    { name: 'a layout flag without --history', flags: { delimiter: ';' }, source: '--delimiter', message: /--delimiter says how to read --history files, but none is given/ },
+    { name: 'an unknown delimiter', flags: { history: ['checkout=x.csv'], delimiter: '|' }, source: '--delimiter', message: /"\|" is not a delimiter/ },
+    { name: 'an unknown time format', flags: { history: ['checkout=x.csv'], timeFormat: 'unix' }, source: '--time-format', message: /"unix" is not one of iso, epoch-s, epoch-ms/ },
+    { name: 'an unknown --history-tz', flags: { history: ['checkout=x.csv'], historyTz: 'Mars/Olympus' }, source: '--history-tz', message: /unknown time zone "Mars\/Olympus"/ },
+  ])('refuses $name, naming the flag', ({ flags, source, message }) => {
+    try {
+      planningRequestFromFlags(flags, () => 0);
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as InputError).location.source).toBe(source);
+      expect((error as InputError).message).toMatch(message);
+      return;
+    }
+    throw new Error('expected an InputError');
+  });
+
+  it.each([
+    { field: 'delimiter', value: '"|"', message: /expected ",", ";" or tab/ },
+    { field: 'timeFormat', value: 'unix', message: /timeFormat/ },
+    { field: 'timeZone', value: 'Mars/Olympus', message: /timeZone/ },
+    { field: 'column', value: '0', message: /column numbers count from 1/ },
+  ])('a bad $field in the config\'s csv demand is refused when the config loads', ({ field, value, message }) => {
+    expect(() => config({ checkoutDemand: `{ kind: csv, path: checkout.csv, ${field}: ${value} }` })).toThrow(message);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/domain/errors.ts';
 import { loadScenarioFile } from '../../../src/simulator/load-scenario.ts';
 import { builtinStrategies } from '../../../src/simulator/strategies/index.ts';
-import { scenarioFolder, VALID_SCENARIO } from './scenario-fixtures.ts';
+import { scenarioFolder, surgeTraceCsv, VALID_SCENARIO } from './scenario-fixtures.ts';
 
 const registry = builtinStrategies();
 
@@ -33,6 +33,20 @@ describe('loading a scenario', () => {
     expect(scenario.traffic.expectedRateRps(0, Date.parse('2024-01-01T00:57:30Z'))).toBeCloseTo(600, 6);
     expect(scenario.strategySettings['keda-cron']).toMatchObject({ floors: [{ workload: 'web', desiredReplicas: 20 }] });
     expect(scenario.trafficNotes[0]).toMatch(/linear interpolation \+ poisson arrivals/);
+  });
+
+  it('a trace entry takes the layout hints, so a headerless tab file with two numeric columns needs no flag', async () => {
+    // The surge trace rewritten (SYNTHETIC): tab-separated, no header, epoch seconds, a spare column before the count.
+    const tsv = surgeTraceCsv().trim().split('\n').slice(1).map((line) => {
+      const [time, requests] = line.split(',') as [string, string];
+      return `${Date.parse(`${time.replace(' ', 'T')}Z`) / 1000}\t7\t${requests}`;
+    }).join('\n');
+    const hinted = VALID_SCENARIO.replace('trace: { path: surge.csv, scale: 1 }', 'trace: { path: surge.tsv, scale: 1, column: 3, delimiter: tab, timeFormat: epoch-s }');
+    const folder = scenarioFolder({ 'scenario.yaml': hinted, 'surge.tsv': `${tsv}\n` });
+    const scenario = await loadScenarioFile(join(folder, 'scenario.yaml'), { registry });
+    expect(scenario.traffic.expectedRateRps(0, Date.parse('2024-01-01T00:57:30Z'))).toBeCloseTo(600, 6);
+    const error = await loadError(hinted.replace(', column: 3', ''), { 'surge.tsv': `${tsv}\n` });
+    expect(error.message).toMatch(/cannot use trace surge\.tsv: .*cannot tell which column holds the value: #2, #3/);
   });
 
   it('--seed replaces the file\'s seed', async () => {

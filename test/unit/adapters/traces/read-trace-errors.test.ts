@@ -80,8 +80,16 @@ describe('parseTraceText rejects bad input with file, line and field', () => {
     { name: 'empty value', text: 'timestamp,value\n2020-01-01 00:00:00,\n', message: /value ""/, line: 2, field: 'value' },
     { name: 'infinite value', text: 'timestamp,value\n2020-01-01 00:00:00,Infinity\n', message: /value "Infinity"/, line: 2, field: 'value' },
     { name: 'word as value', text: 'timestamp,value\n2020-01-01 00:00:00,many\n', message: /value "many"/, line: 2, field: 'value' },
-    { name: 'unknown columns: no timestamp column', text: 'when,value\n2020-01-01 00:00:00,1\n', message: /unknown columns "when", "value": expected a timestamp column/, line: 1, field: 'header' },
-    { name: 'unknown columns: no value column', text: 'timestamp,host\n2020-01-01 00:00:00,web-1\n', message: /unknown columns "timestamp", "host": expected a "value" or "requests" column/, line: 1, field: 'header' },
+    {
+      name: 'no column holds times: the columns seen are listed with a sample and the flag to use',
+      text: 'when,value\nyesterday,1\ntoday,2\n',
+      message: /no column holds times .* columns seen: #1 "when" e\.g\. "yesterday", #2 "value" e\.g\. "1"; choose one with --time-column/, line: 1, field: 'timeColumn',
+    },
+    {
+      name: 'no numeric value column',
+      text: 'timestamp,host\n2020-01-01 00:00:00,web-1\n',
+      message: /no numeric value column: .*columns seen: #1 "timestamp" e\.g\. "2020-01-01 00:00:00", #2 "host" e\.g\. "web-1"; choose one with --value-column/, line: 1, field: 'valueColumn',
+    },
     { name: 'a column named twice', text: 'timestamp,value,Value\n2020-01-01 00:00:00,1,2\n', message: /names column "value" twice/, line: 1, field: 'header' },
     { name: 'an empty column name', text: 'timestamp,,value\n2020-01-01 00:00:00,1,2\n', message: /empty column name/, line: 1, field: 'header' },
     {

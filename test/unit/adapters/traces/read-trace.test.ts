@@ -63,8 +63,9 @@ describe('parseTraceText turns each trace format into requests/s', () => {
       format: 'per-request-arrivals', startMs: utc('2020-01-01 00:00:00'), stepMs: 1000, values: [2, 1],
     },
     {
-      name: 'first numeric column after the timestamp when nothing is named value or requests',
-      text: csv('time,host_count,rps_sample', ['2020-01-01 00:00:00,120,9', '2020-01-01 00:01:00,60,9']),
+      // Two numeric columns and no name to go by is an error now (csv-layout.test.ts): the caller chooses.
+      name: 'the only numeric column besides the time when nothing is named value or requests',
+      text: csv('time,host,load', ['2020-01-01 00:00:00,web-1,120', '2020-01-01 00:01:00,web-1,60']),
       format: 'count-per-bucket', startMs: utc('2020-01-01 00:00:00'), stepMs: MINUTE_MS, values: [2, 1],
     },
     {

@@ -12,6 +12,9 @@ describe('parseTimestamp', () => {
     { name: 'ISO with T and Z', text: '2020-01-02T03:04:05Z', ms: Date.UTC(2020, 0, 2, 3, 4, 5), naive: false },
     { name: 'offset with colon', text: '2020-01-02T08:04:05+05:00', ms: Date.UTC(2020, 0, 2, 3, 4, 5), naive: false },
     { name: 'offset without colon', text: '2020-01-01T22:04:05-0500', ms: Date.UTC(2020, 0, 2, 3, 4, 5), naive: false },
+    { name: 'hour only (EIA hourly period)', text: '2020-01-02T03', ms: Date.UTC(2020, 0, 2, 3), naive: true },
+    { name: 'hour only with a whole-hour offset (EIA local-hourly)', text: '2020-01-02T03-05', ms: Date.UTC(2020, 0, 2, 8), naive: false },
+    { name: 'whole-hour offset after seconds', text: '2020-01-02T03:04:05+01', ms: Date.UTC(2020, 0, 2, 2, 4, 5), naive: false },
     { name: 'epoch seconds', text: '1577836800', ms: Date.UTC(2020, 0, 1), naive: false },
     { name: 'epoch milliseconds', text: '1577836800123', ms: Date.UTC(2020, 0, 1) + 123, naive: false },
   ])('accepts $name', ({ text, ms, naive }) => {
@@ -25,6 +28,8 @@ describe('parseTimestamp', () => {
     ['hour 24', '2020-01-01 24:00:00'], ['minute 60', '2020-01-01 00:60:00'], ['second 60', '2020-01-01 00:00:60'],
     ['slashes', '2020/01/01 00:00:00'], ['trailing text', '2020-01-01 00:00:00 UTC'], ['dangling dot', '2020-01-01 00:00:00.'],
     ['bad offset', '2020-01-01T00:00:00+25:00'], ['word', 'yesterday'], ['negative epoch', '-5'],
+    ['hour 24 without minutes', '2020-01-01T24'], ['one hour digit', '2020-01-01T5'], ['dangling colon', '2020-01-01T05:'],
+    ['one-digit offset', '2020-01-01T05+1'],
   ])('rejects %s', (_name, text) => {
     expect(parseTimestamp(text)).toBeUndefined();
   });
