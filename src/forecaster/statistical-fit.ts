@@ -166,7 +166,7 @@ function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
 }
 
-function withMirrors(quantiles: readonly number[]): number[] {
+export function withMirrors(quantiles: readonly number[]): number[] {
   const all = new Set<number>([0.5]);
   for (const quantile of quantiles) {
     all.add(quantile);
