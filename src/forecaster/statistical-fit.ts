@@ -157,7 +157,7 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
     cyclesLong,
     smoothingHalfWidth,
     point,
-    calibration: calibrateErrors(samples, calibrationQuantiles),
+    calibration: calibrateErrors(samples, calibrationQuantiles, { recentCoverageCheck: params.recentCoverageCheck }),
     profileAt,
   };
 }
