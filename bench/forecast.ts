@@ -200,7 +200,7 @@ export const forecastBenchPart: BenchPart = {
       '- **MASE**: mean absolute error of the point forecast (chuanliu: its p50; baselines: their own point forecast) ÷ the in-sample mean absolute error of the daily seasonal-naive forecast over the 28 days before the origin (lag 1 bucket for the one-hour Azure traces); averaged over origins. "÷ best baseline" divides by the lowest baseline MASE at that horizon; below 1 chuanliu is better.',
       '- **sMAPE** 200·|ŷ−y|/(|ŷ|+|y|); **pinball**: mean pinball loss over p50/p90/p99, divided by the MASE scale.',
       '- **≤p90 / ≤p99**: share of actual buckets at or below the p90 / p99 band — the upper bound a capacity plan provisions for (not a central interval). Nominal: 90% / 99%.',
-      '- **p99 width**: Σ(p99 − p50) ÷ Σ actual. Baselines without an error model of their own (seasonal naive, Holt-Winters) get bands by the same empirical calibration as chuanliu (quantiles of their replayed errors per lead); ARIMA uses its own Gaussian forecast variance.',
+      '- **p99 width**: Σ(p99 − p50) ÷ Σ actual. Baselines without an error model of their own (seasonal naive, Holt-Winters) get bands by the same empirical calibration as chuanliu (quantiles of their replayed errors per lead, each level checked on the most recent quarter of those errors and moved by the coverage shortfall or excess, the tail at most halved or doubled); ARIMA uses its own Gaussian forecast variance.',
       '- **peak time / height**: per window, distance between the bucket of the highest forecast and of the highest actual; |forecast peak − actual peak| ÷ actual peak.',
       '- Buckets with no observation (gaps, outages) are left out of every score.',
       '',

@@ -2,6 +2,8 @@
  * `chuanliu backtest --trace <csv>`: rolling-origin backtest of chuanliu's forecaster against the
  * baselines (seasonal naive daily/weekly, Holt-Winters, npm arima) on the same origins and windows.
  * A progress bar on stderr when it is a terminal; a results table, or JSON with `-o json`.
+ * Both say how many rolling origins were used; fewer than 3 is warned about on stderr (scores from
+ * so few windows are noise), none is bad input (exit 2) naming how much history it had and needs.
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -69,9 +71,8 @@ export function registerBacktestCommand(program: Command): void {
       const horizons = horizonsMs.map((horizonMs) => Math.max(1, Math.round(horizonMs / series.stepMs)));
       const minHistoryMs = flags.minHistory !== undefined ? positiveDuration(flags.minHistory, '--min-history') : Math.min(28 * DAY_MS, traceMs / 2);
       const spanMs = flags.span !== undefined ? positiveDuration(flags.span, '--span') : traceMs / 3;
-      if (minHistoryMs + Math.max(...horizons) * series.stepMs > traceMs) {
-        throw new InputError(`the trace covers ${formatDurationMs(traceMs)}: too short for ${formatDurationMs(minHistoryMs)} of history plus the longest horizon`, { source: flags.trace });
-      }
+      const neededMs = minHistoryMs + Math.max(...horizons) * series.stepMs;
+      if (neededMs > traceMs) throw noOriginError(flags.trace, { traceMs, minHistoryMs, neededMs, horizonMs: Math.max(...horizons) * series.stepMs });
       const progress = startProgress();
       let result: BacktestResult;
       try {
@@ -85,10 +86,33 @@ export function registerBacktestCommand(program: Command): void {
       } finally {
         progress.stop();
       }
+      const used = result.originsMs.length;
+      if (used === 0) {
+        // Every window the origins could have scored had no observed bucket (a gap at the end of the trace).
+        throw new InputError(`no rolling origin has an observed bucket in its forecast window: the trace covers ${formatDurationMs(traceMs)}, `
+          + `origins were placed over its last ${formatDurationMs(Math.min(spanMs, traceMs - minHistoryMs))} after ${formatDurationMs(minHistoryMs)} of history; widen --span or give more history`, { source: flags.trace });
+      }
+      const warnings = used < MIN_HONEST_ORIGINS
+        ? [`only ${used} rolling origin${used === 1 ? '' : 's'} (of ${origins} asked for) fit in the trace: scores from so few windows are noise, not a measurement; `
+          + `give more history, a longer --span or a shorter --min-history (at least ${MIN_HONEST_ORIGINS} origins)`]
+        : [];
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(output === 'json'
-        ? `${JSON.stringify({ trace: flags.trace, ...result, summary: summarize(result) }, null, 2)}\n`
-        : `${flags.trace}: ${result.originsMs.length} origins, bucket ${formatDurationMs(result.stepMs)}, MASE scaled by the ${result.scaleLagBuckets === 1 ? 'naive' : 'daily seasonal-naive'} in-sample error; "≤pX" = share of actual buckets at or below the pX band\n${backtestTable(result, 'text')}\n${result.skipped.map((skip) => `skipped ${skip.model}: ${skip.reason}\n`).join('')}`);
+        ? `${JSON.stringify({ trace: flags.trace, originsUsed: used, originsRequested: origins, warnings, ...result, summary: summarize(result) }, null, 2)}\n`
+        : `${flags.trace}: ${used} rolling origin${used === 1 ? '' : 's'} used (of ${origins} asked for), bucket ${formatDurationMs(result.stepMs)}, MASE scaled by the ${result.scaleLagBuckets === 1 ? 'naive' : 'daily seasonal-naive'} in-sample error; "≤pX" = share of actual buckets at or below the pX band\n${backtestTable(result, 'text')}\n${result.skipped.map((skip) => `skipped ${skip.model}: ${skip.reason}\n`).join('')}`);
     });
+}
+
+/** Fewer rolling origins than this and `backtest` warns that its scores are noise. */
+const MIN_HONEST_ORIGINS = 3;
+
+function noOriginError(trace: string, sizes: { traceMs: number; minHistoryMs: number; neededMs: number; horizonMs: number }): InputError {
+  return new InputError(
+    `the trace covers ${formatDurationMs(sizes.traceMs)}: too short for ${formatDurationMs(sizes.minHistoryMs)} of history plus the longest horizon `
+      + `(${formatDurationMs(sizes.horizonMs)}), so no rolling origin fits; it needs at least ${formatDurationMs(sizes.neededMs)} `
+      + `(${formatDurationMs(sizes.neededMs - sizes.traceMs)} more), or a shorter --min-history`,
+    { source: trace },
+  );
 }
 
 function positiveDuration(text: string, flag: string): number {

@@ -11,7 +11,7 @@ import type { PlanningCycles } from '../adapters/bullmq/planning-cycles.ts';
 import { loadCalendarFile } from '../calendar/load-calendar.ts';
 import type { ChuanliuConfig } from '../config/load-config.ts';
 import type { PeakCalendar } from '../domain/calendar.ts';
-import { InputError } from '../domain/errors.ts';
+import { InputError, type ForecastUnavailableError } from '../domain/errors.ts';
 import type { Forecast } from '../domain/forecast.ts';
 import type { CapacityPlan } from '../domain/plan.ts';
 import { planCapacity, type ObservedState } from '../planner/index.ts';
@@ -23,6 +23,12 @@ export interface ConfigPlanningCyclesOptions {
   readonly config: ChuanliuConfig;
   /** Needed when a workload's demand comes from Prometheus. */
   readonly metricsSource?: MetricsSource;
+  /**
+   * Told about each workload no forecast could be made for in a refresh (ForecastUnavailableError);
+   * that workload is left out of the refreshed forecasts, so the stored last good one stays in use.
+   * The caller alerts (log at error level, metric). @defaultValue the refresh fails as a whole
+   */
+  readonly onForecastUnavailable?: (workload: string, error: ForecastUnavailableError) => void;
 }
 
 export class ConfigPlanningCycles implements PlanningCycles {
@@ -37,8 +43,10 @@ export class ConfigPlanningCycles implements PlanningCycles {
   }
 
   async refreshForecasts(nowMs: number): Promise<Forecast[]> {
-    const { config, metricsSource } = this.options;
-    const inputs = await preparePlanningInputs(config, { nowMs, ...(metricsSource !== undefined ? { metrics: metricsSource } : {}) });
+    const { config, metricsSource, onForecastUnavailable } = this.options;
+    const inputs = await preparePlanningInputs(config, {
+      nowMs, ...(metricsSource !== undefined ? { metrics: metricsSource } : {}), ...(onForecastUnavailable !== undefined ? { onForecastUnavailable } : {}),
+    });
     return [...inputs.forecasts];
   }
 

@@ -200,15 +200,23 @@ export function registerControllerCommand(program: Command): void {
       const maxConcurrentWrites = parsePositiveInt(flags.maxConcurrentWrites, '--max-concurrent-writes', 1024);
       const timings = { forecast: parseTiming(flags.forecastEvery, '--forecast-every'), plan: parseTiming(flags.planEvery, '--plan-every') };
       const config = await loadConfigFile(flags.config);
+      const metrics = new ControllerMetrics({ inventory: config.inventory });
       const planSource: PlanSource = flags.plan !== undefined
         ? { kind: 'fixed', plan: await readPlanFor(flags.plan, config) }
         : {
             kind: 'cycles',
             timings,
-            cycles: new ConfigPlanningCycles({ config, ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}) }),
+            cycles: new ConfigPlanningCycles({
+              config,
+              ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}),
+              // Never a blank forecast: the workload keeps its last good one, and someone is told.
+              onForecastUnavailable: (workload, error) => {
+                metrics.observeForecastUnavailable(workload, error.reason);
+                logger.error({ workload, alert: 'forecast-unavailable', reason: error.reason }, `${workload}: no forecast could be made (${error.message}); keeping its last good forecast`);
+              },
+            }),
           };
       const cluster = clusterFor(config, flags, logger);
-      const metrics = new ControllerMetrics({ inventory: config.inventory });
       const prometheus = flags.prometheusUrl !== undefined ? new PrometheusSource({ baseUrl: flags.prometheusUrl }) : undefined;
       const sampled = config.inventory.online.filter((workload) => workload.demand?.kind === 'prometheus');
       const guard = prometheus !== undefined && sampled.length > 0

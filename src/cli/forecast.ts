@@ -13,7 +13,7 @@ import { PrometheusSource } from '../adapters/prometheus/prometheus-source.ts';
 import { readTraceFile } from '../adapters/traces/read-trace.ts';
 import type { EventOccurrence, PeakCalendar } from '../domain/calendar.ts';
 import { eventOccurrences } from '../domain/calendar-occurrences.ts';
-import { InputError } from '../domain/errors.ts';
+import { ForecastUnavailableError, InputError } from '../domain/errors.ts';
 import type { Forecast } from '../domain/forecast.ts';
 import { seriesEndMs, type RegularSeries } from '../domain/series.ts';
 import { isValidTimeZone } from '../domain/time-zones.ts';
@@ -74,10 +74,14 @@ export function registerForecastCommand(program: Command): void {
           params: { timeZone: request.timeZone },
         });
       } catch (error) {
+        if (error instanceof ForecastUnavailableError) throw new ForecastUnavailableError(error.reason, `cannot forecast from this history: ${error.message}`, { source: origin });
         if (error instanceof InputError) throw new InputError(`cannot forecast from this history: ${error.message}`, { source: origin });
         throw error;
       }
+      const warningLines = (forecast.warnings ?? []).map((warning) => `warning: ${warning}\n`).join('');
       if (output === 'json') {
+        // Pure JSON on stdout (the warnings are in it too); a person at the terminal still sees them.
+        process.stderr.write(warningLines);
         process.stdout.write(`${JSON.stringify(forecastJson(forecast, { origin, calendar, occurrences: occurrences.length }), null, 2)}\n`);
         return;
       }
@@ -87,7 +91,7 @@ export function registerForecastCommand(program: Command): void {
         color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
         history: series,
         timeZone: request.timeZone ?? 'UTC',
-      })}\n${reserveLine(forecast)}`);
+      })}\n${reserveLine(forecast)}${upliftLines(forecast)}${warningLines}`);
     });
 }
 
@@ -169,14 +173,34 @@ export function forecastJson(forecast: Forecast, context: { origin: string; cale
     step: formatDurationMs(forecast.stepMs),
     unit: forecast.unit,
     model: forecast.model,
+    /** Which step of the fallback order made the forecast (full, shorter-seasonality, recent-level, recent-maximum). */
+    method: forecast.method ?? 'full',
+    warnings: forecast.warnings ?? [],
     history: context.origin,
     calendar: context.calendar ? { name: context.calendar.name, synthetic: context.calendar.synthetic, occurrences: context.occurrences } : null,
     quantiles: forecast.quantiles,
     times: Array.from({ length }, (_, i) => new Date(forecast.startMs + i * forecast.stepMs).toISOString()),
     bands: Object.fromEntries(forecast.quantiles.map((quantile, k) => [label(quantile), Array.from(forecast.bands[k] ?? [], nullable)])),
-    components: forecast.components.map((component) => ({ kind: component.kind, name: component.name, values: Array.from(component.values, nullable) })),
+    components: forecast.components.map((component) => ({
+      kind: component.kind,
+      name: component.name,
+      ...(component.uplift !== undefined ? { uplift: component.uplift } : {}),
+      values: Array.from(component.values, nullable),
+    })),
     reserves: (forecast.reserves ?? []).map((reserve) => ({ kind: reserve.kind, name: reserve.name, quantile: reserve.quantile, values: Array.from(reserve.values, nullable) })),
   };
+}
+
+/** One line per calendar uplift: the factor used and where it came from (learned: from how many past occurrences). */
+function upliftLines(forecast: Forecast): string {
+  return forecast.components.flatMap((component) => {
+    const uplift = component.uplift;
+    if (uplift === undefined) return [];
+    const source = uplift.source === 'learned'
+      ? `learned from ${uplift.occurrences} past occurrence${uplift.occurrences === 1 ? '' : 's'} in the history`
+      : uplift.source === 'stated' ? 'stated in the calendar' : 'the calendar\'s fallback (nothing to learn from in the history)';
+    return [`uplift ${component.name}: ×${uplift.factor.toFixed(2)}, ${source}\n`];
+  }).join('');
 }
 
 /** One line on the pulse reserve at the top band's peak: how much of that band is set aside for unscheduled pulses. */

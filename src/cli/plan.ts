@@ -94,6 +94,10 @@ export function describeInputs(inputs: PlanningInputs, timeZone: string): string
     lines.push(`history ${history.workload}: ${known} of ${series.values.length} buckets of ${formatDurationMs(series.stepMs)} known, `
       + `${formatLocalTime(series.startMs, { timeZone })} → ${formatLocalTime(series.startMs + series.values.length * series.stepMs, { timeZone })}, from ${history.origin}`);
   }
+  for (const forecast of inputs.forecasts) {
+    lines.push(`forecast ${forecast.workload}: ${forecast.model}`);
+    for (const warning of forecast.warnings ?? []) lines.push(`warning: forecast ${forecast.workload}: ${warning}`);
+  }
   for (const name of inputs.unforecast) lines.push(`history ${name}: none (no demand source in the config and no --history); planned without a forecast`);
   if (inputs.synthetic) lines.push(`calendar ${inputs.calendar?.name ?? ''} is SYNTHETIC (invented events)`);
   return `${lines.join('\n')}\n`;

@@ -24,7 +24,7 @@ import { loadCalendarFile } from '../calendar/load-calendar.ts';
 import { loadConfigFile, type ChuanliuConfig } from '../config/load-config.ts';
 import type { EventOccurrence, PeakCalendar } from '../domain/calendar.ts';
 import { calendarTimeZone, eventOccurrences } from '../domain/calendar-occurrences.ts';
-import { InputError } from '../domain/errors.ts';
+import { ForecastUnavailableError, InputError } from '../domain/errors.ts';
 import type { Forecast } from '../domain/forecast.ts';
 import type { CapacityPlan } from '../domain/plan.ts';
 import { seriesEndMs, type RegularSeries } from '../domain/series.ts';
@@ -58,6 +58,12 @@ export interface PlanningInputsRequest {
   /** The cluster as last seen. @defaultValue nothing known, except the recent rate from the history */
   readonly observed?: ObservedState;
   readonly previousPlan?: CapacityPlan;
+  /**
+   * When given, a workload no forecast can be made for (ForecastUnavailableError: too little or no
+   * recent history) is reported here and left out of `forecasts` instead of failing the whole call
+   * (the controller keeps that workload's last good forecast). Without it, the error is thrown.
+   */
+  readonly onForecastUnavailable?: (workload: string, error: ForecastUnavailableError) => void;
 }
 
 export interface LoadedHistory {
@@ -148,9 +154,15 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
   // Daily and weekly cycles follow local time (across DST): the zone people live in, which is the
   // one the calendar (or --tz) is written in.
   const displayTimeZone = request.displayTimeZone ?? calendarTimeZone(calendar) ?? 'UTC';
-  const forecasts = histories.map((history) => forecastOne(config, history, {
-    nowMs: now.ms, horizonMs: planEndMs - now.ms, occurrences: forecastOccurrences, timeZone: displayTimeZone,
-  }));
+  const forecasts = histories.flatMap((history) => {
+    try {
+      return [forecastOne(config, history, { nowMs: now.ms, horizonMs: planEndMs - now.ms, occurrences: forecastOccurrences, timeZone: displayTimeZone })];
+    } catch (error) {
+      if (!(error instanceof ForecastUnavailableError) || request.onForecastUnavailable === undefined) throw error;
+      request.onForecastUnavailable(history.workload, error);
+      return [];
+    }
+  });
 
   const observedBase = request.observed ?? emptyObservedState();
   const demandRps: Record<string, number> = { ...observedBase.demandRps };
@@ -318,6 +330,9 @@ function forecastOne(
       params: { timeZone: options.timeZone, ...(stepMs < bucketMs ? { stepMs: bucketMs } : {}) },
     });
   } catch (error) {
+    if (error instanceof ForecastUnavailableError) {
+      throw new ForecastUnavailableError(error.reason, `${history.workload}: cannot forecast from this history: ${error.message}`, { source: history.origin });
+    }
     if (error instanceof InputError) throw new InputError(`${history.workload}: cannot forecast from this history: ${error.message}`, { source: history.origin });
     throw error;
   }

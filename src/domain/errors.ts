@@ -15,7 +15,7 @@ export interface InputLocation {
 
 /** Bad input: config, calendar, trace, scenario, plan file, CLI flag or an API answer. Exit code 2. */
 export class InputError extends Error {
-  override readonly name = 'InputError';
+  override readonly name: string = 'InputError';
   readonly location: InputLocation;
   /** More problems found in the same input, so the user can fix them all at once. */
   readonly details: readonly string[];
@@ -24,6 +24,22 @@ export class InputError extends Error {
     super(formatLocated(message, location));
     this.location = location;
     this.details = details;
+  }
+}
+
+/**
+ * No forecast can be made at all from the input given (too few observed buckets, nothing observed
+ * in the day before now): the forecaster never returns blank bands instead. It is the input's
+ * fault, so it is an InputError (exit 2); the controller keeps the last good forecast and alerts.
+ */
+export class ForecastUnavailableError extends InputError {
+  override readonly name: string = 'ForecastUnavailableError';
+  /** Machine reason, e.g. `history-too-short`, `no-recent-observation`. */
+  readonly reason: 'history-too-short' | 'no-recent-observation';
+
+  constructor(reason: ForecastUnavailableError['reason'], message: string, location: InputLocation = {}) {
+    super(message, location);
+    this.reason = reason;
   }
 }
 

@@ -11,7 +11,26 @@ export interface ForecastComponent {
   readonly name: string;
   /** Additive contribution to the median (requests/s) per bucket. */
   readonly values: Float64Array;
+  /** For promotions and in-store windows: the uplift factor used and where it came from. */
+  readonly uplift?: ComponentUplift;
 }
+
+export interface ComponentUplift {
+  /** Demand at full effect = factor × baseline. */
+  readonly factor: number;
+  /** Learned from past occurrences in the history, stated in the calendar, or the calendar's fallback. */
+  readonly source: 'learned' | 'stated' | 'fallback';
+  /** Past occurrences in the history the factor was fitted on (0 unless learned). */
+  readonly occurrences: number;
+}
+
+/**
+ * How a forecast was made, in the order the forecaster tries them: the full model; the same with
+ * only the shortest seasonal period; the level of the recent observed rate (net of the calendar's
+ * uplift in force then) × the calendar's uplift ahead; the recent maximum, flat.
+ */
+export const FORECAST_METHODS = ['full', 'shorter-seasonality', 'recent-level', 'recent-maximum'] as const;
+export type ForecastMethod = typeof FORECAST_METHODS[number];
 
 export interface Forecast {
   readonly workload: string;
@@ -29,6 +48,10 @@ export interface Forecast {
   readonly model: string;
   /** Parts of the upper bands reserved for unscheduled pulses (not part of the median); optional. */
   readonly reserves?: readonly BandReserve[];
+  /** Which step of the fallback order made it (`FORECAST_METHODS`); undefined = not recorded (`full`). */
+  readonly method?: ForecastMethod;
+  /** Things a person must be told: why a fallback was used, an uplift that could not be learned. */
+  readonly warnings?: readonly string[];
 }
 
 /** The band of `forecast` for quantile `q`; throws when q was not requested. */

@@ -25,7 +25,15 @@ export interface ErrorCalibration {
   /** Scale = max(level, floor)^exponent. */
   readonly exponent: number;
   readonly floor: number;
+  /**
+   * Per anchor, the level each calibrated quantile is read at after the recent-coverage check
+   * (see `recentCoverageLevels`); a quantile not in the map is read at its own level.
+   */
+  readonly levels?: readonly ReadonlyMap<number, number>[];
 }
+
+/** Share of each anchor's replayed errors, the most recent ones, held out to check coverage. */
+const RECENT_HOLDOUT_SHARE = 0.25;
 
 export interface CollectErrorsOptions {
   readonly values: Float64Array;
@@ -70,7 +78,9 @@ export function scaleFor(calibration: Pick<ErrorCalibration, 'exponent' | 'floor
  * Chooses the scale exponent with the lowest pinball loss over `quantiles` on the samples themselves
  * (three candidates and thousands of samples: no room to overfit) and returns the sorted scaled errors.
  */
-export function calibrateErrors(samples: LeadErrorSamples, quantiles: readonly number[]): ErrorCalibration {
+export function calibrateErrors(
+  samples: LeadErrorSamples, quantiles: readonly number[], options: { readonly recentCoverageCheck: boolean } = { recentCoverageCheck: true },
+): ErrorCalibration {
   let levelSum = 0;
   let levelCount = 0;
   for (const levels of samples.levels) {
@@ -114,7 +124,47 @@ export function calibrateErrors(samples: LeadErrorSamples, quantiles: readonly n
       best = { anchors: samples.anchors, sortedScaledErrors, exponent, floor };
     }
   }
-  return best as ErrorCalibration;
+  const chosen = best as ErrorCalibration;
+  if (!options.recentCoverageCheck) return chosen;
+  const levels = samples.errors.map((errors, a) => {
+    const levelsOfAnchor = samples.levels[a] as Float64Array;
+    const scaled = Float64Array.from(errors, (error, r) => error / scaleFor(chosen, levelsOfAnchor[r] as number));
+    return recentCoverageLevels(scaled, quantiles);
+  });
+  return { ...chosen, levels };
+}
+
+/**
+ * The recent-coverage check (conformal-style, on held-out recent errors): the quantiles of the
+ * older errors are measured on the most recent RECENT_HOLDOUT_SHARE of them. Where the recent
+ * errors cross a quantile more often than its level says (traffic got harder to forecast), the
+ * level is moved out by the shortfall, and in by an excess — so the bands follow the error regime
+ * the forecast is made in, not the average of the last four weeks. The median is left alone.
+ * `errors` are in time order, most recent first (as `collectLeadErrors` returns them).
+ */
+export function recentCoverageLevels(errors: Float64Array, quantiles: readonly number[]): Map<number, number> {
+  const levels = new Map<number, number>();
+  const count = errors.length;
+  const holdout = Math.floor(count * RECENT_HOLDOUT_SHARE);
+  if (holdout < 1 || count - holdout < 2) return levels;
+  const older = Float64Array.from(errors.subarray(holdout)).sort();
+  const recent = errors.subarray(0, holdout);
+  for (const quantile of quantiles) {
+    if (Math.abs(quantile - 0.5) < 1e-12) continue;
+    const threshold = quantileOfSorted(older, quantile);
+    let below = 0;
+    for (const error of recent) if (error <= threshold) below++;
+    const covered = below / holdout;
+    const adjusted = quantile + (quantile - covered);
+    // The tail beyond a level shrinks or grows at most twofold (0.99 stays within 0.98–0.995, 0.9
+    // within 0.8–0.95): recent errors are few and correlated, and a heavy tail turns a small move
+    // of an extreme level into a band many times wider. Never beyond what the samples resolve.
+    const tail = quantile > 0.5 ? 1 - quantile : quantile;
+    const low = quantile > 0.5 ? 1 - 2 * tail : Math.max(1 / (count + 1), tail / 2);
+    const high = quantile > 0.5 ? Math.min(count / (count + 1), 1 - tail / 2) : 2 * tail;
+    levels.set(quantile, Math.min(high, Math.max(low, adjusted)));
+  }
+  return levels;
 }
 
 /** Scaled error quantile `quantile` at `lead`, interpolated between anchors; 0 without samples. */
@@ -126,8 +176,9 @@ export function scaledErrorQuantile(calibration: ErrorCalibration, lead: number,
   const a = anchors[lower] as number;
   const b = anchors[upper] as number;
   const weight = b === a ? 1 : Math.min(1, Math.max(0, (lead - a) / (b - a)));
-  const low = quantileOfSorted(sortedScaledErrors[lower] as Float64Array, quantile);
-  const high = quantileOfSorted(sortedScaledErrors[upper] as Float64Array, quantile);
+  const levelAt = (anchor: number): number => calibration.levels?.[anchor]?.get(quantile) ?? quantile;
+  const low = quantileOfSorted(sortedScaledErrors[lower] as Float64Array, levelAt(lower));
+  const high = quantileOfSorted(sortedScaledErrors[upper] as Float64Array, levelAt(upper));
   const value = Number.isFinite(low) && Number.isFinite(high) ? low * (1 - weight) + high * weight : Number.isFinite(high) ? high : low;
   return Number.isFinite(value) ? value : 0;
 }

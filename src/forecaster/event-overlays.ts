@@ -23,6 +23,12 @@ export interface EventOverlayInput {
   readonly occurrences: readonly EventOccurrence[];
   /** The observed history (events not masked), from `historyStartMs`, one value per `stepMs`. */
   readonly history: Float64Array;
+  /**
+   * The same with every calendar event's buckets NaN: where the normal profile is unknown at a past
+   * occurrence (its first day, a short history), the normal level is read from the event-free
+   * buckets just before and after it. @defaultValue `history`
+   */
+  readonly maskedHistory?: Float64Array;
   readonly historyStartMs: number;
   readonly stepMs: number;
   /** The normal (event-free) profile at a past index; NaN = unknown. */
@@ -57,6 +63,8 @@ export interface EventOverlay {
 
 /** Bucket-average effect needs at least this much total effect (in buckets) to learn from an occurrence. */
 const MIN_LEARNING_WEIGHT = 0.5;
+/** Event-free time averaged on each side of a past occurrence for its normal level (when no profile is known there). */
+const EDGE_WINDOW_MS = 30 * 60_000;
 
 export function overlayEvents(input: EventOverlayInput): EventOverlay {
   const { stepMs, historyStartMs, outputFrom, outputLength } = input;
@@ -208,7 +216,12 @@ function learnFactor(
     if (last < first) continue;
     let normalAt: (index: number) => number;
     if (profileAt !== undefined) {
-      normalAt = profileAt;
+      // The profile where it is known; the event-free edges where it is not (no earlier cycle yet).
+      const edges = edgeLine(input, first, last);
+      normalAt = (index) => {
+        const profile = profileAt(index);
+        return Number.isFinite(profile) ? profile : edges !== undefined ? edges(index) : Number.NaN;
+      };
     } else {
       const startEdge = first - 1;
       const endEdge = Math.ceil((window.endMs - historyStartMs) / stepMs);
@@ -235,4 +248,34 @@ function learnFactor(
   }
   if (upliftEstimates.length === 0) return undefined;
   return { factor: Math.max(0, 1 + medianOf(upliftEstimates)), learnedFrom: upliftEstimates.length };
+}
+
+/**
+ * The straight line between the mean event-free level just before bucket `first` and just after
+ * bucket `last` (EDGE_WINDOW_MS each side, masked history); flat at one side's level when only
+ * that side lies in the history; undefined when neither has an event-free value.
+ */
+function edgeLine(input: EventOverlayInput, first: number, last: number): ((index: number) => number) | undefined {
+  const values = input.maskedHistory ?? input.history;
+  const width = Math.max(1, Math.round(EDGE_WINDOW_MS / input.stepMs));
+  const meanOver = (from: number, to: number): number => {
+    let sum = 0;
+    let count = 0;
+    for (let index = Math.max(0, from); index < Math.min(values.length, to); index++) {
+      const value = values[index] as number;
+      if (Number.isFinite(value)) {
+        sum += value;
+        count++;
+      }
+    }
+    return count > 0 ? sum / count : Number.NaN;
+  };
+  const before = meanOver(first - width, first);
+  const after = meanOver(last + 1, last + 1 + width);
+  if (!Number.isFinite(before) && !Number.isFinite(after)) return undefined;
+  if (!Number.isFinite(after)) return () => before;
+  if (!Number.isFinite(before)) return () => after;
+  const beforeCenter = first - (width + 1) / 2;
+  const afterCenter = last + (width + 1) / 2;
+  return (index) => before + ((after - before) * (index - beforeCenter)) / (afterCenter - beforeCenter);
 }

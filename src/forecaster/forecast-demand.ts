@@ -7,18 +7,30 @@
  * buckets of past promotions and livestreams so they do not pass for normal traffic; fit the
  * statistical baseline (statistical-fit.ts); overlay the calendar's events (event-overlays.ts); put
  * the calibrated error quantiles around the total, and split the upper tail into noise and a
- * reserve for unscheduled pulses.
+ * reserve for unscheduled pulses (quantile-bands.ts).
+ *
+ * A forecast never has a blank (NaN) band value. When the full model cannot fill every bucket —
+ * typically a promotion in progress with only hours of history: its buckets are masked as event
+ * traffic, leaving nothing recent to level on — the forecaster falls back in the order of
+ * `FORECAST_METHODS` (fallback-forecasts.ts) and says which step it used, and why, in `model`,
+ * `method` and `warnings`. With no usable history at all it throws ForecastUnavailableError.
  */
 import type { EventOccurrence } from '../domain/calendar.ts';
-import { InputError } from '../domain/errors.ts';
-import type { BandReserve, Forecast, ForecastComponent } from '../domain/forecast.ts';
+import { ForecastUnavailableError, InputError } from '../domain/errors.ts';
+import { FORECAST_METHODS, type Forecast, type ForecastMethod } from '../domain/forecast.ts';
 import { seriesBefore, type RegularSeries } from '../domain/series.ts';
 import { isValidTimeZone } from '../domain/time-zones.ts';
-import { DAY_MS } from '../domain/units.ts';
+import { DAY_MS, formatDurationMs } from '../domain/units.ts';
 import { scaleFor, scaledErrorQuantile } from './error-calibration.ts';
 import { overlayEvents } from './event-overlays.ts';
+import {
+  countFinite, eventNote, recentLevelForecast, recentMaximumForecast, toForecastComponent, upliftWarnings,
+  type StageContext, type StageForecast,
+} from './fallback-forecasts.ts';
 import { resolveParams, type ForecasterParams } from './params.ts';
-import { fitStatisticalModel } from './statistical-fit.ts';
+import type { DetectedPeriod } from './period-detection.ts';
+import { allFinite, bandsAround } from './quantile-bands.ts';
+import { fitStatisticalModel, MIN_HISTORY_BUCKETS } from './statistical-fit.ts';
 
 export interface ForecastDemandInput {
   readonly workload: string;
@@ -65,15 +77,84 @@ export function forecastDemand(input: ForecastDemandInput): Forecast {
   if (outputFrom - n + outputLength > MAX_HORIZON_BUCKETS) {
     throw new InputError(`horizon too long: ${outputFrom - n + outputLength} buckets of ${stepMs} ms (at most ${MAX_HORIZON_BUCKETS})`, { field: 'horizon' });
   }
+  const observed = countFinite(series.values);
+  if (observed < MIN_HISTORY_BUCKETS) {
+    throw new ForecastUnavailableError('history-too-short',
+      `history too short: ${observed} observed buckets of ${formatDurationMs(stepMs)} before now, need at least ${MIN_HISTORY_BUCKETS}`, { field: 'history' });
+  }
 
   const occurrences = (input.occurrences ?? []).filter((occurrence) =>
     occurrence.event.workloads.length === 0 || occurrence.event.workloads.includes(input.workload));
   const masked = maskOneOffEvents(series.values, startMs, stepMs, occurrences);
-
   // Daily-window edges may sit up to a day after the last output bucket.
   const edgeMargin = occurrences.some((occurrence) => occurrence.kind === 'offline-retail') ? Math.ceil(DAY_MS / stepMs) : 0;
-  const statisticalHorizon = outputFrom - n + outputLength + Math.min(edgeMargin, Math.max(1, outputLength));
-  const fit = fitStatisticalModel({ values: masked, startMs, stepMs, horizon: statisticalHorizon, quantiles, params });
+  const context: StageContext = {
+    series, masked, occurrences, quantiles, params, outputFrom, outputLength,
+    statisticalHorizon: outputFrom - n + outputLength + Math.min(edgeMargin, Math.max(1, outputLength)),
+  };
+
+  // The fallback order (FORECAST_METHODS): each step is tried only when the one before could not
+  // give a finite band everywhere, and the forecast says which step made it and why.
+  const failures: string[] = [];
+  let periods: readonly DetectedPeriod[] = [];
+  const attempt = (method: ForecastMethod, run: () => StageForecast | string): StageForecast | undefined => {
+    let result: StageForecast | string;
+    try {
+      result = run();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      result = error.message;
+    }
+    if (typeof result === 'string') {
+      failures.push(`${method}: ${result}`);
+      return undefined;
+    }
+    if (!allFinite(result.bands)) {
+      const blank = result.bands[0]?.filter((value) => !Number.isFinite(value)).length ?? 0;
+      failures.push(`${method}: ${blank} of ${outputLength} buckets without a value${maskedTailNote(series, masked)}`);
+      return undefined;
+    }
+    return result;
+  };
+  const chosen = attempt('full', () => {
+    const result = statisticalForecast(context, undefined);
+    periods = result.periods;
+    return result;
+  }) ?? attempt('shorter-seasonality', () => {
+    if (periods.length < 2) return `not applicable: the full model had ${periods.length === 0 ? 'no seasonal period' : 'one seasonal period'}`;
+    return statisticalForecast(context, [(periods[0] as DetectedPeriod).periodBuckets]);
+  }) ?? attempt('recent-level', () => recentLevelForecast(context))
+    ?? attempt('recent-maximum', () => recentMaximumForecast(context));
+  const method = FORECAST_METHODS[failures.length] as ForecastMethod;
+  if (chosen === undefined) {
+    throw new ForecastUnavailableError('no-recent-observation', `no forecast could be made: ${failures.join('; ')}`, { field: 'history' });
+  }
+  const fallbackWarning = failures.length > 0
+    ? [`forecast fell back to ${method} (step ${failures.length + 1} of ${FORECAST_METHODS.length}) because ${failures.join('; ')}`]
+    : [];
+  return {
+    workload: input.workload,
+    issuedAtMs: input.nowMs,
+    startMs: startMs + outputFrom * stepMs,
+    stepMs,
+    unit: series.unit,
+    quantiles,
+    bands: chosen.bands,
+    components: chosen.components,
+    model: failures.length > 0 ? `fallback(${method}): ${chosen.model}` : chosen.model,
+    reserves: chosen.reserves,
+    method,
+    warnings: [...fallbackWarning, ...upliftWarnings(chosen.components)],
+  };
+}
+
+/** The full model (or, with `periodsBuckets`, the same with those periods only): statistical baseline + events + calibrated bands. */
+function statisticalForecast(context: StageContext, periodsBuckets: readonly number[] | undefined): StageForecast & { periods: readonly DetectedPeriod[] } {
+  const { series, masked, occurrences, quantiles, outputFrom, outputLength } = context;
+  const { startMs, stepMs } = series;
+  const n = series.values.length;
+  const params = periodsBuckets !== undefined ? { ...context.params, periodsBuckets } : context.params;
+  const fit = fitStatisticalModel({ values: masked, startMs, stepMs, horizon: context.statisticalHorizon, quantiles, params });
 
   // Event-free median per statistical lead.
   const medianShift = (lead: number, level: number): number =>
@@ -81,7 +162,7 @@ export function forecastDemand(input: ForecastDemandInput): Forecast {
   const futureMedian = Float64Array.from(fit.point, (value, i) => Math.max(0, value + medianShift(i + 1, value)));
 
   const overlay = overlayEvents({
-    occurrences, history: series.values, historyStartMs: startMs, stepMs, profileAt: fit.profileAt, futureMedian,
+    occurrences, history: series.values, maskedHistory: masked, historyStartMs: startMs, stepMs, profileAt: fit.profileAt, futureMedian,
     baselineHasDailyWindows: fit.periods.some((period) => period.label === 'daily' || period.label === 'weekly'),
     outputFrom, outputLength,
   });
@@ -95,57 +176,23 @@ export function forecastDemand(input: ForecastDemandInput): Forecast {
     for (const component of overlay.components) sum += component.values[i] as number;
     total[i] = Math.max(0, sum);
   }
-
-  const bands = quantiles.map(() => new Float64Array(outputLength));
-  const reserves: BandReserve[] = [];
-  const upperQuantiles = quantiles.filter((quantile) => quantile > 0.5);
-  const reserveValues = upperQuantiles.map(() => new Float64Array(outputLength));
-  for (let i = 0; i < outputLength; i++) {
-    const lead = outputFrom - n + i + 1;
-    const level = total[i] as number;
-    const scale = scaleFor(fit.calibration, level);
-    const median = scaledErrorQuantile(fit.calibration, lead, 0.5);
-    let previous = 0;
-    quantiles.forEach((quantile, k) => {
-      const offset = scaledErrorQuantile(fit.calibration, lead, quantile) - median;
-      let value = level + offset * scale;
-      if (quantile > 0.5 && params.pulseReserve) {
-        // The lower tail mirrored is what ordinary noise gives; the rest of the upper tail is pulses.
-        const mirrored = median - scaledErrorQuantile(fit.calibration, lead, 1 - quantile);
-        const reserve = Math.max(0, offset - Math.max(0, mirrored)) * scale;
-        (reserveValues[upperQuantiles.indexOf(quantile)] as Float64Array)[i] = reserve;
-      }
-      if (Math.abs(quantile - 0.5) < 1e-12) value = level;
-      value = Math.max(previous, value, 0);
-      (bands[k] as Float64Array)[i] = value;
-      previous = value;
-    });
-  }
-  if (params.pulseReserve) {
-    upperQuantiles.forEach((quantile, k) => reserves.push({
-      kind: 'pulse-reserve', name: `pulse-reserve:p${Number((quantile * 100).toPrecision(6))}`, quantile, values: reserveValues[k] as Float64Array,
-    }));
-  }
-
-  const components: ForecastComponent[] = [
-    { kind: 'baseline', name: 'baseline', values: baseline },
-    ...overlay.components.map((component) => ({ kind: component.kind, name: component.name, values: component.values })),
-  ];
-  const eventNote = overlay.components.length > 0
-    ? `+events(${overlay.components.map((c) => (c.factor !== undefined ? `${c.name}×${c.factor.toFixed(2)} ${c.factorSource}` : c.name)).join(', ')})`
-    : '';
+  const { bands, reserves } = bandsAround({ total, calibration: fit.calibration, firstLead: outputFrom - n + 1, quantiles, pulseReserve: context.params.pulseReserve });
   return {
-    workload: input.workload,
-    issuedAtMs: input.nowMs,
-    startMs: startMs + outputFrom * stepMs,
-    stepMs,
-    unit: series.unit,
-    quantiles,
     bands,
-    components,
-    model: `${fit.description}${eventNote}${params.pulseReserve ? '+pulse-reserve' : ''}`,
     reserves,
+    components: [{ kind: 'baseline', name: 'baseline', values: baseline }, ...overlay.components.map(toForecastComponent)],
+    model: `${fit.description}${eventNote(overlay.components)}${context.params.pulseReserve ? '+pulse-reserve' : ''}`,
+    periods: fit.periods,
   };
+}
+
+/** Why a statistical model may have nothing recent to go on: the history's tail is inside calendar events. */
+function maskedTailNote(series: RegularSeries, masked: Float64Array): string {
+  let tail = 0;
+  while (tail < masked.length && Number.isNaN(masked[masked.length - 1 - tail] as number)) tail++;
+  let eventBuckets = 0;
+  for (let i = masked.length - tail; i < masked.length; i++) if (Number.isFinite(series.values[i] as number)) eventBuckets++;
+  return eventBuckets > 0 ? ` (the last ${formatDurationMs(tail * series.stepMs)} of history are inside calendar events, kept out of the model as event traffic)` : '';
 }
 
 function checkQuantiles(quantiles: readonly number[]): number[] {

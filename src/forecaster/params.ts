@@ -35,6 +35,8 @@ export interface ForecasterParams {
   readonly calibrationWindowMs: number;
   /** @defaultValue 1500 */
   readonly maxCalibrationOrigins: number;
+  /** Move each band's level by the coverage shortfall measured on the most recent quarter of the replayed errors. @defaultValue true */
+  readonly recentCoverageCheck: boolean;
   /** Relative ridge on the correction's coefficients. @defaultValue 1e-3 */
   readonly ridge: number;
   /** Huber threshold in robust standard deviations. @defaultValue 2 */
@@ -60,6 +62,7 @@ export const DEFAULT_FORECASTER_PARAMS: ForecasterParams = {
   maxTrainingOrigins: 1500,
   calibrationWindowMs: 28 * DAY_MS,
   maxCalibrationOrigins: 1500,
+  recentCoverageCheck: true,
   ridge: 1e-3,
   huberScale: 2,
   levelWindowMs: 30 * MINUTE_MS,

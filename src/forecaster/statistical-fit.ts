@@ -157,7 +157,7 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
     cyclesLong,
     smoothingHalfWidth,
     point,
-    calibration: calibrateErrors(samples, calibrationQuantiles),
+    calibration: calibrateErrors(samples, calibrationQuantiles, { recentCoverageCheck: params.recentCoverageCheck }),
     profileAt,
   };
 }
@@ -166,7 +166,7 @@ function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
 }
 
-function withMirrors(quantiles: readonly number[]): number[] {
+export function withMirrors(quantiles: readonly number[]): number[] {
   const all = new Set<number>([0.5]);
   for (const quantile of quantiles) {
     all.add(quantile);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { RuntimeFailure } from '../../domain/errors.ts';
-import type { Forecast } from '../../domain/forecast.ts';
+import { FORECAST_METHODS, type Forecast } from '../../domain/forecast.ts';
 
 const float64Array = z.array(z.number().nullable()).transform((values) => Float64Array.from(values, (value) => value ?? Number.NaN));
 
@@ -21,9 +21,12 @@ const forecastSchema = z.object({
     kind: z.enum(['baseline', 'offline-retail', 'promotion', 'livestream', 'pulse-reserve']),
     name: z.string(),
     values: float64Array,
+    uplift: z.object({ factor: z.number(), source: z.enum(['learned', 'stated', 'fallback']), occurrences: z.number() }).optional(),
   })),
   model: z.string(),
   reserves: z.array(z.object({ kind: z.literal('pulse-reserve'), name: z.string(), quantile: z.number(), values: float64Array })).optional(),
+  method: z.enum(FORECAST_METHODS).optional(),
+  warnings: z.array(z.string()).optional(),
 }).refine((forecast) => forecast.bands.length === forecast.quantiles.length, 'expected one band per quantile');
 
 export function encodeForecast(forecast: Forecast): string {
@@ -46,6 +49,12 @@ export function decodeForecast(text: string, source: string): Forecast {
     const first = result.error.issues[0];
     throw new RuntimeFailure(`${source}: stored forecast is malformed at ${first?.path.join('.') ?? ''}: ${first?.message ?? ''}`);
   }
-  const { reserves, ...forecast } = result.data;
-  return reserves !== undefined ? { ...forecast, reserves } : forecast;
+  const { reserves, method, warnings, components, ...forecast } = result.data;
+  return {
+    ...forecast,
+    components: components.map(({ uplift, ...component }) => (uplift !== undefined ? { ...component, uplift } : component)),
+    ...(reserves !== undefined ? { reserves } : {}),
+    ...(method !== undefined ? { method } : {}),
+    ...(warnings !== undefined ? { warnings } : {}),
+  };
 }

@@ -41,6 +41,7 @@ export class ControllerMetrics {
   private readonly demandDataFresh: Gauge;
   private readonly demandDataAge: Gauge;
   private readonly dataHolds: Counter;
+  private readonly forecastsUnavailable: Counter;
   private readonly workloadByRef = new Map<string, string>();
   private readonly offlineNames: ReadonlySet<string>;
   private readonly onlineNames: ReadonlySet<string>;
@@ -78,6 +79,10 @@ export class ControllerMetrics {
       name: 'chuanliu_data_holds_total',
       help: 'Reconcile ticks that held a workload because its demand metrics were missing or stale', labelNames: ['workload', 'code'], registers,
     });
+    this.forecastsUnavailable = new Counter({
+      name: 'chuanliu_forecast_unavailable_total',
+      help: 'Forecast refreshes that could make no forecast for the workload (its last good forecast stays in use)', labelNames: ['workload', 'reason'], registers,
+    });
     for (const workload of [...options.inventory.online, ...options.inventory.offline]) {
       this.workloadByRef.set(`${workload.ref.apiKind}/${workload.ref.namespace}/${workload.ref.name}`, workload.name);
     }
@@ -101,6 +106,11 @@ export class ControllerMetrics {
     for (const [name, series] of Object.entries(plan.replicas)) this.planReplicas.set({ workload: name }, series[slot] ?? 0);
     this.shortfall.reset();
     for (const item of plan.shortfalls) if (item.slotIndex === slot) this.shortfall.set({ workload: item.workload }, item.missingReplicas);
+  }
+
+  /** A forecast refresh could make no forecast for `workload` (ForecastUnavailableError's reason). */
+  observeForecastUnavailable(workload: string, reason: string): void {
+    this.forecastsUnavailable.inc({ workload, reason });
   }
 
   observeForecasts(forecasts: Iterable<Forecast>, nowMs: number): void {

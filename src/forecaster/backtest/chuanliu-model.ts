@@ -7,7 +7,7 @@ export function chuanliuModel(params: Partial<ForecasterParams> = {}): BacktestM
   return {
     name: 'chuanliu',
     horizonIndependent: true,
-    description: 'robust seasonal profile (trimmed mean of past weeks/days, auto-detected periods) + direct per-lead residual correction (Huber) + quantiles from replayed errors + pulse reserve',
+    description: 'robust seasonal profile (trimmed mean of past weeks/days, auto-detected periods) + direct per-lead residual correction (Huber) + quantiles from replayed errors (levels checked on the most recent quarter) + pulse reserve',
     applicable: (input: ModelInput) => input.history.length >= 12,
     forecast: (input: ModelInput) => {
       const nowMs = input.startMs + input.history.length * input.stepMs;

@@ -4,11 +4,13 @@
  * real forecaster and the real planner. The forecast sees only history before `now`; the plan
  * starts at `now`, covers the horizon and follows the observed cluster.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigPlanningCycles } from '../../../src/cli/config-planning-cycles.ts';
 import { parseConfigText } from '../../../src/config/load-config.ts';
-import { InputError } from '../../../src/domain/errors.ts';
+import { ForecastUnavailableError, InputError } from '../../../src/domain/errors.ts';
 import type { ClusterSnapshot } from '../../../src/ports/cluster.ts';
 
 const TRACE = join(process.cwd(), 'sim/traces/nab-nyc-taxi/nyc_taxi.csv');
@@ -77,5 +79,36 @@ describe('ConfigPlanningCycles on a real trace', () => {
     const config = parseConfigText(configYaml.replace(/demand: .*/, 'demand: { kind: prometheus, query: "sum(rate(requests_total[1m]))" }'), 'config.yaml');
     expect(() => new ConfigPlanningCycles({ config })).toThrow(InputError);
     expect(() => new ConfigPlanningCycles({ config })).toThrow(/^--prometheus-url: taxi-dispatch: demand comes from Prometheus but no --prometheus-url was given/);
+  });
+
+  it('leaves out (and reports) a workload no forecast can be made for, so its last good forecast stays; without a listener the refresh fails', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'chuanliu-cycles-'));
+    try {
+      // SYNTHETIC: five hourly buckets before now, too few for any forecast.
+      const rows = Array.from({ length: 5 }, (_, hour) => `${new Date(NOW_MS - (5 - hour) * 3_600_000).toISOString()},${100 + hour}`);
+      const shortTrace = join(directory, 'short.csv');
+      await writeFile(shortTrace, `timestamp,value\n${rows.join('\n')}\n`);
+      const twoWorkloads = configYaml.replace('offline:', `  - name: refund
+    ref: { namespace: shop }
+    rpsPerReplica: 500
+    perReplica: { cpu: "1", memory: 1Gi }
+    startup: { p50: 20s, p95: 45s }
+    minReplicas: 2
+    maxReplicas: 10
+    demand: { kind: csv, path: ${JSON.stringify(shortTrace)}, scale: 1 }
+offline:`);
+      const config = parseConfigText(twoWorkloads, 'config.yaml');
+      const unavailable: { workload: string; reason: string; message: string }[] = [];
+      const cycles = new ConfigPlanningCycles({ config, onForecastUnavailable: (workload, error) => unavailable.push({ workload, reason: error.reason, message: error.message }) });
+      const forecasts = await cycles.refreshForecasts(NOW_MS);
+      expect(forecasts.map((forecast) => forecast.workload)).toEqual(['taxi-dispatch']);
+      expect(unavailable).toHaveLength(1);
+      expect(unavailable[0]).toMatchObject({ workload: 'refund', reason: 'history-too-short' });
+      expect(unavailable[0]?.message).toMatch(/refund: cannot forecast from this history: .*history too short: 5 observed buckets/);
+
+      await expect(new ConfigPlanningCycles({ config }).refreshForecasts(NOW_MS)).rejects.toThrow(ForecastUnavailableError);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });
