@@ -40,6 +40,12 @@ describe('chuanliu on unforecast pulses', () => {
     expect(engage?.kind === 'engage' ? [engage.wantedReplicas, engage.shortfallReplicas] : []).toEqual([Math.ceil((spike!.miss.observedRps * 1.5) / 20), 0]);
     expect(recorder.writes.some((write) => write.reason === 'guard-emergency' && write.class === 'online')).toBe(true);
     expect(chuanliu.unservedRequests * 2).toBeLessThanOrEqual(hpa.unservedRequests);
+    for (const response of recorder.guardResponses) {
+      // 3 samples 5 s apart: the floor is written 10 s after the monitoring signal crossed the band.
+      expect(response.engagedAtMs - response.signalAtMs).toBeLessThanOrEqual(15_000);
+      expect(response.signalAtMs).toBeGreaterThan(response.onsetMs);
+      expect(response.unservedRequests).toBeGreaterThanOrEqual(0);
+    }
   }, 600_000);
 
   it('azure-code-bursts: with no history before the run its HPA net carries it — dominated by no HPA target, ≤ 0.9× the core-hours of the cheapest one serving as well', async () => {
@@ -54,3 +60,4 @@ describe('chuanliu on unforecast pulses', () => {
     expect(verdict.isoServiceRatio).toBeLessThanOrEqual(0.9);
   }, 600_000);
 });
+

@@ -165,6 +165,10 @@ export interface GuardResponse {
   readonly floorReplicas: number;
   /** First act at which the workload had the floor's replicas Ready (undefined: never, within the run). */
   readonly readyAtMs?: number;
+  /** First breaching sample: when the monitoring signal crossed the band (the floor is written at `engagedAtMs`). */
+  readonly signalAtMs: number;
+  /** Requests of the workload left unserved from `onsetMs` to Ready (or to the end of the run). */
+  readonly unservedRequests?: number;
   readonly miss: ForecastMiss;
 }
 
@@ -225,6 +229,9 @@ class ChuanliuRun implements Strategy {
   private displayTimeZone = 'UTC';
   private openResponses = new Map<string, { response: GuardResponse; index: number }>();
   private lastActMs = Number.NEGATIVE_INFINITY;
+  /** Unserved totals per workload at recent acts (the last 15 min), for per-emergency figures. */
+  private unservedTotals: { atMs: number; totals: Float64Array }[] = [];
+  private lastContext: StrategyContext | undefined;
   /** Per online workload: the HPA net's settings (its target may follow the forecast's spread). */
   private netTargets: ChuanliuSettings['hpa'][] = [];
 
@@ -341,6 +348,7 @@ class ChuanliuRun implements Strategy {
     }
     await (this.queue as InProcessQueue<ControllerJob>).idle();
     this.trackGuardResponses(context);
+    this.recordUnservedTotals(context);
     this.lastActMs = context.nowMs;
     if (context.nowMs + this.actIntervalMs >= context.scenario.endMs) this.finish();
   }
@@ -575,6 +583,7 @@ class ChuanliuRun implements Strategy {
       index: this.onlineIndices[position] as number,
       response: {
         workload: decision.workload,
+        signalAtMs: decision.miss.startMs,
         onsetMs: decision.miss.startMs - context.observed.lagMs,
         engagedAtMs: decision.atMs,
         floorReplicas: decision.targetReplicas,
@@ -583,11 +592,18 @@ class ChuanliuRun implements Strategy {
     });
   }
 
+  private recordUnservedTotals(context: StrategyContext): void {
+    this.lastContext = context;
+    this.unservedTotals.push({ atMs: context.nowMs, totals: Float64Array.from(context.cluster.unservedRequestsTotal) });
+    const oldestMs = context.nowMs - 15 * MINUTE_MS;
+    while (this.unservedTotals.length > 1 && (this.unservedTotals[1] as { atMs: number }).atMs <= oldestMs) this.unservedTotals.shift();
+  }
+
   private trackGuardResponses(context: StrategyContext): void {
     for (const [workload, open] of this.openResponses) {
       if ((context.cluster.ready[open.index] as number) < open.response.floorReplicas) continue;
       this.openResponses.delete(workload);
-      this.observer.onGuardResponse?.({ ...open.response, readyAtMs: context.nowMs });
+      this.observer.onGuardResponse?.({ ...open.response, readyAtMs: context.nowMs, ...this.unservedSince(open.index, open.response.onsetMs, context) });
     }
   }
 
@@ -595,7 +611,15 @@ class ChuanliuRun implements Strategy {
     const open = this.openResponses.get(workload);
     if (open === undefined) return;
     this.openResponses.delete(workload);
-    this.observer.onGuardResponse?.(open.response);
+    const context = this.lastContext;
+    this.observer.onGuardResponse?.({ ...open.response, ...(context !== undefined ? this.unservedSince(open.index, open.response.onsetMs, context) : {}) });
+  }
+
+  /** Unserved requests of workload `index` since `fromMs` (from the totals recorded at each act). */
+  private unservedSince(index: number, fromMs: number, context: StrategyContext): { unservedRequests?: number } {
+    const before = [...this.unservedTotals].reverse().find((entry) => entry.atMs <= fromMs);
+    if (before === undefined) return {};
+    return { unservedRequests: (context.cluster.unservedRequestsTotal[index] as number) - (before.totals[index] as number) };
   }
 
   /** The last act of the run: report emergencies whose capacity never became Ready. */
