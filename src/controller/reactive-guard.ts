@@ -25,7 +25,8 @@ export interface GuardConfig {
    * The floor is sized on the rate this far ahead along its trend over the detection window (the
    * breaching samples), when that is above observed × headroom: a climbing pulse is met where it
    * will be when the capacity is Ready, not where the lagged rate was. 0 = level only.
-   * @defaultValue 60 s (≈ metrics lag + a replica's startup)
+   * @defaultValue 0 (off: at 60 s, chuanliu on sim/twitter-aapl-spiky.yaml left 1.81k requests
+   * unserved instead of 1.34k for the same core-hours, which made the HPA at 20 % dominate it)
    */
   readonly trendHorizonMs: number;
 }
@@ -36,7 +37,7 @@ export const DEFAULT_GUARD_CONFIG: GuardConfig = {
   headroomFactor: 1.2,
   coolDownMs: 300_000,
   stabilizationMs: 300_000,
-  trendHorizonMs: 60_000,
+  trendHorizonMs: 0,
 };
 
 export interface GuardSample {

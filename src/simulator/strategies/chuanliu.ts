@@ -116,8 +116,11 @@ export const chuanliuSettingsSchema = z.strictObject({
     coolDown: durationSchema.default(5 * MINUTE_MS),
     /** @defaultValue 5m */
     stabilization: durationSchema.default(5 * MINUTE_MS),
-    /** The floor is sized on the rate this far ahead on its trend over the breaching samples (see reactive-guard.ts). @defaultValue 60s */
-    trendHorizon: durationSchema.default(MINUTE_MS),
+    /**
+     * The floor is sized on the rate this far ahead on its trend over the breaching samples (see
+     * reactive-guard.ts). @defaultValue 0s (off: 60 s was measured worse on sim/twitter-aapl-spiky.yaml)
+     */
+    trendHorizon: durationSchema.default(0),
   }).prefault({}),
   /**
    * chuanliu's reactive net: an HPA under the floors chuanliu writes (it raises the HPA's
