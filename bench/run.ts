@@ -10,12 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { forecastBenchPart } from './forecast.ts';
 import { grandShiftBenchPart } from './grand-shift.ts';
 import { chuanliuBenchPart } from './chuanliu.ts';
+import { frontierBenchPart } from './frontier.ts';
 import type { BenchPart } from './part.ts';
 
 const parts: readonly BenchPart[] = [
   forecastBenchPart,
   grandShiftBenchPart,
   chuanliuBenchPart,
+  frontierBenchPart,
 ];
 
 const benchmarksPath = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
