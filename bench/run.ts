@@ -13,6 +13,7 @@ import { grandShiftRealBenchPart } from './grand-shift-real.ts';
 import { chuanliuBenchPart } from './chuanliu.ts';
 import { elasticPoolsBenchPart } from './elastic-pools.ts';
 import { plannerBenchPart } from './planner.ts';
+import { frontierBenchPart } from './frontier.ts';
 import type { BenchPart } from './part.ts';
 
 const parts: readonly BenchPart[] = [
@@ -22,6 +23,7 @@ const parts: readonly BenchPart[] = [
   chuanliuBenchPart,
   elasticPoolsBenchPart,
   plannerBenchPart,
+  frontierBenchPart,
 ];
 
 const benchmarksPath = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

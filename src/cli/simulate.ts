@@ -13,7 +13,12 @@ import { loadScenarioFile } from '../simulator/load-scenario.ts';
 import { simulationResultToJson } from '../simulator/result-json.ts';
 import { builtinStrategies, DEFAULT_STRATEGIES } from '../simulator/strategies/index.ts';
 import type { StrategyRegistry } from '../simulator/strategy.ts';
-import { renderSimulationHtml, renderSimulationTable, shouldUseColor } from '../report/index.ts';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { sweepScenarios } from '../simulator/frontier/sweep.ts';
+import {
+  describeVerdict, formatCompact, formatPercent, renderFrontierHtml, renderSimulationHtml, renderSimulationTable, shouldUseColor,
+} from '../report/index.ts';
 
 interface SimulateFlags {
   scenario: string;
@@ -21,6 +26,8 @@ interface SimulateFlags {
   seed?: string;
   report?: string;
   output: string;
+  sweep?: boolean;
+  workers?: string;
 }
 
 const OUTPUT_FORMATS = ['table', 'json'] as const;
@@ -35,8 +42,15 @@ export function registerSimulateCommand(program: Command): void {
     .option('--seed <n>', 'replace the scenario\'s seed (traffic noise, startup times, metric lags)')
     .option('--report <html>', 'write a self-contained HTML report here')
     .option('-o, --output <format>', `stdout format: ${OUTPUT_FORMATS.join(' | ')}`, 'table')
-    .action(async (flags: SimulateFlags) => {
+    .option('--sweep', 'cost/service frontier: the HPA at CPU 20–80 %, static-peak, keda-cron, the oracle, chuanliu at its defaults and over its risk knob (forecast.quantile)')
+    .option('--workers <n>', 'worker processes for --sweep (runs are independent; results do not depend on it)', String(Math.min(2, availableParallelism())))
+    .action(async (flags: SimulateFlags, command: Command) => {
       const output = parseOutput(flags.output);
+      if (flags.sweep === true) {
+        if (command.getOptionValueSource('strategies') === 'cli') throw new InputError('--sweep runs its own set of strategies; leave --strategies out', { source: '--strategies' });
+        await runSweepCommand(flags, output);
+        return;
+      }
       const strategies = parseStrategies(flags.strategies ?? DEFAULT_STRATEGIES.join(','), registry);
       const seed = flags.seed === undefined ? undefined : parseSeed(flags.seed);
       // A report path that cannot be written is bad input: say so before simulating, not after.
@@ -61,6 +75,46 @@ export function registerSimulateCommand(program: Command): void {
         ? `${simulationResultToJson(result)}\n`
         : `${renderSimulationTable(result, { color: shouldUseColor(process.stdout) })}\n`);
     });
+}
+
+async function runSweepCommand(flags: SimulateFlags, output: (typeof OUTPUT_FORMATS)[number]): Promise<void> {
+  const seed = flags.seed === undefined ? undefined : parseSeed(flags.seed);
+  const workers = parseWorkers(flags.workers ?? '1');
+  if (flags.report !== undefined) await checkReportPath(flags.report);
+  const startedAt = performance.now();
+  const frontiers = await sweepScenarios([flags.scenario], {
+    workers,
+    ...(seed !== undefined ? { seed } : {}),
+    // Progress on stderr, one line per finished run (a sweep takes minutes; stdout stays the result).
+    onDone: ({ done, total, run, point, seconds }) => process.stderr.write(
+      `[${done}/${total}] ${run.label}: ${formatCompact(point.unservedRequests)} unserved, ${formatCompact(point.onlineCoreHours)} online core-h (${seconds.toFixed(1)} s; ${((performance.now() - startedAt) / 1000).toFixed(0)} s elapsed)\n`),
+  });
+  if (flags.report !== undefined) {
+    await writeReport(flags.report, renderFrontierHtml(frontiers));
+    process.stderr.write(`report written to ${flags.report}\n`);
+  }
+  if (output === 'json') {
+    process.stdout.write(`${JSON.stringify(frontiers, null, 2)}\n`);
+    return;
+  }
+  for (const frontier of frontiers) {
+    const rows = frontier.points.map((point) => [
+      `${point.label}${point.strategy === 'chuanliu' && point.isDefault ? ' ◆' : ''}`,
+      formatCompact(point.unservedRequests),
+      formatPercent(point.demandRequests > 0 ? (point.unservedRequests / point.demandRequests) * 100 : 0),
+      formatCompact(point.onlineCoreHours),
+    ]);
+    const widths = [0, 1, 2, 3].map((column) => Math.max(...[['point', 'unserved', 'unserved %', 'online core-h'], ...rows].map((row) => (row[column] as string).length)));
+    const line = (row: readonly string[]): string => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number))).join('  ');
+    process.stdout.write(`${frontier.scenario.name}${frontier.scenario.synthetic ? ' (SYNTHETIC)' : ''}\n${line(['point', 'unserved', 'unserved %', 'online core-h'])}\n${rows.map(line).join('\n')}\n${describeVerdict(frontier.verdict)}.\n`);
+  }
+}
+
+function parseWorkers(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || Number(text) > 64) {
+    throw new InputError(`"${text}" is not a number of worker processes (1–64)`, { source: '--workers' });
+  }
+  return Number(text);
 }
 
 async function checkReportPath(path: string): Promise<void> {

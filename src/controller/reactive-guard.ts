@@ -21,6 +21,14 @@ export interface GuardConfig {
   readonly coolDownMs: number;
   /** Demand must stay inside the band (observed ≤ band) this long before the floor is released. @defaultValue 5 min */
   readonly stabilizationMs: number;
+  /**
+   * The floor is sized on the rate this far ahead along its trend over the detection window (the
+   * breaching samples), when that is above observed × headroom: a climbing pulse is met where it
+   * will be when the capacity is Ready, not where the lagged rate was. 0 = level only.
+   * @defaultValue 0 (off: at 60 s, chuanliu on sim/twitter-aapl-spiky.yaml left 1.81k requests
+   * unserved instead of 1.34k for the same core-hours, which made the HPA at 20 % dominate it)
+   */
+  readonly trendHorizonMs: number;
 }
 
 export const DEFAULT_GUARD_CONFIG: GuardConfig = {
@@ -29,6 +37,7 @@ export const DEFAULT_GUARD_CONFIG: GuardConfig = {
   headroomFactor: 1.2,
   coolDownMs: 300_000,
   stabilizationMs: 300_000,
+  trendHorizonMs: 0,
 };
 
 export interface GuardSample {
@@ -107,6 +116,8 @@ export type GuardState =
     readonly breachCount: number;
     /** Time of the first breaching sample of the current run. */
     readonly breachStartMs?: number;
+    /** Observed rate of that sample (the start of the trend). */
+    readonly breachStartRps?: number;
   }
   | {
     readonly phase: 'emergency';
@@ -115,6 +126,8 @@ export type GuardState =
     readonly miss: ForecastMiss;
     /** Since when every sample has been inside the band; undefined while outside or unknown. */
     readonly insideSinceMs?: number;
+    /** The previous known sample (the trend of a raise). */
+    readonly lastSample?: { readonly timeMs: number; readonly rps: number };
   };
 
 export const INITIAL_GUARD_STATE: GuardState = { phase: 'watching', breachCount: 0 };
@@ -126,6 +139,7 @@ export function validateGuardConfig(config: GuardConfig): void {
   if (!(config.headroomFactor >= 1)) problems.push(`headroomFactor must be ≥ 1, got ${config.headroomFactor}`);
   if (!(config.coolDownMs >= 0)) problems.push(`coolDownMs must be ≥ 0, got ${config.coolDownMs}`);
   if (!(config.stabilizationMs >= 0)) problems.push(`stabilizationMs must be ≥ 0, got ${config.stabilizationMs}`);
+  if (!(config.trendHorizonMs >= 0)) problems.push(`trendHorizonMs must be ≥ 0, got ${config.trendHorizonMs}`);
   if (problems.length > 0) throw new RangeError(`guard config: ${problems.join('; ')}`);
 }
 
@@ -149,14 +163,15 @@ export function observeGuard(
     if (!known) return { state };
     if (!breach) return { state: INITIAL_GUARD_STATE };
     const breachStartMs = state.breachStartMs ?? sample.timeMs;
+    const breachStartRps = state.breachStartRps ?? sample.observedRps;
     const breachCount = state.breachCount + 1;
-    if (breachCount < config.consecutiveSamples) return { state: { phase: 'watching', breachCount, breachStartMs } };
-    const sizing = sizeEmergency(sample.observedRps, config, context);
+    if (breachCount < config.consecutiveSamples) return { state: { phase: 'watching', breachCount, breachStartMs, breachStartRps } };
+    const sizing = sizeEmergency(projectedRps({ timeMs: breachStartMs, rps: breachStartRps }, sample, config), config, context);
     const miss: ForecastMiss = {
       workload: name, startMs: breachStartMs, observedRps: sample.observedRps, bandRps: sample.bandRps, peakObservedRps: sample.observedRps,
     };
     return {
-      state: { phase: 'emergency', engagedAtMs: sample.timeMs, floorReplicas: sizing.targetReplicas, miss },
+      state: { phase: 'emergency', engagedAtMs: sample.timeMs, floorReplicas: sizing.targetReplicas, miss, lastSample: { timeMs: sample.timeMs, rps: sample.observedRps } },
       decision: {
         kind: 'engage', workload: name, atMs: sample.timeMs, ...sizing, miss,
         message: `${name}: observed ${formatRps(sample.observedRps)} rps left the forecast band ${formatRps(sample.bandRps)} rps`
@@ -169,11 +184,13 @@ export function observeGuard(
   const miss: ForecastMiss = known && sample.observedRps > state.miss.peakObservedRps
     ? { ...state.miss, peakObservedRps: sample.observedRps }
     : state.miss;
+  const lastSample = known ? { timeMs: sample.timeMs, rps: sample.observedRps } : state.lastSample;
   if (breach) {
-    const sizing = sizeEmergency(sample.observedRps, config, { ...context, currentReplicas: Math.max(context.currentReplicas, state.floorReplicas) });
+    const rate = state.lastSample === undefined ? sample.observedRps : projectedRps(state.lastSample, sample, config);
+    const sizing = sizeEmergency(rate, config, { ...context, currentReplicas: Math.max(context.currentReplicas, state.floorReplicas) });
     if (sizing.targetReplicas > state.floorReplicas) {
       return {
-        state: { phase: 'emergency', engagedAtMs: state.engagedAtMs, floorReplicas: sizing.targetReplicas, miss },
+        state: { phase: 'emergency', engagedAtMs: state.engagedAtMs, floorReplicas: sizing.targetReplicas, miss, ...(lastSample !== undefined ? { lastSample } : {}) },
         decision: {
           kind: 'raise', workload: name, atMs: sample.timeMs, ...sizing, miss,
           message: `${name}: observed ${formatRps(sample.observedRps)} rps still above the band ${formatRps(sample.bandRps)} rps;`
@@ -186,6 +203,7 @@ export function observeGuard(
   const held: GuardState = {
     phase: 'emergency', engagedAtMs: state.engagedAtMs, floorReplicas: state.floorReplicas, miss,
     ...(insideSinceMs !== undefined ? { insideSinceMs } : {}),
+    ...(lastSample !== undefined ? { lastSample } : {}),
   };
   const coolDownOver = sample.timeMs - state.engagedAtMs >= config.coolDownMs;
   const stable = insideSinceMs !== undefined && sample.timeMs - insideSinceMs >= config.stabilizationMs;
@@ -198,6 +216,21 @@ export function observeGuard(
       message: `${name}: demand back inside the band since ${new Date(insideSinceMs).toISOString()}; emergency floor ${state.floorReplicas} released to the plan`,
     },
   };
+}
+
+/**
+ * The rate the floor is sized on (before headroom): the observed rate, or where it climbs, the
+ * rate `trendHorizonMs` ahead on the straight line from `from` to `sample` when that is higher than
+ * observed × headroom (so a steady breach keeps the level sizing, a climbing one is met ahead).
+ */
+export function projectedRps(from: { readonly timeMs: number; readonly rps: number }, sample: GuardSample, config: GuardConfig): number {
+  const spanMs = sample.timeMs - from.timeMs;
+  if (!(spanMs > 0) || !(config.trendHorizonMs > 0) || !Number.isFinite(from.rps)) return sample.observedRps;
+  const slopeRpsPerMs = (sample.observedRps - from.rps) / spanMs;
+  if (!(slopeRpsPerMs > 0)) return sample.observedRps;
+  const ahead = sample.observedRps + slopeRpsPerMs * config.trendHorizonMs;
+  // sizeEmergency multiplies by the headroom: the projection replaces it only where it is higher.
+  return Math.max(sample.observedRps, ahead / config.headroomFactor);
 }
 
 interface EmergencySizing {

@@ -1,5 +1,6 @@
 /** Rendering of everything people look at: simulations, forecasts and plans, for terminals and as HTML. */
 export { renderSimulationHtml, type SimulationHtmlOptions } from './simulation-html.ts';
+export { renderFrontierHtml, describeVerdict, frontierChart } from './frontier-html.ts';
 export { renderSimulationTable, BEST_MARK, type SimulationTableOptions } from './simulation-table.ts';
 export { renderForecastTerminal, type ForecastTerminalOptions } from './forecast-terminal.ts';
 export { renderForecastHtml, type ForecastHtmlOptions } from './forecast-html.ts';

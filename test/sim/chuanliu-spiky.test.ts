@@ -1,7 +1,8 @@
 /**
  * chuanliu on the spiky real traces, where pulses come unannounced: the reactive guard engages when
  * live demand leaves the forecast band, sizes a floor from the observed rate, the floor becomes Ready,
- * and chuanliu leaves at most half the HPA's unserved demand (issue 4).
+ * and chuanliu leaves at most half the HPA's unserved demand (issue 4); where no forecast can be
+ * made, its HPA net carries it and is checked against every HPA target (issue 12).
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import { createChuanliuStrategy } from '../../src/simulator/strategies/chuanliu.
 import { ChuanliuRunRecorder } from '../../src/simulator/strategies/chuanliu/run-recorder.ts';
 import { builtinStrategies } from '../../src/simulator/strategies/index.ts';
 import { StrategyRegistry } from '../../src/simulator/strategy.ts';
+import { frontierVerdict } from '../../src/simulator/frontier/frontier.ts';
+import { runSweep, sweepRuns } from '../../src/simulator/frontier/sweep.ts';
 
 async function run(file: string) {
   const recorder = new ChuanliuRunRecorder();
@@ -37,11 +40,24 @@ describe('chuanliu on unforecast pulses', () => {
     expect(engage?.kind === 'engage' ? [engage.wantedReplicas, engage.shortfallReplicas] : []).toEqual([Math.ceil((spike!.miss.observedRps * 1.5) / 20), 0]);
     expect(recorder.writes.some((write) => write.reason === 'guard-emergency' && write.class === 'online')).toBe(true);
     expect(chuanliu.unservedRequests * 2).toBeLessThanOrEqual(hpa.unservedRequests);
+    for (const response of recorder.guardResponses) {
+      // 3 samples 5 s apart: the floor is written 10 s after the monitoring signal crossed the band.
+      expect(response.engagedAtMs - response.signalAtMs).toBeLessThanOrEqual(15_000);
+      expect(response.signalAtMs).toBeGreaterThan(response.onsetMs);
+      expect(response.unservedRequests).toBeGreaterThanOrEqual(0);
+    }
   }, 600_000);
 
-  it('azure-code-bursts: with no history before the run, it plans from observed demand and still leaves at most half the HPA\'s unserved', async () => {
-    const { recorder, chuanliu, hpa } = await run('azure-code-bursts.yaml');
+  it('azure-code-bursts: with no history before the run its HPA net carries it — dominated by no HPA target, ≤ 0.9× the core-hours of the cheapest one serving as well', async () => {
+    const { recorder } = await run('azure-code-bursts.yaml');
     expect(recorder.firstForecasts.size).toBe(0);
-    expect(chuanliu.unservedRequests * 2).toBeLessThanOrEqual(hpa.unservedRequests);
+    // No forecast, no band: the guard does not chase bursts with floors made of observed demand.
+    expect(recorder.guardDecisions).toEqual([]);
+    const path = fileURLToPath(new URL('../../sim/azure-code-bursts.yaml', import.meta.url));
+    const points = await runSweep(sweepRuns(path).filter((entry) => entry.strategy === 'hpa' || (entry.strategy === 'chuanliu' && entry.isDefault)), { workers: 1 });
+    const verdict = frontierVerdict(points);
+    expect(verdict.dominatedBy).toEqual([]);
+    expect(verdict.isoServiceRatio).toBeLessThanOrEqual(0.9);
   }, 600_000);
 });
+

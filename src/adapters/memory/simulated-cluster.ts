@@ -169,6 +169,8 @@ export class SimulatedCluster {
   readonly demandRps: Float64Array;
   readonly servedRps: Float64Array;
   readonly unservedRps: Float64Array;
+  /** Unserved requests of each online workload since the start (for per-emergency figures). */
+  readonly unservedRequestsTotal: Float64Array;
   /** CPU held (bound pods: starting, Ready, terminating), millicores; updated as pods change. */
   private onlineHeldCpu = 0;
   private offlineHeldCpu = 0;
@@ -237,6 +239,7 @@ export class SimulatedCluster {
     this.demandRps = new Float64Array(count);
     this.servedRps = new Float64Array(count);
     this.unservedRps = new Float64Array(count);
+    this.unservedRequestsTotal = new Float64Array(count);
     this.books = [];
     this.samplers = [];
     this.queues = [];
@@ -540,6 +543,7 @@ export class SimulatedCluster {
         this.demandRps[index] = demand;
         this.servedRps[index] = served;
         this.unservedRps[index] = unserved;
+        this.unservedRequestsTotal[index] = this.unservedRequestsTotal[index]! + unserved * tickSeconds;
         const ringSlot = rowStart + index;
         // CPU in use per Ready pod as a fraction of its request: it serves its share, up to capacity.
         this.utilizationRing[ringSlot] = capacity > 0 ? served / capacity : 0;

@@ -268,10 +268,67 @@
     return plot;
   }
 
+  // y against a numeric x (frontiers): all series on the union of their x values, each with values
+  // only at its own points (null elsewhere, joined across the gaps), points always drawn.
+  function buildXy(spec, element) {
+    var xs = [];
+    spec.series.forEach(function (s) { s.points.forEach(function (p) { xs.push(p.x); }); });
+    xs = xs.filter(function (x, i) { return xs.indexOf(x) === i; }).sort(function (a, b) { return a - b; });
+    var labels = [];
+    var columns = spec.series.map(function (s, seriesIndex) {
+      var values = new Array(xs.length).fill(null);
+      labels[seriesIndex] = new Array(xs.length).fill(null);
+      s.points.forEach(function (p) {
+        var i = xs.indexOf(p.x);
+        values[i] = p.y;
+        labels[seriesIndex][i] = p.label;
+      });
+      return values;
+    });
+    var series = [{ label: spec.xLabel, value: function (u, v) { return v == null ? '–' : compact(v); } }].concat(spec.series.map(function (s) {
+      var options = {
+        label: s.label,
+        stroke: s.color,
+        width: s.line === false ? 0 : 1.5,
+        spanGaps: true,
+        points: { show: true, size: s.pointSize || 6, fill: s.color },
+        value: function (u, value, seriesIndex, dataIndex) {
+          if (dataIndex == null || value == null) return '–';
+          return labels[seriesIndex - 1][dataIndex] + ': ' + compact(value);
+        },
+      };
+      if (s.line === false) options.paths = function () { return null; };
+      if (s.dash) options.dash = s.dash;
+      return options;
+    }));
+    var axes = [
+      { label: spec.xLabel, labelSize: 18, labelFont: '12px system-ui,sans-serif', font: '11px system-ui,sans-serif',
+        values: function (u, splits) { return splits.map(compact); } },
+      { label: spec.yLabel, labelSize: 18, labelFont: '12px system-ui,sans-serif', font: '11px system-ui,sans-serif', size: 60,
+        values: function (u, splits) { return splits.map(compact); } },
+    ];
+    var y = spec.yScale === 'asinh' ? { distr: 4, asinh: 1 } : { range: function (u, min, max) { return [Math.min(0, min), max > 0 ? max * 1.05 : 1]; } };
+    var options = {
+      width: Math.max(320, element.clientWidth),
+      height: spec.height || 360,
+      series: series,
+      axes: axes,
+      scales: { x: { time: false }, y: y },
+      legend: { live: true },
+      cursor: { drag: { x: true, y: false } },
+      padding: [10, 12, 0, 0],
+    };
+    return new uPlot(options, [xs].concat(columns), element);
+  }
+
   var charts = [];
   data.charts.forEach(function (spec) {
     var element = document.querySelector('[data-chart="' + spec.id + '"]');
     if (element) charts.push({ plot: build(spec, element), element: element });
+  });
+  (data.xyCharts || []).forEach(function (spec) {
+    var element = document.querySelector('[data-chart="' + spec.id + '"]');
+    if (element) charts.push({ plot: buildXy(spec, element), element: element });
   });
   var resizeTimer = null;
   window.addEventListener('resize', function () {

@@ -72,6 +72,32 @@ export interface ChartPageData {
   readonly timeZone: string;
   readonly events: readonly EventBandSpec[];
   readonly charts: readonly ChartSpec[];
+  /** Charts of y against a numeric x (not time), e.g. cost/service frontiers. */
+  readonly xyCharts?: readonly XyChartSpec[];
+}
+
+/** One curve of an xy chart: points joined in order of x (or only marked, without `line`). */
+export interface XySeriesSpec {
+  readonly label: string;
+  readonly color: string;
+  readonly points: readonly { readonly x: number; readonly y: number; readonly label: string }[];
+  /** Join the points with a line. @defaultValue true */
+  readonly line?: boolean;
+  /** Point diameter in CSS pixels. @defaultValue 6 */
+  readonly pointSize?: number;
+  readonly dash?: readonly number[];
+}
+
+/** y against a numeric x; `yScale: 'asinh'` is logarithmic above 1 and still shows 0. */
+export interface XyChartSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly yScale?: 'linear' | 'asinh';
+  readonly series: readonly XySeriesSpec[];
+  /** @defaultValue 360 */
+  readonly height?: number;
 }
 
 /**

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { durationSchema, positiveDurationSchema, unitIntervalSchema } from '../../config/units-schema.ts';
 import type { EventOccurrence } from '../../domain/calendar.ts';
 import { eventOccurrences } from '../../domain/calendar-occurrences.ts';
-import type { Forecast } from '../../domain/forecast.ts';
+import { bandFor, type Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
 import { DAY_MS, formatDurationMs, HOUR_MS, MINUTE_MS, SECOND_MS } from '../../domain/units.ts';
 import type { Inventory, OnlineWorkload } from '../../domain/workload.ts';
@@ -35,7 +35,7 @@ import { HistoryBuffer } from './chuanliu/history-buffer.ts';
 import { BurstEstimator } from './chuanliu/burst-estimator.ts';
 import { bandAt, forecastWorkloads, pulseTopRps, withMargin, type ForecastSettings } from './chuanliu/forecasts.ts';
 import { observedStateFrom } from './chuanliu/observed-state.ts';
-import { hpaMetricFor, hpaSettingsShape } from './hpa.ts';
+import { hpaMetricFor, hpaSettingsShape, hpaSteadyStateReplicas } from './hpa.ts';
 import { DEFAULT_HPA_BEHAVIOR } from '../../adapters/memory/hpa/hpa-behavior.ts';
 
 export const chuanliuSettingsSchema = z.strictObject({
@@ -116,18 +116,44 @@ export const chuanliuSettingsSchema = z.strictObject({
     coolDown: durationSchema.default(5 * MINUTE_MS),
     /** @defaultValue 5m */
     stabilization: durationSchema.default(5 * MINUTE_MS),
+    /**
+     * The floor is sized on the rate this far ahead on its trend over the breaching samples (see
+     * reactive-guard.ts). @defaultValue 0s (off: 60 s was measured worse on sim/twitter-aapl-spiky.yaml)
+     */
+    trendHorizon: durationSchema.default(0),
   }).prefault({}),
   /**
-   * The HPA kept on workloads that declare one (`hpa:`): chuanliu raises its minReplicas and the HPA
-   * is the reactive net above that floor. Modelled as a net: offered requests/s per replica at
-   * 100 % of rpsPerReplica (it adds replicas only when demand exceeds the floor's capacity). An HPA
-   * at 70 % CPU would hold 1.43× the replicas demand needs whatever the floor; the plan is then made
-   * at that utilization so plan and HPA agree. @defaultValue { metric: requests, targetUtilization: 100 }
+   * chuanliu's reactive net: an HPA under the floors chuanliu writes (it raises the HPA's
+   * minReplicas; the HPA adds replicas above it). By default every online workload runs one, on the
+   * External metric of offered requests/s (it sees demand beyond 100 % CPU, which a CPU target
+   * cannot), with the Kubernetes default behaviour.
+   *
+   * Its target follows the forecast's spread (`targetFrom: spread`): mean p50 ÷ mean provisioning
+   * band over the first forecast hour, within [minTargetUtilization, maxTargetUtilization]. Where
+   * the forecast is tight (planned peaks) its floors carry the peaks and the net can run hot; where
+   * it is wide (unforecast pulses) or missing, the net keeps the headroom a well-set HPA would.
+   * Floors are planned at `floorUtilization` (100 %: the band served at full use), so they bind
+   * only where the forecast sees demand above what the net holds — a rise ahead of time.
    */
   hpa: z.strictObject({
     ...hpaSettingsShape,
     metric: hpaSettingsShape.metric.removeDefault().default('requests'),
-    targetUtilization: hpaSettingsShape.targetUtilization.removeDefault().default(100),
+    /** Used with `targetFrom: fixed`. @defaultValue 60 */
+    targetUtilization: hpaSettingsShape.targetUtilization.removeDefault().default(60),
+    /**
+     * `declared`: only workloads that declare `hpa:` keep an HPA; `all`: every online workload runs
+     * one as chuanliu's reactive net (named like the workload when it declares none).
+     * @defaultValue all
+     */
+    scope: z.enum(['declared', 'all']).default('all'),
+    /** `fixed`: targetUtilization; `spread`: from the first forecast's spread (see above). @defaultValue spread */
+    targetFrom: z.enum(['fixed', 'spread']).default('spread'),
+    /** Lowest target with `targetFrom: spread`, and the target of a workload without a forecast. @defaultValue 60 */
+    minTargetUtilization: z.number().gt(0).max(100).default(60),
+    /** Highest target with `targetFrom: spread`. @defaultValue 90 */
+    maxTargetUtilization: z.number().gt(0).max(100).default(90),
+    /** Floors under the net are planned so a replica serves rpsPerReplica × this percentage. @defaultValue 100 */
+    floorUtilization: z.number().gt(0).max(100).default(100),
   }).prefault({}),
 }).prefault({});
 
@@ -142,6 +168,10 @@ export interface GuardResponse {
   readonly floorReplicas: number;
   /** First act at which the workload had the floor's replicas Ready (undefined: never, within the run). */
   readonly readyAtMs?: number;
+  /** First breaching sample: when the monitoring signal crossed the band (the floor is written at `engagedAtMs`). */
+  readonly signalAtMs: number;
+  /** Requests of the workload left unserved from `onsetMs` to Ready (or to the end of the run). */
+  readonly unservedRequests?: number;
   readonly miss: ForecastMiss;
 }
 
@@ -202,6 +232,11 @@ class ChuanliuRun implements Strategy {
   private displayTimeZone = 'UTC';
   private openResponses = new Map<string, { response: GuardResponse; index: number }>();
   private lastActMs = Number.NEGATIVE_INFINITY;
+  /** Unserved totals per workload at recent acts (the last 15 min), for per-emergency figures. */
+  private unservedTotals: { atMs: number; totals: Float64Array }[] = [];
+  private lastContext: StrategyContext | undefined;
+  /** Per online workload: the HPA net's settings (its target may follow the forecast's spread). */
+  private netTargets: ChuanliuSettings['hpa'][] = [];
 
   constructor(settings: ChuanliuSettings, observer: ChuanliuObserver) {
     this.settings = settings;
@@ -211,8 +246,11 @@ class ChuanliuRun implements Strategy {
 
   start(setup: StrategySetup) {
     const { scenario } = setup;
-    this.inventory = { online: scenario.online, offline: scenario.offline, nodePools: scenario.nodePools };
-    this.online = scenario.online;
+    const online = this.settings.hpa.scope === 'all'
+      ? scenario.online.map((workload) => ({ ...workload, hpaName: workload.hpaName ?? workload.name }))
+      : scenario.online;
+    this.inventory = { online, offline: scenario.offline, nodePools: scenario.nodePools };
+    this.online = online;
     this.onlineIndices = scenario.online.map((workload) => scenario.workloadIndex(workload.name) as number);
     this.displayTimeZone = calendarZone(scenario.calendar) ?? 'UTC';
     const { forecast, planning } = this.settings;
@@ -244,6 +282,7 @@ class ChuanliuRun implements Strategy {
     this.bursts = this.online.map(() => new BurstEstimator({ priorCv: forecast.burstCv, minSamples: BURST_MIN_SAMPLES, maxSamples: BURST_MAX_SAMPLES }));
 
     this.reforecast(scenario.startMs);
+    this.netTargets = this.online.map((workload) => this.netTargetFor(workload));
     // Demand just before the start: the history's last bucket; without history, the warm-start
     // demand every strategy gets for its starting state (the cluster was running before the run).
     const demandRps = new Map(this.online.map((workload, position) => {
@@ -259,9 +298,16 @@ class ChuanliuRun implements Strategy {
     this.nextReplanMs = scenario.startMs + this.settings.replanInterval;
     this.nextReforecastMs = scenario.startMs + this.settings.reforecastInterval;
 
+    const netByName = new Map(this.online.map((workload, position) => [workload.name, position] as const));
     const initialReplicas = scenario.workloads.map((workload) => {
       const slots = plan.replicas[workload.name];
-      const level = slots !== undefined && slots.length > 0 ? (slots[0] as number) : workload.minReplicas;
+      const planned = slots !== undefined && slots.length > 0 ? (slots[0] as number) : workload.minReplicas;
+      // Under an HPA the cluster was running before the start: the HPA had converged on the demand
+      // then, as the hpa baseline's does (the same warm-start look every strategy gets).
+      const position = netByName.get(workload.name);
+      const net = position === undefined || (this.online[position] as OnlineWorkload).hpaName === undefined ? 0
+        : hpaSteadyStateReplicas(this.online[position] as OnlineWorkload, setup.warmStartDemandRps(this.onlineIndices[position] as number), this.netTargets[position] as ChuanliuSettings['hpa']);
+      const level = Math.max(planned, net);
       // A CronJob is active or suspended; active, it runs its jobs at their usual parallelism.
       if (workload.class === 'offline' && workload.ref.apiKind === 'CronJob') return level > 0 ? workload.maxReplicas : 0;
       return level;
@@ -271,7 +317,7 @@ class ChuanliuRun implements Strategy {
       workload: workload.name,
       minReplicas: Math.min(workload.maxReplicas, initialReplicas[this.onlineIndices[position] as number] as number),
       maxReplicas: workload.maxReplicas,
-      metric: hpaMetricFor(workload, this.settings.hpa),
+      metric: hpaMetricFor(workload, this.netTargets[position] as ChuanliuSettings['hpa']),
       tolerance: this.settings.hpa.tolerance,
       behavior: {
         ...DEFAULT_HPA_BEHAVIOR,
@@ -305,6 +351,7 @@ class ChuanliuRun implements Strategy {
     }
     await (this.queue as InProcessQueue<ControllerJob>).idle();
     this.trackGuardResponses(context);
+    this.recordUnservedTotals(context);
     this.lastActMs = context.nowMs;
     if (context.nowMs + this.actIntervalMs >= context.scenario.endMs) this.finish();
   }
@@ -327,6 +374,7 @@ class ChuanliuRun implements Strategy {
         headroomFactor: guard.headroomFactor,
         coolDownMs: guard.coolDown,
         stabilizationMs: guard.stabilization,
+        trendHorizonMs: guard.trendHorizon,
       },
       // Retry quickly: in the simulation a held acquire is waiting for a drain that ends in seconds.
       recheckMs: this.settings.sampleInterval,
@@ -408,15 +456,17 @@ class ChuanliuRun implements Strategy {
   }
 
   /**
-   * The inventory the planner sees: the settings' quantile override applied, and a workload under an
-   * HPA planned at the HPA's target (a replica "serves" rpsPerReplica × target utilization). The
-   * HPA holds that much for the demand it sees, so a floor planned at full utilization would sit
-   * under the HPA's own decision and the capacity the plan gave offline would be taken back by
-   * preemption instead of by an ordered release.
+   * The inventory the planner sees: the settings' quantile override applied, and a workload under
+   * the net planned at `floorUtilization` (a replica "serves" rpsPerReplica × that share). At 100 %
+   * a floor is the band served at full use: below what the net holds for demand that is already
+   * there, above it where the forecast sees a rise coming. What the net takes above the plan comes
+   * from free capacity first, then by preempting offline pods (a floor planned at the net's target
+   * would release offline work in order, but hold the net's headroom on the whole band, which on
+   * wide bands costs more than it serves — measured on sim/twitter-aapl-spiky.yaml).
    */
   private inventoryForPlanning(): Inventory {
     const quantile = this.settings.forecast.quantile;
-    const hpaShare = this.settings.hpa.targetUtilization / 100;
+    const hpaShare = this.settings.hpa.floorUtilization / 100;
     return {
       ...this.inventory,
       online: this.inventory.online.map((workload) => ({
@@ -430,9 +480,32 @@ class ChuanliuRun implements Strategy {
   /** `rps` plus the per-second margin of workload `position` (headroom and z spreads). */
   private withSecondMargin(rps: number, position: number): number {
     if (!(Number.isFinite(rps) && rps > 0)) return rps;
+    // Under an HPA net the seconds above the minute's mean are the net's to serve: the floor kept
+    // from observed demand is the demand itself.
+    if ((this.online[position] as OnlineWorkload).hpaName !== undefined) return rps;
     const { headroomPercent, arrivalNoiseSigmas } = this.settings.forecast;
     const cv = (this.bursts[position] as BurstEstimator).cv();
     return rps * (1 + headroomPercent / 100) + arrivalNoiseSigmas * Math.sqrt(rps + cv * cv * rps * rps);
+  }
+
+  /**
+   * The net's settings for `workload`: fixed, or (targetFrom: spread) its target from the first
+   * forecast's spread — mean p50 ÷ mean provisioning band over the next hour, within
+   * [minTargetUtilization, maxTargetUtilization]; without a forecast the minimum.
+   */
+  private netTargetFor(workload: OnlineWorkload): ChuanliuSettings['hpa'] {
+    const net = this.settings.hpa;
+    if (net.targetFrom === 'fixed') return net;
+    const forecast = this.forecasts[0]?.get(workload.name);
+    let share = net.minTargetUtilization / 100;
+    if (forecast !== undefined) {
+      const buckets = Math.max(1, Math.round(HOUR_MS / forecast.stepMs));
+      const median = meanFinite(bandFor(forecast, 0.5).subarray(0, buckets));
+      const upper = meanFinite(bandFor(forecast, this.provisioningQuantile(workload)).subarray(0, buckets));
+      if (median > 0 && upper > 0) share = median / upper;
+    }
+    const target = Math.min(net.maxTargetUtilization, Math.max(net.minTargetUtilization, share * 100));
+    return { ...net, targetUtilization: target };
   }
 
   private provisioningQuantile(workload: OnlineWorkload): number {
@@ -472,6 +545,9 @@ class ChuanliuRun implements Strategy {
       const next = bandAt(forecast, quantile, timeMs + forecast.stepMs);
       return Number.isFinite(next) ? Math.max(band, next) : band;
     }
+    // Without a forecast, a workload under the net is the net's: a band made of observed demand
+    // would hold emergency floors through every burst (measured on sim/azure-code-bursts.yaml).
+    if (this.inventory.online.find((entry) => entry.name === workload)?.hpaName !== undefined) return Number.NaN;
     const plan = this.controller?.currentPlan();
     const planned = plan?.explanation?.workloads[workload]?.demandRps;
     if (plan === undefined || planned === undefined) return Number.NaN;
@@ -510,6 +586,7 @@ class ChuanliuRun implements Strategy {
       index: this.onlineIndices[position] as number,
       response: {
         workload: decision.workload,
+        signalAtMs: decision.miss.startMs,
         onsetMs: decision.miss.startMs - context.observed.lagMs,
         engagedAtMs: decision.atMs,
         floorReplicas: decision.targetReplicas,
@@ -518,11 +595,18 @@ class ChuanliuRun implements Strategy {
     });
   }
 
+  private recordUnservedTotals(context: StrategyContext): void {
+    this.lastContext = context;
+    this.unservedTotals.push({ atMs: context.nowMs, totals: Float64Array.from(context.cluster.unservedRequestsTotal) });
+    const oldestMs = context.nowMs - 15 * MINUTE_MS;
+    while (this.unservedTotals.length > 1 && (this.unservedTotals[1] as { atMs: number }).atMs <= oldestMs) this.unservedTotals.shift();
+  }
+
   private trackGuardResponses(context: StrategyContext): void {
     for (const [workload, open] of this.openResponses) {
       if ((context.cluster.ready[open.index] as number) < open.response.floorReplicas) continue;
       this.openResponses.delete(workload);
-      this.observer.onGuardResponse?.({ ...open.response, readyAtMs: context.nowMs });
+      this.observer.onGuardResponse?.({ ...open.response, readyAtMs: context.nowMs, ...this.unservedSince(open.index, open.response.onsetMs, context) });
     }
   }
 
@@ -530,7 +614,15 @@ class ChuanliuRun implements Strategy {
     const open = this.openResponses.get(workload);
     if (open === undefined) return;
     this.openResponses.delete(workload);
-    this.observer.onGuardResponse?.(open.response);
+    const context = this.lastContext;
+    this.observer.onGuardResponse?.({ ...open.response, ...(context !== undefined ? this.unservedSince(open.index, open.response.onsetMs, context) : {}) });
+  }
+
+  /** Unserved requests of workload `index` since `fromMs` (from the totals recorded at each act). */
+  private unservedSince(index: number, fromMs: number, context: StrategyContext): { unservedRequests?: number } {
+    const before = [...this.unservedTotals].reverse().find((entry) => entry.atMs <= fromMs);
+    if (before === undefined) return {};
+    return { unservedRequests: (context.cluster.unservedRequestsTotal[index] as number) - (before.totals[index] as number) };
   }
 
   /** The last act of the run: report emergencies whose capacity never became Ready. */
@@ -550,6 +642,17 @@ function holdWindow(occurrence: EventOccurrence, eventHold: number | 'event'): E
     endMs: occurrence.startMs + Math.max(1, eventHold),
     label: `${occurrence.label} (scale-in held ${formatDurationMs(eventHold)} of ${formatDurationMs(occurrence.endMs - occurrence.startMs)})`,
   };
+}
+
+function meanFinite(values: Float64Array): number {
+  let sum = 0;
+  let count = 0;
+  for (const value of values) {
+    if (!Number.isFinite(value)) continue;
+    sum += value;
+    count += 1;
+  }
+  return count > 0 ? sum / count : Number.NaN;
 }
 
 function calendarZone(calendar: StrategySetup['scenario']['calendar']): string | undefined {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  INITIAL_GUARD_STATE, observeGuard, sizeEmergency, validateGuardConfig,
+  INITIAL_GUARD_STATE, observeGuard, projectedRps, sizeEmergency, validateGuardConfig,
   type GuardCapacityContext, type GuardConfig, type GuardDecision, type GuardState,
 } from '../../../src/controller/reactive-guard.ts';
 import { offline, online, T0 } from './fixtures.ts';
 
-const config: GuardConfig = { toleranceFraction: 0.1, consecutiveSamples: 3, headroomFactor: 1.2, coolDownMs: 300_000, stabilizationMs: 120_000 };
+const config: GuardConfig = { toleranceFraction: 0.1, consecutiveSamples: 3, headroomFactor: 1.2, coolDownMs: 300_000, stabilizationMs: 120_000, trendHorizonMs: 0 };
 
 const pay = online('pay', { rpsPerReplica: 100, minReplicas: 2, maxReplicas: 200 });
 const context: GuardCapacityContext = {
@@ -149,5 +149,71 @@ describe('guard config', () => {
   it('refuses nonsense with every problem named', () => {
     expect(() => validateGuardConfig({ ...config, consecutiveSamples: 0, headroomFactor: 0.5 }))
       .toThrow('guard config: consecutiveSamples must be a whole number ≥ 1, got 0; headroomFactor must be ≥ 1, got 0.5');
+  });
+});
+
+describe('trend sizing (trendHorizonMs)', () => {
+  const trend: GuardConfig = { ...config, trendHorizonMs: 60_000 };
+
+  it.each([
+    { name: 'steady breach: the level × headroom', from: 1500, observed: 1500, expected: 1500 },
+    { name: 'falling rate: the level', from: 3000, observed: 1500, expected: 1500 },
+    { name: 'slow climb whose projection stays under level × headroom: the level', from: 1450, observed: 1500, expected: 1500 },
+    // +1000 rps in 20 s → +3000 rps in 60 s: 4500 ahead, sized as 4500 / 1.2 before the headroom.
+    { name: 'steep climb: the rate 60 s ahead', from: 500, observed: 1500, expected: 4500 / 1.2 },
+  ])('$name', ({ from, observed, expected }) => {
+    expect(projectedRps({ timeMs: T0, rps: from }, { timeMs: T0 + 20_000, observedRps: observed, bandRps: 1000 }, trend)).toBeCloseTo(expected, 9);
+  });
+
+  it('never sizes below the level sizing, and grows with the climb (property)', () => {
+    fc.assert(fc.property(fc.double({ min: 0, max: 1e5, noNaN: true }), fc.double({ min: 0, max: 1e5, noNaN: true }), fc.integer({ min: 1, max: 120_000 }), (fromRps, observedRps, spanMs) => {
+      const sample = { timeMs: T0 + spanMs, observedRps, bandRps: 1 };
+      const projected = projectedRps({ timeMs: T0, rps: fromRps }, sample, trend);
+      expect(projected).toBeGreaterThanOrEqual(observedRps);
+      expect(projectedRps({ timeMs: T0, rps: fromRps * 0.5 }, sample, trend)).toBeGreaterThanOrEqual(projected - 1e-9);
+      expect(projectedRps({ timeMs: T0, rps: fromRps }, sample, { ...trend, trendHorizonMs: 0 })).toBe(observedRps);
+    }));
+  });
+
+  it('engages on a climbing pulse with the floor for where it will be, not where the lagged rate was', () => {
+    let state: GuardState = INITIAL_GUARD_STATE;
+    const decisions: GuardDecision[] = [];
+    [1200, 1800, 2400].forEach((observedRps, index) => {
+      const result = observeGuard(state, { timeMs: T0 + index * 5_000, observedRps, bandRps: 1000 }, trend, context);
+      state = result.state;
+      if (result.decision !== undefined) decisions.push(result.decision);
+    });
+    expect(decisions).toHaveLength(1);
+    // Level sizing would ask ceil(2400 × 1.2 / 100) = 29; the trend (+1200 rps in 10 s) gives 2400 + 7200 = 9600 rps → 96.
+    expect(decisions[0]).toMatchObject({ kind: 'engage', wantedReplicas: 96, atMs: T0 + 10_000 });
+  });
+
+  it.each([
+    { name: 'two samples 5 s apart engage 5 s after the signal crossed the band', consecutive: 2, engagedAfterMs: 5_000 },
+    { name: 'three samples engage after 10 s', consecutive: 3, engagedAfterMs: 10_000 },
+  ])('engage latency: $name', ({ consecutive, engagedAfterMs }) => {
+    let state: GuardState = INITIAL_GUARD_STATE;
+    let engagedAt: number | undefined;
+    for (let index = 0; index < 10 && engagedAt === undefined; index++) {
+      const result = observeGuard(state, { timeMs: T0 + index * 5_000, observedRps: 2000, bandRps: 1000 }, { ...trend, consecutiveSamples: consecutive }, context);
+      state = result.state;
+      if (result.decision?.kind === 'engage') engagedAt = result.decision.atMs;
+    }
+    expect((engagedAt as number) - T0).toBe(engagedAfterMs);
+    expect(engagedAfterMs).toBeLessThanOrEqual(15_000);
+  });
+
+  it('hysteresis: a rate between the band and band × (1 + tolerance) neither re-engages nor counts as calm', () => {
+    let state: GuardState = INITIAL_GUARD_STATE;
+    const kinds: string[] = [];
+    // Engage, then hover at 1.05 × band for 20 min: no release (not inside), no raise (not a breach).
+    const rates = [2000, 2000, 2000, ...Array.from({ length: 240 }, () => 1050)];
+    rates.forEach((observedRps, index) => {
+      const result = observeGuard(state, { timeMs: T0 + index * 5_000, observedRps, bandRps: 1000 }, trend, context);
+      state = result.state;
+      if (result.decision !== undefined) kinds.push(result.decision.kind);
+    });
+    expect(kinds).toEqual(['engage']);
+    expect(state.phase).toBe('emergency');
   });
 });

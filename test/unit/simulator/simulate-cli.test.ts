@@ -59,3 +59,36 @@ describe('chuanliu simulate', () => {
     expect(stdout).toBe('');
   });
 });
+
+describe('chuanliu simulate --sweep', () => {
+  it('prints every frontier point and the verdict as JSON, the same with one or two worker processes, and writes the chart', async () => {
+    const folder = scenarioFolder({ 'scenario.yaml': VALID_SCENARIO });
+    const report = join(folder, 'frontier.html');
+    const [two, one] = await Promise.all([
+      chuanliu(['simulate', '--sweep', '--scenario', join(folder, 'scenario.yaml'), '-o', 'json', '--workers', '2', '--report', report]),
+      chuanliu(['simulate', '--sweep', '--scenario', join(folder, 'scenario.yaml'), '-o', 'json', '--workers', '1']),
+    ]);
+    expect(two.code).toBe(0);
+    expect(one.code).toBe(0);
+    const frontiers = JSON.parse(two.stdout) as { scenario: { name: string }; points: { strategy: string; label: string; isDefault: boolean }[]; verdict: { chuanliu: { label: string } } }[];
+    expect(frontiers).toHaveLength(1);
+    const labels = frontiers[0]!.points.map((point) => point.label);
+    expect(labels).toEqual(expect.arrayContaining(['hpa 20%', 'hpa 80%', 'static-peak', 'keda-cron', 'oracle', 'chuanliu (defaults)', 'chuanliu q=0.9']));
+    expect(frontiers[0]!.verdict.chuanliu.label).toBe('chuanliu (defaults)');
+    // Each run is independent and seeded: where it ran does not change its result.
+    expect(two.stdout).toBe(one.stdout);
+    expect(two.stderr).toMatch(/\[17\/17\] /);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('"xyCharts"');
+    expect(html).toContain('chuanliu at its defaults');
+  }, 120_000);
+
+  it.each([
+    { name: '--strategies with --sweep', args: ['--strategies', 'hpa'], message: /--strategies: --sweep runs its own set of strategies/ },
+    { name: 'zero workers', args: ['--workers', '0'], message: /--workers: "0" is not a number of worker processes/ },
+  ])('exits 2 for $name', async ({ args, message }) => {
+    const { code, stderr } = await chuanliu(['simulate', '--sweep', '--scenario', scenarioFile(), ...args]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});
