@@ -10,7 +10,6 @@ import type { Command } from 'commander';
 import { ControllerService, type PlanSource } from '../adapters/bullmq/controller-service.ts';
 import type { CycleTiming } from '../adapters/bullmq/cycle-schedulers.ts';
 import { PrometheusLiveRates } from '../adapters/bullmq/live-rates.ts';
-import { ConfigPlanningCycles } from './config-planning-cycles.ts';
 import { checkRedisUrl, redactRedisUrl } from '../adapters/bullmq/redis-connection.ts';
 import { loadKubeConfig, type KubeconfigSource } from '../adapters/kubernetes/kubeconfig.ts';
 import { KubernetesCluster } from '../adapters/kubernetes/kubernetes-cluster.ts';
@@ -27,6 +26,7 @@ import { InputError } from '../domain/errors.ts';
 import type { CapacityPlan } from '../domain/plan.ts';
 import { parseDurationMs } from '../domain/units.ts';
 import { systemClock } from '../kube-api/system-clock.ts';
+import { PlanningSource } from '../runtime/planning-source/planning-source.ts';
 
 /** Flags every cluster command takes. */
 export interface ClusterFlags {
@@ -198,7 +198,7 @@ export function registerControllerCommand(program: Command): void {
         : {
             kind: 'cycles',
             timings,
-            cycles: new ConfigPlanningCycles({ config, ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}) }),
+            cycles: new PlanningSource({ configPath: flags.config, ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}) }),
           };
       const cluster = clusterFor(config, flags, logger);
       const metrics = new ControllerMetrics({ inventory: config.inventory });

@@ -1,7 +1,7 @@
 /**
  * What the controller service needs of planning: forecasts refreshed on one cycle, plans made on
- * another. `ConfigPlanningCycles` (src/cli/config-planning-cycles.ts) implements it from the
- * config's demand sources with the same forecasting and planning-input code as `chuanliu plan`.
+ * another. `PlanningSource` (src/runtime/planning-source/planning-source.ts) implements it from the
+ * config, the calendar, the PeakEvents and the demand sources with the same forecasting and planning-input code as `chuanliu plan`.
  */
 import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';

@@ -12,9 +12,10 @@ import { InputError } from '../../../src/domain/errors.ts';
 import type { RegularSeries } from '../../../src/domain/series.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../../src/domain/units.ts';
 import type { MetricsSource } from '../../../src/ports/metrics-source.ts';
+import { parseHistoryFlags, parseInstantFlag } from '../../../src/cli/planning-flags.ts';
 import {
-  parseHistoryFlags, parseInstantFlag, planIdFor, preparePlanningInputs, recentRateRps, type PlanningInputsRequest,
-} from '../../../src/cli/planning-inputs.ts';
+  planIdFor, preparePlanningInputs, recentRateRps, type PlanningInputsRequest,
+} from '../../../src/runtime/planning-source/planning-inputs.ts';
 
 const CALENDAR = resolve('forecasts/double11.yaml');
 /** End of the synthetic history: 2026-11-11 17:00 in Shanghai. */
