@@ -75,6 +75,8 @@ export interface PeakEventStatus {
   /** Offline workloads giving way, in the order they do. */
   brownoutOrder?: string[];
   state?: string;
+  /** The workloads it touches, comma-separated (a printer column). */
+  workloads?: string;
   observedGeneration?: number;
 }
 

@@ -13,6 +13,7 @@ import { PrometheusLiveRates } from '../adapters/bullmq/live-rates.ts';
 import { checkRedisUrl, redactRedisUrl } from '../adapters/bullmq/redis-connection.ts';
 import { loadKubeConfig, type KubeconfigSource } from '../adapters/kubernetes/kubeconfig.ts';
 import { KubernetesCluster } from '../adapters/kubernetes/kubernetes-cluster.ts';
+import { KubernetesPeakEvents } from '../adapters/kubernetes/peak-events.ts';
 import { createLogger, type Logger } from '../adapters/logger.ts';
 import { ControllerMetrics } from '../adapters/metrics/controller-metrics.ts';
 import { startMetricsServer } from '../adapters/metrics/metrics-server.ts';
@@ -26,7 +27,8 @@ import { InputError } from '../domain/errors.ts';
 import type { CapacityPlan } from '../domain/plan.ts';
 import { parseDurationMs } from '../domain/units.ts';
 import { systemClock } from '../kube-api/system-clock.ts';
-import { PlanningSource } from '../runtime/planning-source/planning-source.ts';
+import { PeakEventStatusWriter } from '../runtime/planning-source/peak-event-status.ts';
+import { PlanningSource, type ReloadReport } from '../runtime/planning-source/planning-source.ts';
 
 /** Flags every cluster command takes. */
 export interface ClusterFlags {
@@ -65,8 +67,31 @@ export function clusterFor(config: ChuanliuConfig, flags: ClusterFlags, log?: Lo
   });
 }
 
+/** PeakEvents of the config's namespaces, read (and their status written) with the same credentials. */
+export function peakEventStoreFor(config: ChuanliuConfig, flags: ClusterFlags): KubernetesPeakEvents {
+  return new KubernetesPeakEvents({ kubeConfig: loadKubeConfig(kubeconfigSource(flags)), namespaces: config.controller.namespaces });
+}
+
 export function safetyFor(config: ChuanliuConfig): SafetyPolicy {
   return { namespaceAllowlist: config.controller.namespaces, maxStepReplicas: config.controller.maxStepReplicas ?? 1000 };
+}
+
+/** How often the controller looks for new PeakEvents, calendar and config (see ControllerService.watchChanges). */
+const WATCH_EVERY_MS = 5_000;
+
+/**
+ * Every reload's outcome, out loud: a failure is an error in the log and counts in
+ * chuanliu_config_reload_failures_total (the last good input stays in force); a PeakEvent chuanliu
+ * refuses is an error too (its status says why); a clash with the calendar is a warning.
+ */
+export function reportReload(report: ReloadReport, logger: Logger, metrics?: ControllerMetrics): void {
+  for (const failure of report.failures) {
+    logger.error({ part: failure.part }, `reload failed: ${failure.message}`);
+    metrics?.onReloadFailure(failure.part);
+  }
+  for (const refused of report.refusedEvents) logger.error({ peakEvent: `${refused.namespace}/${refused.name}` }, `PeakEvent refused: ${refused.message}`);
+  for (const clash of report.clashes) logger.warn({ peakEvent: clash.peakEvent, calendarEvent: clash.calendarEvent }, `event clash: ${clash.message}`);
+  if (report.changed.length > 0) logger.info({ changed: report.changed, affectedWorkloads: report.affectedWorkloads }, `planning inputs reloaded: ${report.changed.join(', ')} changed`);
 }
 
 /** A freshness probe waits at most this long for Prometheus: an answer later than that is missing data. */
@@ -193,15 +218,21 @@ export function registerControllerCommand(program: Command): void {
       const maxConcurrentWrites = parsePositiveInt(flags.maxConcurrentWrites, '--max-concurrent-writes', 1024);
       const timings = { forecast: parseTiming(flags.forecastEvery, '--forecast-every'), plan: parseTiming(flags.planEvery, '--plan-every') };
       const config = await loadConfigFile(flags.config);
-      const planSource: PlanSource = flags.plan !== undefined
-        ? { kind: 'fixed', plan: await readPlanFor(flags.plan, config) }
-        : {
-            kind: 'cycles',
-            timings,
-            cycles: new PlanningSource({ configPath: flags.config, ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}) }),
-          };
-      const cluster = clusterFor(config, flags, logger);
       const metrics = new ControllerMetrics({ inventory: config.inventory });
+      const peakEvents = flags.plan === undefined ? peakEventStoreFor(config, flags) : undefined;
+      const planningSource = peakEvents !== undefined
+        ? new PlanningSource({
+            configPath: flags.config, peakEvents, onReload: (report) => reportReload(report, logger, metrics),
+            ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}),
+          })
+        : undefined;
+      // Bad config, calendar or PeakEvent access at start-up is said now (exit 2), not at the first cycle.
+      await planningSource?.load();
+      const planSource: PlanSource = planningSource === undefined
+        ? { kind: 'fixed', plan: await readPlanFor(flags.plan as string, config) }
+        : { kind: 'cycles', timings, cycles: planningSource, watchEveryMs: WATCH_EVERY_MS };
+      const statusWriter = peakEvents !== undefined ? new PeakEventStatusWriter(peakEvents, (message) => logger.error(message)) : undefined;
+      const cluster = clusterFor(config, flags, logger);
       const prometheus = flags.prometheusUrl !== undefined ? new PrometheusSource({ baseUrl: flags.prometheusUrl }) : undefined;
       const sampled = config.inventory.online.filter((workload) => workload.demand?.kind === 'prometheus');
       const guard = prometheus !== undefined && sampled.length > 0
@@ -229,6 +260,20 @@ export function registerControllerCommand(program: Command): void {
         maxConcurrentWrites,
         ...(guard !== undefined ? { guard } : {}),
         ...(freshnessMonitor !== undefined ? { freshness: { monitor: freshnessMonitor, checkEveryMs: config.controller.dataFreshness.checkEveryMs } } : {}),
+        ...(planningSource !== undefined && statusWriter !== undefined
+          ? {
+              afterWatch: async ({ plan, snapshot, nowMs }) => {
+                const material = planningSource.current;
+                const cancelled = material.peakEvents.filter((event) => event.cancelled).length;
+                metrics.observePeakEvents({ active: material.peakEvents.length - cancelled, cancelled, refused: material.refusedEvents.length });
+                if (material.peakEvents.length === 0 && material.refusedEvents.length === 0) return;
+                await statusWriter.write({
+                  events: material.peakEvents, refused: material.refusedEvents, plan, plannedEventIds: planningSource.plannedEventIds(plan?.id),
+                  snapshot: statusWriter.needsSnapshot(material.peakEvents, nowMs) ? await snapshot() : undefined, inventory: config.inventory, nowMs,
+                });
+              },
+            }
+          : {}),
       });
       const server = await startMetricsServer({ registry: metrics.registry, port: metricsPort, host: flags.metricsHost, readiness: () => service.readiness() });
       logger.info({ redis: redactRedisUrl(flags.redis), metrics: server.url, plan: flags.plan ?? 'planning cycles', guardedWorkloads: guard !== undefined ? sampled.length : 0, freshnessCheckedWorkloads: freshnessMonitor?.measuredWorkloads.length ?? 0 }, `controller starting; metrics on ${server.url}/metrics`);
@@ -242,6 +287,7 @@ export function registerControllerCommand(program: Command): void {
       await service.stop();
       await server.close();
       cluster.close();
+      peakEvents?.close();
       logger.info('controller stopped');
     });
 }

@@ -11,4 +11,9 @@ export interface PlanningCycles {
   /** Forecasts of every online workload that has a demand source. */
   refreshForecasts(nowMs: number): Promise<Forecast[]>;
   plan(input: { nowMs: number; forecasts: ReadonlyMap<string, Forecast>; previousPlan?: CapacityPlan; snapshot: ClusterSnapshot }): Promise<CapacityPlan>;
+  /**
+   * Re-reads what plans are made from; says what changed in a way that needs a new forecast and
+   * plan (undefined = nothing). The service calls it every `watchEveryMs` while it leads.
+   */
+  pollChanges?(): Promise<string | undefined>;
 }

@@ -62,6 +62,8 @@ export interface PlanningSourceOptions {
   /** Needed when a workload's demand comes from Prometheus. */
   readonly metricsSource?: MetricsSource;
   readonly peakEvents?: PeakEventStore;
+  /** Told every reload's outcome: the caller logs failures (error), counts them and records Events. */
+  readonly onReload?: (report: ReloadReport) => void;
 }
 
 interface Material {
@@ -82,6 +84,8 @@ export class PlanningSource implements PlanningCycles {
   private material: Material | undefined;
   /** Workload → digest of the events its last forecast (made here) included. */
   private readonly forecastEvents = new Map<string, string>();
+  /** The last plan made here and the PeakEvents it was made with (their status says Planned). */
+  private lastPlanned: { planId: string; eventIds: ReadonlySet<string> } | undefined;
   /** Serializes reloads: a watch poll and a cycle never read at once. */
   private reloading: Promise<ReloadReport> | undefined;
 
@@ -109,9 +113,25 @@ export class PlanningSource implements PlanningCycles {
 
   /** Re-reads config, calendar and PeakEvents; keeps the last good part wherever a part fails. */
   reload(): Promise<ReloadReport> {
-    const next = (this.reloading ?? Promise.resolve()).then(() => this.reloadNow(), () => this.reloadNow());
+    const next = (this.reloading ?? Promise.resolve()).then(() => this.reloadNow(), () => this.reloadNow()).then((report) => {
+      this.options.onReload?.(report);
+      return report;
+    });
     this.reloading = next;
     return next;
+  }
+
+  /** Reloads; names what changed in a way that needs a new forecast and plan, else undefined. */
+  async pollChanges(): Promise<string | undefined> {
+    if (this.material === undefined) {
+      await this.load();
+      return 'planning inputs loaded';
+    }
+    const report = await this.reload();
+    const reasons: string[] = [];
+    if (report.changed.includes('config')) reasons.push('the config changed');
+    if (report.affectedWorkloads.length > 0) reasons.push(`the events of ${report.affectedWorkloads.join(', ')} changed (${report.changed.filter((part) => part !== 'config').join(', ')})`);
+    return reasons.length === 0 ? undefined : reasons.join('; ');
   }
 
   private async reloadNow(): Promise<ReloadReport> {
@@ -221,7 +241,14 @@ export class PlanningSource implements PlanningCycles {
       config, ...(calendar !== undefined ? { calendar } : {}), nowMs: input.nowMs, forecasts: [...forecasts.values()],
       observed: observedFrom(config, input.snapshot), ...(input.previousPlan !== undefined ? { previousPlan: input.previousPlan } : {}),
     });
-    return planCapacity(planningInput);
+    const plan = planCapacity(planningInput);
+    this.lastPlanned = { planId: plan.id, eventIds: new Set(this.current.peakEvents.filter((event) => !event.cancelled).map((event) => event.id)) };
+    return plan;
+  }
+
+  /** PeakEvents the plan `planId` was made with (empty when it was not made here). */
+  plannedEventIds(planId: string | undefined): ReadonlySet<string> {
+    return planId !== undefined && this.lastPlanned?.planId === planId ? this.lastPlanned.eventIds : new Set();
   }
 
   private async forecast(nowMs: number, only: readonly string[] | undefined): Promise<Forecast[]> {
