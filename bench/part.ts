@@ -9,6 +9,8 @@ export interface BenchPartResult {
   readonly markdown: string;
   /** Human-readable missed targets; non-empty makes `npm run bench` exit 1. */
   readonly failures: readonly string[];
+  /** The part's figures and targets, machine-readable: written to bench/results/<id>.json with the failures. */
+  readonly figures?: unknown;
 }
 
 export interface BenchPart {

@@ -5,20 +5,30 @@
  *
  * To add a part: export a `BenchPart` (bench/part.ts) from bench/<id>.ts and add one line below.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { forecastBenchPart } from './forecast.ts';
 import { grandShiftBenchPart } from './grand-shift.ts';
+import { grandShiftRealBenchPart } from './grand-shift-real.ts';
 import { chuanliuBenchPart } from './chuanliu.ts';
 import type { BenchPart } from './part.ts';
 
 const parts: readonly BenchPart[] = [
   forecastBenchPart,
   grandShiftBenchPart,
+  grandShiftRealBenchPart,
   chuanliuBenchPart,
 ];
 
 const benchmarksPath = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+const resultsDirectory = fileURLToPath(new URL('./results/', import.meta.url));
+
+/** bench/results/<id>.json: the part's figures and targets (when it reports them) and what it missed. */
+async function writeResults(id: string, quick: boolean, result: { figures?: unknown; failures: readonly string[]; markdown: string }): Promise<void> {
+  await mkdir(resultsDirectory, { recursive: true });
+  const document = { part: id, generatedAt: new Date().toISOString(), quick, failures: result.failures, figures: result.figures ?? null, markdown: result.markdown };
+  await writeFile(`${resultsDirectory}${id}.json`, `${JSON.stringify(document, null, 2)}\n`);
+}
 
 function parseArguments(argv: readonly string[]): { only: Set<string> | undefined; quick: boolean } {
   const onlyIndex = argv.indexOf('--only');
@@ -52,6 +62,7 @@ async function main(): Promise<number> {
     process.stderr.write(`bench ${part.id}${quick ? ' (quick)' : ''}…\n`);
     const result = await part.run({ quick, log: (line) => process.stderr.write(`  ${line}\n`) });
     document = replaceSection(document, part.id, result.markdown);
+    await writeResults(part.id, quick, result);
     failures.push(...result.failures.map((failure) => `${part.id}: ${failure}`));
   }
   await writeFile(benchmarksPath, document);

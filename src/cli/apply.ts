@@ -127,6 +127,7 @@ export function renderTick(result: ReconcileResult, color: boolean): string {
     lines.push(`waiting: ${wait.target} ${wait.fromReplicas} → ${wait.toReplicas} — ${wait.message}`);
   }
   for (const refusal of result.decision?.refusals ?? []) lines.push(`refused (${refusal.code}): ${refusal.message}`);
+  for (const denial of result.permissionDenials ?? []) lines.push(`not permitted: ${denial.request} — ${denial.reason}`);
   for (const warning of result.decision?.warnings ?? []) lines.push(`warning: ${warning}`);
   return lines.join('\n');
 }
@@ -137,6 +138,7 @@ export function tickJson(result: ReconcileResult): Record<string, unknown> {
     at: new Date(result.atMs).toISOString(),
     planId: result.planId ?? null,
     message: result.message,
+    ...(result.permissionDenials !== undefined ? { permissionDenials: result.permissionDenials.map((denial) => ({ request: denial.request, reason: denial.reason, ...describeWrite(denial.write) })) } : {}),
     writes: result.records.map((record, index) => ({
       order: index + 1, phase: record.phase, workload: record.target, stepId: record.stepId,
       fromReplicas: record.fromReplicas, toReplicas: record.toReplicas, ...describeWrite(record.write), write: record.write, outcome: record.outcome,

@@ -45,6 +45,8 @@ export interface WorkloadStatus {
   /** controlled − plan; 0 = in line with the plan. */
   readonly drift?: number;
   readonly missing: boolean;
+  /** Pods the scheduler could not place: asked for, not delivered (with the scheduler's message). */
+  readonly unschedulable?: { readonly replicas: number; readonly reason: string };
   /** With --prometheus-url, for online workloads whose demand comes from Prometheus. */
   readonly data?: { readonly status: DataFreshness['status']; readonly newestSampleAgeSeconds?: number; readonly held: boolean; readonly message?: string };
   readonly nextStep?: { readonly at: string; readonly inMs: number; readonly fromReplicas: number; readonly toReplicas: number; readonly reason: string; readonly stepId: string };
@@ -62,6 +64,8 @@ export interface StatusReport {
   readonly drifted: number;
   /** Online workloads the controller holds because their demand metrics are missing or stale. */
   readonly heldOnData: number;
+  /** Workloads with pods the scheduler could not place. */
+  readonly undelivered: number;
   readonly nextSteps: readonly { readonly at: string; readonly inMs: number; readonly workload: string; readonly fromReplicas: number; readonly toReplicas: number; readonly direction: string; readonly reason: string; readonly message: string }[];
 }
 
@@ -137,6 +141,7 @@ export function statusReport(input: {
       ...(hpaMin !== undefined ? { hpaMinReplicas: hpaMin } : {}),
       ...(planReplicas !== undefined && controlled !== undefined ? { drift: controlled - planReplicas } : {}),
       missing: state === undefined,
+      ...((state?.unschedulableReplicas ?? 0) > 0 ? { unschedulable: { replicas: state?.unschedulableReplicas ?? 0, reason: state?.unschedulableReason ?? 'Unschedulable' } } : {}),
       ...(freshness !== undefined ? { data: dataStatus(freshness, nowMs) } : {}),
       ...(next !== undefined ? { nextStep: { at: new Date(next.effectiveAtMs).toISOString(), inMs: next.effectiveAtMs - nowMs, fromReplicas: next.fromReplicas, toReplicas: next.toReplicas, reason: next.reason, stepId: next.id } } : {}),
     };
@@ -149,6 +154,7 @@ export function statusReport(input: {
     workloads,
     drifted: workloads.filter((workload) => workload.missing || (workload.drift ?? 0) !== 0).length,
     heldOnData: workloads.filter((workload) => workload.data?.held === true).length,
+    undelivered: workloads.filter((workload) => workload.unschedulable !== undefined).length,
     nextSteps: upcoming.slice(0, input.stepCount).map((step) => ({
       at: new Date(step.effectiveAtMs).toISOString(), inMs: step.effectiveAtMs - nowMs, workload: step.workload,
       fromReplicas: step.fromReplicas, toReplicas: step.toReplicas, direction: step.direction, reason: step.reason, message: step.message,
@@ -164,6 +170,12 @@ export function renderStatus(report: StatusReport & { leader?: string | null; la
     lines.push(paint(`${report.heldOnData} workload(s) held on missing or stale demand metrics: no scale-down until fresh data returns`, 'red', color));
     for (const workload of report.workloads) if (workload.data?.held === true) lines.push(`  ${workload.workload}: ${workload.data.message ?? workload.data.status}`);
   }
+  if (report.undelivered > 0) {
+    lines.push(paint(`${report.undelivered} workload(s) with capacity not delivered: pods the scheduler cannot place`, 'red', color));
+    for (const workload of report.workloads) {
+      if (workload.unschedulable !== undefined) lines.push(`  ${workload.workload}: ${workload.unschedulable.replicas} Pending — ${workload.unschedulable.reason}`);
+    }
+  }
   lines.push('');
   const showData = report.workloads.some((workload) => workload.data !== undefined);
   lines.push(renderTextTable(
@@ -176,7 +188,8 @@ export function renderStatus(report: StatusReport & { leader?: string | null; la
     ],
     report.workloads.map((workload) => [
       workload.workload, workload.class, workload.planReplicas?.toString() ?? '–',
-      workload.missing ? paint('missing', 'red', color) : String(workload.desiredReplicas), workload.readyReplicas?.toString() ?? '–',
+      workload.missing ? paint('missing', 'red', color) : String(workload.desiredReplicas),
+      workload.unschedulable !== undefined ? paint(`${workload.readyReplicas ?? 0} (${workload.unschedulable.replicas} Pending)`, 'red', color) : workload.readyReplicas?.toString() ?? '–',
       workload.hpaMinReplicas?.toString() ?? '', driftText(workload.drift, color),
       ...(showData ? [dataText(workload.data, color)] : []),
       workload.nextStep !== undefined ? `${workload.nextStep.fromReplicas} → ${workload.nextStep.toReplicas} in ${formatDurationMs(workload.nextStep.inMs)} (${workload.nextStep.reason})` : '',

@@ -199,7 +199,7 @@ export class Controller {
       this.log('warn', alert.message, { workload: alert.workload, alert: alert.code });
     }
     this.options.hooks?.onReconcile?.(result, job);
-    const level: LogLevel = result.status === 'refused' || result.status === 'held' || result.status === 'write-failures' ? 'warn' : 'info';
+    const level: LogLevel = result.status === 'refused' || result.status === 'held' || result.status === 'write-failures' || result.undelivered !== undefined ? 'warn' : 'info';
     this.log(level, `reconcile ${result.status}: ${result.message}`, { planId: result.planId, atMs: result.atMs });
     const waits = result.decision?.waits ?? [];
     if (waits.length === 0 || result.status === 'dry-run' || this.plan === undefined) return;

@@ -14,7 +14,7 @@ import type { CapacityPlan } from '../domain/plan.ts';
 import type { Inventory } from '../domain/workload.ts';
 import type { AppliedStepRecord, AppliedStepStore } from '../ports/applied-steps.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { Cluster, ClusterSnapshot, ClusterWrite, WriteOutcome } from '../ports/cluster.ts';
+import type { Cluster, ClusterSnapshot, ClusterWrite, WriteDenial, WriteOutcome } from '../ports/cluster.ts';
 import { holdOnStaleData, type DataAlert, type DataFreshness } from './data-freshness.ts';
 import { decideWrites } from './decide-writes.ts';
 import { mapBounded } from './map-bounded.ts';
@@ -95,6 +95,36 @@ export interface ReconcileResult {
   readonly message: string;
   /** Workloads held on missing or stale metrics in this tick (absent when none). */
   readonly dataAlerts?: readonly DataAlert[];
+  /** Writes the API's authorizer refused before the tick wrote anything (status `refused`). */
+  readonly permissionDenials?: readonly WriteDenial[];
+  /**
+   * Capacity asked for and not delivered: workloads with pods the scheduler could not place, as the
+   * snapshot this tick read shows them (absent when none). Not a success: the message says so.
+   */
+  readonly undelivered?: readonly UndeliveredCapacity[];
+}
+
+export interface UndeliveredCapacity {
+  readonly workload: string;
+  readonly unschedulableReplicas: number;
+  /** The scheduler's own message. */
+  readonly reason: string;
+}
+
+/** Managed workloads whose pods wait for room the scheduler cannot find. */
+export function undeliveredCapacity(snapshot: ClusterSnapshot, inventory: Inventory): UndeliveredCapacity[] {
+  const nameByRef = new Map([...inventory.online, ...inventory.offline].map((workload) => [refKey(workload.ref), workload.name] as const));
+  const undelivered: UndeliveredCapacity[] = [];
+  for (const state of snapshot.workloads) {
+    const name = nameByRef.get(refKey(state.ref));
+    if (name === undefined || (state.unschedulableReplicas ?? 0) === 0) continue;
+    undelivered.push({ workload: name, unschedulableReplicas: state.unschedulableReplicas ?? 0, reason: state.unschedulableReason ?? 'Unschedulable' });
+  }
+  return undelivered;
+}
+
+function describeUndelivered(undelivered: readonly UndeliveredCapacity[]): string {
+  return `capacity not delivered: ${undelivered.map((entry) => `${entry.workload} ${entry.unschedulableReplicas} Pending (${entry.reason})`).join('; ')}`;
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
@@ -119,7 +149,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const hold = options.dataFreshness === undefined
     ? undefined
     : holdOnStaleData({ freshness: options.dataFreshness, inventory: options.inventory, snapshot, nowMs: atMs });
-  const alerts = hold !== undefined && hold.alerts.length > 0 ? { dataAlerts: hold.alerts } : {};
+  const undelivered = undeliveredCapacity(snapshot, options.inventory);
+  const alerts = {
+    ...(hold !== undefined && hold.alerts.length > 0 ? { dataAlerts: hold.alerts } : {}),
+    ...(undelivered.length > 0 ? { undelivered } : {}),
+  };
+  const undeliveredNote = undelivered.length > 0 ? `; ${describeUndelivered(undelivered)}` : '';
   const overrides = [...(options.overrides ?? []), ...(hold?.overrides ?? [])];
   const decision = decideWrites({
     plan,
@@ -139,16 +174,35 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       message: `refused, nothing written: ${decision.refusals.map((refusal) => refusal.message).join('; ')}`, ...alerts,
     };
   }
+  // Ask the authorizer before writing: a write outside chuanliu's grant refuses the whole tick.
+  if (options.cluster.authorize !== undefined && decision.writes.length > 0) {
+    let denials: Awaited<ReturnType<NonNullable<Cluster['authorize']>>>;
+    try {
+      denials = await options.cluster.authorize(decision.writes.map((write) => write.write));
+    } catch (error) {
+      if (!(error instanceof RuntimeFailure)) throw error;
+      return {
+        status: 'held', atMs, planId, decision, records: [], stepsMarkedApplied: [],
+        message: `holding capacity, nothing written: cannot ask the API whether chuanliu may write: ${error.message}`, ...alerts,
+      };
+    }
+    if (denials.length > 0) {
+      return {
+        status: 'refused', atMs, planId, decision, records: [], stepsMarkedApplied: [], permissionDenials: denials,
+        message: `refused, nothing written: not permitted: ${denials.map((denial) => `${denial.request} (${denial.reason})`).join('; ')}`, ...alerts,
+      };
+    }
+  }
   if (options.dryRun === true) {
     const records = decision.writes.map((write) => recordOf(write, { status: 'dry-run' }, atMs, atMs));
-    return { status: 'dry-run', atMs, planId, decision, records, stepsMarkedApplied: [], message: summarize(decision, records, 'dry-run'), ...alerts };
+    return { status: 'dry-run', atMs, planId, decision, records, stepsMarkedApplied: [], message: summarize(decision, records, 'dry-run') + undeliveredNote, ...alerts };
   }
 
   const records = await executeWrites(options.cluster, decision.writes, clock, options.maxConcurrentWrites ?? 4);
   const stepsMarkedApplied = await recordApplied({ store: options.appliedSteps, planId: storePlanId, decision, records, atMs, applied });
   const failed = records.some((record) => record.outcome.status === 'failed' || record.outcome.status === 'skipped');
   const status: ReconcileStatus = failed ? 'write-failures' : 'done';
-  return { status, atMs, planId, decision, records, stepsMarkedApplied, message: summarize(decision, records, status), ...alerts };
+  return { status, atMs, planId, decision, records, stepsMarkedApplied, message: summarize(decision, records, status) + undeliveredNote, ...alerts };
 }
 
 /**

@@ -15,7 +15,11 @@ export type Route =
       readonly subresource?: string;
     }
   | { readonly kind: 'admin'; readonly action: string }
+  /** POST of a SelfSubjectAccessReview: "may I do this?", asked before a tick writes anything. */
+  | { readonly kind: 'access-review' }
   | { readonly kind: 'unknown' };
+
+export const ACCESS_REVIEW_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
 
 function verbFor(method: string, hasName: boolean, watch: boolean): Verb | undefined {
   switch (method) {
@@ -41,6 +45,7 @@ export function route(method: string, pathname: string, query: URLSearchParams):
   if (pathname === '/version' || pathname === '/version/') return { kind: 'discovery', document: 'version' };
   if (['healthz', 'livez', 'readyz'].includes(segments[0] ?? '')) return { kind: 'discovery', document: 'health' };
   if (segments[0] === 'openapi') return { kind: 'discovery', document: 'openapi' };
+  if (method === 'POST' && pathname.replace(/\/$/, '') === ACCESS_REVIEW_PATH) return { kind: 'access-review' };
 
   let group: string;
   let version: string;

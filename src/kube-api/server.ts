@@ -146,7 +146,7 @@ export class KubeApiServer {
             ...(routed.namespace !== undefined ? { namespace: routed.namespace } : {}),
             ...(routed.name !== undefined ? { name: routed.name } : {}),
           }
-        : {}),
+        : routed.kind === 'access-review' ? { verb: 'create' as const, resource: 'selfsubjectaccessreviews' } : {}),
       ...(contentType ? { contentType } : {}),
       ...(body.length > 0 ? { body: body.toString('utf8').slice(0, this.bodySummaryChars) } : {}),
       ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
@@ -195,6 +195,8 @@ export class KubeApiServer {
         throw new Error('admin routes are answered before');
       case 'resource':
         return this.resource(routed, query, headers, contentType, body);
+      case 'access-review':
+        return accessReview(body);
     }
   }
 
@@ -431,3 +433,25 @@ function patchTypeOf(contentType: string | undefined): 'merge' | 'json' | 'strat
   return type;
 }
 
+/**
+ * kube-api authenticates and authorizes nothing, so every SelfSubjectAccessReview is allowed; the
+ * answer has the real API's shape (the review echoed back with its status), so a client that asks
+ * before writing works the same against both.
+ */
+function accessReview(body: Buffer): HttpAnswer {
+  let review: Record<string, unknown>;
+  try {
+    review = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw badRequest('the SelfSubjectAccessReview body is not JSON');
+  }
+  if (review['kind'] !== 'SelfSubjectAccessReview' || typeof review['spec'] !== 'object' || review['spec'] === null) {
+    throw badRequest('expected a SelfSubjectAccessReview with a spec');
+  }
+  return new HttpAnswer(201, {
+    ...review,
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    status: { allowed: true, reason: 'kube-api does not authorize requests: everything is allowed' },
+  });
+}

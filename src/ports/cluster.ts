@@ -13,6 +13,13 @@ export interface WorkloadState {
    * for the workload's drain time instead.
    */
   readonly terminatingReplicas?: number;
+  /**
+   * Pods the scheduler could not place (Pending, PodScheduled=False/Unschedulable): capacity asked for
+   * and not delivered. Absent when none, or when the adapter cannot tell.
+   */
+  readonly unschedulableReplicas?: number;
+  /** The scheduler's message for one of them, e.g. `0/4 nodes are available: 4 Insufficient cpu.` */
+  readonly unschedulableReason?: string;
   /** Present when an HPA targets the workload. */
   readonly hpa?: { readonly name: string; readonly minReplicas: number; readonly maxReplicas: number; readonly currentReplicas: number };
   /** Annotations chuanliu left on its last write (plan step id etc.). */
@@ -55,6 +62,15 @@ export type WriteOutcome =
   | { readonly status: 'unchanged' }
   | { readonly status: 'failed'; readonly error: string; readonly retryable: boolean };
 
+/** A write the cluster's authorizer (Kubernetes RBAC) would refuse, found before anything was written. */
+export interface WriteDenial {
+  readonly write: ClusterWrite;
+  /** The refused request as RBAC names it, e.g. `patch batch/cronjobs batch/nightly`. */
+  readonly request: string;
+  /** Who asked and why the authorizer said no, as it answered. */
+  readonly reason: string;
+}
+
 /**
  * The cluster as the controller sees it.
  *
@@ -68,4 +84,11 @@ export type WriteOutcome =
 export interface Cluster {
   snapshot(): Promise<ClusterSnapshot>;
   write(write: ClusterWrite): Promise<WriteOutcome>;
+  /**
+   * Which of `writes` the API would refuse for lack of permission, asked before any is made, so a
+   * tick with one write outside chuanliu's grant writes nothing at all (a 403 halfway through a
+   * tick would leave it half-applied). Throws `RuntimeFailure` when the authorizer cannot be asked
+   * (callers then hold). Optional: a cluster without authorization (in-memory) leaves it out.
+   */
+  authorize?(writes: readonly ClusterWrite[]): Promise<readonly WriteDenial[]>;
 }

@@ -13,6 +13,8 @@
 #   CHUANLIU_CONTROL_PLANE_FORCE=1 …        rebuild everything
 set -euo pipefail
 
+trap 'echo "control-plane build: FAILED at line $LINENO (exit $?)" >&2' ERR
+
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
@@ -49,7 +51,7 @@ build() {
   local name="$1" dir="$2" ldflags="$3"
   shift 3
   local stamp
-  stamp="$(cat "$dir"/go.mod "$dir"/go.sum "$dir"/*.go 2>/dev/null | { cat; echo "$ldflags $*"; } | sha256sum | cut -c1-16)"
+  stamp="$({ cat "$dir"/go.mod "$dir"/go.sum; cat "$dir"/*.go 2>/dev/null || true; echo "$ldflags $*"; } | sha256sum | cut -c1-16)"
   local up_to_date=1 pkg
   for pkg in "$@"; do
     local exe="$bin/$(basename "$pkg")"
@@ -70,6 +72,17 @@ build() {
   done
   echo "control-plane build: $name built in $(($(date +%s) - start)) s"
 }
+
+# kwok's stock stages (node-initialize and the heartbeat with node leases; the general pod lifecycle, whose pod-delete waits for the
+# deletionTimestamp, i.e. the termination grace) come from the same module; the harness sets their delays.
+stages="$out/kwok-stages"
+if [ ! -f "$stages/node-heartbeat-with-lease.yaml" ] || [ -n "${CHUANLIU_CONTROL_PLANE_FORCE:-}" ]; then
+  kwok_dir="$(cd "$here/kwok" && go mod download -json "sigs.k8s.io/kwok@$kwok_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  mkdir -p "$stages"
+  cp "$kwok_dir/kustomize/stage/node/fast/node-initialize.yaml" "$kwok_dir/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
+    "$kwok_dir"/kustomize/stage/pod/general/pod-*.yaml "$stages/"
+  chmod u+w "$stages"/*.yaml
+fi
 
 k8s_minor="$(echo "$k8s_version" | cut -d. -f2)"
 version_ldflags=(

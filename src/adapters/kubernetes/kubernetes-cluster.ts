@@ -16,6 +16,7 @@
  */
 import {
   AppsV1Api,
+  AuthorizationV1Api,
   AutoscalingV2Api,
   BatchV1Api,
   CoreV1Api,
@@ -27,13 +28,14 @@ import { RuntimeFailure } from '../../domain/errors.ts';
 import { createRng, type Rng } from '../../domain/random.ts';
 import type { WorkloadRef } from '../../domain/workload.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { Cluster, ClusterSnapshot, ClusterWrite, NodePoolState, WorkloadState, WriteOutcome, WriteProvenance } from '../../ports/cluster.ts';
+import type { Cluster, ClusterSnapshot, ClusterWrite, NodePoolState, WorkloadState, WriteDenial, WriteOutcome, WriteProvenance } from '../../ports/cluster.ts';
 import { parseCpuMillicores, parseMemoryBytes } from '../../domain/units.ts';
 import { chuanliuAnnotations, provenanceAnnotations } from './annotations.ts';
 import { classify, type CallFailure } from './api-errors.ts';
 import { KeyedMutex, Semaphore } from './concurrency.ts';
 import { pooledClientFactory, type PooledClientFactory } from './pooled-clients.ts';
 import { TokenBucket, type RateLimit } from './token-bucket.ts';
+import { WriteAuthorizer } from './write-authorizer.ts';
 
 export const MANAGED_LABEL_SELECTOR = 'chuanliu.io/managed=true';
 export const POOL_LABEL = 'chuanliu.io/pool';
@@ -123,6 +125,8 @@ interface PodView {
   readonly labels: Readonly<Record<string, string>>;
   readonly terminating: boolean;
   readonly ready: boolean;
+  /** The scheduler's message when it could not place the pod (PodScheduled=False, reason Unschedulable). */
+  readonly unschedulable?: string;
 }
 
 interface SpecSelector {
@@ -182,6 +186,7 @@ export class KubernetesCluster implements Cluster {
   private readonly clients: PooledClientFactory;
   private readonly owedProvenance = new Map<string, OwedProvenance>();
   private readonly closing = new AbortController();
+  private readonly authorizer: WriteAuthorizer;
 
   constructor(options: KubernetesClusterOptions) {
     this.options = options;
@@ -195,6 +200,35 @@ export class KubernetesCluster implements Cluster {
     this.bucket = new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.clock);
     this.slots = new Semaphore(maxConcurrentRequests);
     this.rng = createRng(options.seed ?? 1);
+    const authorization = this.clients.make(AuthorizationV1Api);
+    this.authorizer = new WriteAuthorizer(async (attributes) => {
+      const { group, ...rest } = attributes;
+      let review;
+      try {
+        review = await this.call(() => authorization.createSelfSubjectAccessReview({
+          body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { ...rest, group } } },
+        }));
+      } catch (error) {
+        if (error instanceof CallError) throw new RuntimeFailure(`asking the API whether chuanliu may ${attributes.verb} ${attributes.resource}: ${error.failure.message}`);
+        throw error;
+      }
+      const status = review.status;
+      return {
+        allowed: status?.allowed === true && status.denied !== true,
+        reason: status?.reason || status?.evaluationError || 'no RBAC rule of its ServiceAccount allows it',
+      };
+    }, {
+      nowMs: () => this.clock.nowMs(),
+      placeholderOf: (pool) => {
+        const placeholder = this.options.poolPlaceholders?.[pool];
+        return placeholder === undefined ? undefined : { apiKind: 'Deployment', namespace: placeholder.namespace, name: placeholder.name };
+      },
+    });
+  }
+
+  /** Which writes RBAC would refuse (SelfSubjectAccessReview), before any is made; see write-authorizer.ts. */
+  authorize(writes: readonly ClusterWrite[]): Promise<WriteDenial[]> {
+    return this.authorizer.authorize(writes);
   }
 
   /** Closes idle keep-alive connections and stops the provenance retries (call on shutdown). */
@@ -300,6 +334,7 @@ export class KubernetesCluster implements Cluster {
           labels: pod.metadata?.labels ?? {},
           terminating: pod.metadata?.deletionTimestamp !== undefined && pod.metadata?.deletionTimestamp !== null,
           ready: pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true,
+          ...unschedulableOf(pod.status?.conditions),
         });
         byNamespace.set(namespace, pods);
       }
@@ -332,6 +367,7 @@ export class KubernetesCluster implements Cluster {
       desiredReplicas,
       readyReplicas,
       ...(this.options.countPods === false || ref.apiKind === 'CronJob' ? {} : { terminatingReplicas: owned.filter((pod) => pod.terminating).length }),
+      ...unscheduledOf(owned),
       ...(hpa
         ? {
             hpa: {
@@ -628,6 +664,19 @@ export class KubernetesCluster implements Cluster {
     const waitMs = ceilingMs / 2 + (this.rng() * ceilingMs) / 2;
     return signal === undefined ? this.clock.sleep(waitMs) : this.clock.sleep(waitMs, { signal }).catch(() => undefined);
   }
+}
+
+function unschedulableOf(conditions: readonly { type: string; status: string; reason?: string; message?: string }[] | undefined): { unschedulable?: string } {
+  const scheduled = conditions?.find((condition) => condition.type === 'PodScheduled');
+  if (scheduled === undefined || scheduled.status !== 'False' || scheduled.reason !== 'Unschedulable') return {};
+  return { unschedulable: scheduled.message ?? 'Unschedulable' };
+}
+
+/** Pods the scheduler could not place, and its most recent reason (capacity asked for but not delivered). */
+function unscheduledOf(pods: readonly PodView[]): Pick<WorkloadState, 'unschedulableReplicas' | 'unschedulableReason'> {
+  const waiting = pods.filter((pod) => pod.unschedulable !== undefined && !pod.terminating);
+  if (waiting.length === 0) return {};
+  return { unschedulableReplicas: waiting.length, unschedulableReason: waiting[waiting.length - 1]?.unschedulable ?? 'Unschedulable' };
 }
 
 function safeQuantity(parse: () => number): number {

@@ -99,6 +99,11 @@ export class ClusterEmulation implements ClusterBridge {
   private podCounter = 0;
   private eventCounter = 0;
   private generationOfStop = 0;
+  /**
+   * Aborted on stop(): every pending sleep (pod startups, termination graces) resolves at once and
+   * frees its timer, so a stopped emulation no longer keeps the process alive for up to a minute.
+   */
+  private sleeps = new AbortController();
 
   constructor(options: ClusterEmulationOptions) {
     this.clock = options.clock;
@@ -121,6 +126,8 @@ export class ClusterEmulation implements ClusterBridge {
     this.unsubscribe = undefined;
     this.queue.stop();
     this.generationOfStop += 1;
+    this.sleeps.abort();
+    this.sleeps = new AbortController();
   }
 
   idle(): Promise<void> {
@@ -428,9 +435,9 @@ export class ClusterEmulation implements ClusterBridge {
     );
     this.put(Types.pod, { ...pod, metadata: { ...pod.metadata, deletionTimestamp: now, deletionGracePeriodSeconds: graceSeconds }, status: { ...status(pod), conditions } });
     const stopGeneration = this.generationOfStop;
-    void this.clock.sleep(graceSeconds * 1000).then(() => {
+    void this.clock.sleep(graceSeconds * 1000, { signal: this.sleeps.signal }).then(() => {
       if (stopGeneration === this.generationOfStop && this.store) remove();
-    });
+    }, stoppedSleep);
   }
 
   private reconcileHpa(ref: Ref): void {
@@ -569,9 +576,12 @@ export class ClusterEmulation implements ClusterBridge {
       });
     };
     if (startupMs <= 0) this.queue.add(`start/${uid}`, makeReady);
-    else void this.clock.sleep(startupMs).then(makeReady);
+    else void this.clock.sleep(startupMs, { signal: this.sleeps.signal }).then(makeReady, stoppedSleep);
   }
 }
+
+/** A sleep aborted by stop() may reject (Clock contract): the emulation is stopped, nothing to do. */
+function stoppedSleep(): void {}
 
 function isScheduled(pod: KubeObject): boolean {
   return ((status(pod)['conditions'] as Record<string, unknown>[] | undefined) ?? []).some((condition) => condition['type'] === 'PodScheduled' && condition['status'] === 'True');

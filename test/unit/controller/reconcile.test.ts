@@ -6,6 +6,7 @@ import type { CapacityPlan } from '../../../src/domain/plan.ts';
 import type { Inventory } from '../../../src/domain/workload.ts';
 import type { AppliedStepStore } from '../../../src/ports/applied-steps.ts';
 import type { Cluster } from '../../../src/ports/cluster.ts';
+import { RuntimeFailure } from '../../../src/domain/errors.ts';
 import type { Clock } from '../../../src/ports/clock.ts';
 import { planOf, standardInventory, T0 } from './fixtures.ts';
 import {
@@ -243,3 +244,39 @@ describe('reconcile: drain clock from the written-at annotation when the store l
     expect(result.decision?.waits.map((wait) => wait.notBeforeMs)).toEqual([SLOT1 + 60_000]);
   });
 });
+
+describe('reconcile asks the authorizer before writing', () => {
+  function withAuthorizer(cluster: Cluster, authorize: NonNullable<Cluster['authorize']>): Cluster {
+    return { snapshot: () => cluster.snapshot(), write: (write) => cluster.write(write), authorize };
+  }
+
+  it('refuses the whole tick, writing nothing, when one write is not permitted; names the request', async () => {
+    const inventory = standardInventory();
+    const { cluster, clock } = memoryCluster({ inventory, initial: { pay: 4, etl: 20 } });
+    await clock.advanceTo(SLOT1);
+    const plan = planOf({ replicas: { pay: [4, 10], etl: [20, 14] } });
+    const guarded = withAuthorizer(cluster, async (writes) => writes
+      .filter((write) => write.kind === 'replicas' && write.ref.name === 'etl')
+      .map((write) => ({ write, request: 'patch apps/deployments/scale batch/etl', reason: 'RBAC: no rule' })));
+    const result = await tick({ cluster: guarded, plan, inventory, store: new MemoryAppliedStepStore(), clock });
+    expect(result.status).toBe('refused');
+    expect(result.records).toEqual([]);
+    expect(result.message).toBe('refused, nothing written: not permitted: patch apps/deployments/scale batch/etl (RBAC: no rule)');
+    expect(result.permissionDenials?.map((denial) => denial.request)).toEqual(['patch apps/deployments/scale batch/etl']);
+    expect(await controlledState(cluster)).toMatchObject({ pay: 4, etl: 20 });
+  });
+
+  it('holds, writing nothing, when the authorizer cannot be asked', async () => {
+    const inventory = standardInventory();
+    const { cluster, clock } = memoryCluster({ inventory, initial: { pay: 4, etl: 20 } });
+    await clock.advanceTo(SLOT1);
+    const guarded = withAuthorizer(cluster, async () => {
+      throw new RuntimeFailure('connection refused');
+    });
+    const result = await tick({ cluster: guarded, plan: planOf({ replicas: { etl: [20, 14] } }), inventory, store: new MemoryAppliedStepStore(), clock });
+    expect(result.status).toBe('held');
+    expect(result.message).toContain('cannot ask the API whether chuanliu may write: connection refused');
+    expect(await controlledState(cluster)).toMatchObject({ etl: 20 });
+  });
+});
+
