@@ -94,6 +94,12 @@ export function reportReload(report: ReloadReport, logger: Logger, metrics?: Con
   if (report.changed.length > 0) logger.info({ changed: report.changed, affectedWorkloads: report.affectedWorkloads }, `planning inputs reloaded: ${report.changed.join(', ')} changed`);
 }
 
+/** InputsLoaded: True while every planning input loads; False (with the failures) while a last good one stands in. */
+export function inputsCondition(report: ReloadReport): { type: string; status: 'True' | 'False'; reason: string; message: string } {
+  if (report.failures.length === 0) return { type: 'InputsLoaded', status: 'True', reason: 'Loaded', message: 'config, calendar and PeakEvents loaded' };
+  return { type: 'InputsLoaded', status: 'False', reason: 'ReloadFailed', message: report.failures.map((failure) => `${failure.part}: ${failure.message}`).join('; ') };
+}
+
 /** A freshness probe waits at most this long for Prometheus: an answer later than that is missing data. */
 const FRESHNESS_PROBE_TIMEOUT_MS = 10_000;
 
@@ -219,10 +225,16 @@ export function registerControllerCommand(program: Command): void {
       const timings = { forecast: parseTiming(flags.forecastEvery, '--forecast-every'), plan: parseTiming(flags.planEvery, '--plan-every') };
       const config = await loadConfigFile(flags.config);
       const metrics = new ControllerMetrics({ inventory: config.inventory });
+      // Set below; reloads before it exists (the first load) fail the start instead.
+      const started: { service?: ControllerService } = {};
       const peakEvents = flags.plan === undefined ? peakEventStoreFor(config, flags) : undefined;
       const planningSource = peakEvents !== undefined
         ? new PlanningSource({
-            configPath: flags.config, peakEvents, onReload: (report) => reportReload(report, logger, metrics),
+            configPath: flags.config, peakEvents,
+            onReload: (report) => {
+              reportReload(report, logger, metrics);
+              void started.service?.recordCondition(inputsCondition(report), systemClock.nowMs());
+            },
             ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}),
           })
         : undefined;
@@ -275,6 +287,7 @@ export function registerControllerCommand(program: Command): void {
             }
           : {}),
       });
+      started.service = service;
       const server = await startMetricsServer({ registry: metrics.registry, port: metricsPort, host: flags.metricsHost, readiness: () => service.readiness() });
       logger.info({ redis: redactRedisUrl(flags.redis), metrics: server.url, plan: flags.plan ?? 'planning cycles', guardedWorkloads: guard !== undefined ? sampled.length : 0, freshnessCheckedWorkloads: freshnessMonitor?.measuredWorkloads.length ?? 0 }, `controller starting; metrics on ${server.url}/metrics`);
       await service.start();

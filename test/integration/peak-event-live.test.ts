@@ -6,7 +6,9 @@
  * controller runs; measured: created → first write of the event's workload, and → CapacityReady.
  * Then a broken config is written: the controller keeps the last good one and says so.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -56,6 +58,8 @@ let metricsUrl: string;
 let events: KubernetesPeakEvents;
 let configPath: string;
 let goodConfig: string;
+let kubeconfigPath: string;
+const run = promisify(execFile);
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'chuanliu-peak-live-'));
@@ -68,7 +72,7 @@ beforeAll(async () => {
   const config = parseConfigText(goodConfig, configPath);
   redis = await startRedis();
   kube = await startKubeApi({ clock: systemClock, podStartupMs: 2_000, objects: inventoryObjects(config.inventory) });
-  const kubeconfigPath = join(directory, 'kubeconfig');
+  kubeconfigPath = join(directory, 'kubeconfig');
   await kube.writeKubeconfig(kubeconfigPath);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(kube.kubeconfig());
@@ -148,6 +152,10 @@ describe('a PeakEvent on a running controller', () => {
     }, { process: controller, timeoutMs: 30_000, intervalMs: 250 });
     expect(controller.output()).toMatch(/"level":(50|"error").*reload failed: .*rpsPerReplica.*keeping the last good config/);
     expect(controller.exited()).toBe(false);
+    // `chuanliu status` shows the condition while the last good config stands in, and its end.
+    const status = async (): Promise<string> => (await run(process.execPath, ['bin/chuanliu.js', 'status', '--config', configPath, '--redis', redis.url, '--kubeconfig', kubeconfigPath])).stdout;
+    await waitUntil('InputsLoaded=False in status', async () => /InputsLoaded=False \(ReloadFailed\) since .*: config: .*rpsPerReplica.*keeping the last good config/.test(await status()), { timeoutMs: 30_000, intervalMs: 500 });
     await writeFile(configPath, goodConfig);
+    await waitUntil('InputsLoaded=True in status', async () => /InputsLoaded=True \(Loaded\)/.test(await status()), { timeoutMs: 30_000, intervalMs: 500 });
   }, 60_000);
 });

@@ -38,7 +38,7 @@ import { RedisAppliedStepStore } from './redis-applied-steps.ts';
 import { closeRedis, createRedis, redisOptionsFromUrl, type Redis } from './redis-connection.ts';
 import { redisKeys, type RedisKeys } from './redis-keys.ts';
 import { RedisLease } from './redis-lease.ts';
-import { RedisStateStore, type CycleName } from './redis-state.ts';
+import { RedisStateStore, type ControllerCondition, type CycleName } from './redis-state.ts';
 
 export type PlanSource =
   /** Follow this plan (an approved `chuanliu plan -o json`); no planning cycles. */
@@ -137,6 +137,21 @@ export class ControllerService {
 
   get currentRole(): Role {
     return this.role;
+  }
+
+  /**
+   * Records a condition of the controller (e.g. InputsLoaded=False after a failed reload) where
+   * `chuanliu status` reads it; a failure to record it is logged, never thrown.
+   */
+  async recordCondition(condition: Omit<ControllerCondition, 'lastTransitionTime'>, nowMs: number): Promise<void> {
+    try {
+      const previous = (await this.state.loadConditions()).find((item) => item.type === condition.type);
+      if (previous !== undefined && previous.status === condition.status && previous.message === condition.message) return;
+      const lastTransitionTime = previous !== undefined && previous.status === condition.status ? previous.lastTransitionTime : new Date(nowMs).toISOString();
+      await this.state.saveCondition({ ...condition, lastTransitionTime });
+    } catch (error) {
+      this.log('error', `condition ${condition.type} not recorded: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** The controller of the current leadership term (undefined while standby). */

@@ -100,10 +100,14 @@ export class PlanningSource implements PlanningCycles {
     return this.material;
   }
 
-  /** First load: every part must be good (InputError otherwise: nothing to fall back on). */
+  /**
+   * First load: the config and the calendar must be good (InputError otherwise: nothing to fall
+   * back on). PeakEvents that cannot be listed yet (the API busy, a CRD still being established)
+   * do not stop the start: it plans without them, the failure is reported, the next poll retries.
+   */
   async load(): Promise<Material> {
     const report = await this.reload();
-    const failure = report.failures[0];
+    const failure = report.failures.find((item) => item.part !== 'peakEvents');
     if (this.material === undefined || failure !== undefined) {
       this.material = undefined;
       throw failure !== undefined ? new InputError(failure.message, { source: failure.part }) : new Error('PlanningSource: nothing loaded');
@@ -152,6 +156,7 @@ export class PlanningSource implements PlanningCycles {
       }
     } catch (error) {
       failures.push({ part: 'config', message: `${messageOf(error)}; ${previous === undefined ? 'nothing loaded' : 'keeping the last good config'}` });
+      if (!(error instanceof InputError) && previous === undefined) throw error;
     }
     if (config === undefined) {
       return { changed, failures, clashes: [], refusedEvents: [], affectedWorkloads: [] };

@@ -211,3 +211,21 @@ describe('PlanningSource reloads', () => {
 function peakEvent(name: string, spec: Record<string, unknown>): PeakEventObject {
   return { apiVersion: 'chuanliu.io/v1alpha1', kind: 'PeakEvent', metadata: { name, namespace: 'shop' }, spec };
 }
+
+describe('PlanningSource first load', () => {
+  it('starts without PeakEvents the API cannot list yet, and takes them at the next poll', async () => {
+    await withFiles(async ({ config }) => {
+      const events = new MemoryPeakEvents();
+      events.put(peakEvent('flash', { kind: 'promotion', start: '2014-08-01T05:00:00Z', timeZone: 'UTC', duration: '1h', uplift: 2 }));
+      events.failure = new Error('HTTP 429: storage is (re)initializing');
+      const reports: string[] = [];
+      const source = new PlanningSource({ configPath: config, peakEvents: events, onReload: (report) => reports.push(...report.failures.map((failure) => failure.message)) });
+      await source.load();
+      expect(reports).toEqual(['PeakEvents could not be listed: HTTP 429: storage is (re)initializing; keeping the 0 last listed']);
+      expect(source.current.peakEvents).toEqual([]);
+      events.failure = undefined;
+      expect(await source.pollChanges()).toBe('the events of taxi-dispatch changed (peakEvents)');
+      expect(source.current.peakEvents.map((event) => event.name)).toEqual(['flash']);
+    });
+  });
+});
