@@ -153,8 +153,19 @@ describe('a PeakEvent on a running controller', () => {
     expect(controller.output()).toMatch(/"level":(50|"error").*reload failed: .*rpsPerReplica.*keeping the last good config/);
     expect(controller.exited()).toBe(false);
     // `chuanliu status` shows the condition while the last good config stands in, and its end.
-    const status = async (): Promise<string> => (await run(process.execPath, ['bin/chuanliu.js', 'status', '--config', configPath, '--redis', redis.url, '--kubeconfig', kubeconfigPath])).stdout;
-    await waitUntil('InputsLoaded=False in status', async () => /InputsLoaded=False \(ReloadFailed\) since .*: config: .*rpsPerReplica.*keeping the last good config/.test(await status()), { timeoutMs: 30_000, intervalMs: 500 });
+    // The operator's own copy of the config: the controller's file is the broken one.
+    const operatorConfig = join(directory, 'operator-config.yaml');
+    await writeFile(operatorConfig, goodConfig);
+    let lastStatus = '';
+    const status = async (): Promise<string> => {
+      // status exits 1 while workloads are off the plan; its report is on stdout either way.
+      const answer = await run(process.execPath, ['bin/chuanliu.js', 'status', '--config', operatorConfig, '--redis', redis.url, '--kubeconfig', kubeconfigPath])
+        .catch((error: { stdout?: string; stderr?: string }) => ({ stdout: `${error.stdout ?? ''}${error.stderr ?? ''}` }));
+      lastStatus = answer.stdout;
+      return answer.stdout;
+    };
+    await waitUntil('InputsLoaded=False in status', async () => /InputsLoaded=False \(ReloadFailed\) since .*: config: .*rpsPerReplica.*keeping the last good config/.test(await status()), { timeoutMs: 30_000, intervalMs: 500 })
+      .catch((error: Error) => { throw new Error(`${error.message}\nlast status:\n${lastStatus}`); });
     await writeFile(configPath, goodConfig);
     await waitUntil('InputsLoaded=True in status', async () => /InputsLoaded=True \(Loaded\)/.test(await status()), { timeoutMs: 30_000, intervalMs: 500 });
   }, 60_000);
