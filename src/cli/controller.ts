@@ -89,8 +89,9 @@ export function reportReload(report: ReloadReport, logger: Logger, metrics?: Con
     logger.error({ part: failure.part }, `reload failed: ${failure.message}`);
     metrics?.onReloadFailure(failure.part);
   }
-  for (const refused of report.refusedEvents) logger.error({ peakEvent: `${refused.namespace}/${refused.name}` }, `PeakEvent refused: ${refused.message}`);
-  for (const clash of report.clashes) logger.warn({ peakEvent: clash.peakEvent, calendarEvent: clash.calendarEvent }, `event clash: ${clash.message}`);
+  // Refusals and clashes are said when they appear, not on every 5 s poll.
+  if (report.refusedChanged) for (const refused of report.refusedEvents) logger.error({ peakEvent: `${refused.namespace}/${refused.name}` }, `PeakEvent refused: ${refused.message}`);
+  if (report.changed.length > 0) for (const clash of report.clashes) logger.warn({ peakEvent: clash.peakEvent, calendarEvent: clash.calendarEvent }, `event clash: ${clash.message}`);
   if (report.changed.length > 0) logger.info({ changed: report.changed, affectedWorkloads: report.affectedWorkloads }, `planning inputs reloaded: ${report.changed.join(', ')} changed`);
 }
 

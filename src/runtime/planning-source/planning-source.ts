@@ -50,6 +50,8 @@ export interface ReloadReport {
   readonly failures: readonly ReloadFailure[];
   readonly clashes: readonly EventClash[];
   readonly refusedEvents: readonly RefusedPeakEvent[];
+  /** True when the refused events differ from the last reload's (report them once, not every poll). */
+  readonly refusedChanged: boolean;
   /** Online workloads whose events changed: their forecasts are re-made before the next plan. */
   readonly affectedWorkloads: readonly string[];
 }
@@ -159,7 +161,7 @@ export class PlanningSource implements PlanningCycles {
       if (!(error instanceof InputError) && previous === undefined) throw error;
     }
     if (config === undefined) {
-      return { changed, failures, clashes: [], refusedEvents: [], affectedWorkloads: [] };
+      return { changed, failures, clashes: [], refusedEvents: [], refusedChanged: false, affectedWorkloads: [] };
     }
     const online = config.inventory.online.map((workload) => workload.name);
 
@@ -207,13 +209,15 @@ export class PlanningSource implements PlanningCycles {
       }
     }
 
-    if (previous !== undefined && changed.length === 0 && refusedEvents === previous.refusedEvents) {
-      return { changed, failures, clashes: previous.clashes, refusedEvents, affectedWorkloads: [] };
+    const refusedChanged = JSON.stringify(refusedEvents) !== JSON.stringify(previous?.refusedEvents ?? []);
+    if (previous !== undefined && changed.length === 0) {
+      if (refusedChanged) this.material = { ...previous, refusedEvents };
+      return { changed, failures, clashes: previous.clashes, refusedEvents, refusedChanged, affectedWorkloads: [] };
     }
     const { calendar, clashes } = mergePeakEvents(fileCalendar, peakEvents, online);
     const affectedWorkloads = online.filter((workload) => eventsDigest(previous?.calendar, workload) !== eventsDigest(calendar, workload));
     this.material = { config, configDigest, fileCalendar, calendarDigest, peakEvents, peakEventsDigest, calendar, clashes, refusedEvents };
-    return { changed, failures, clashes, refusedEvents, affectedWorkloads };
+    return { changed, failures, clashes, refusedEvents, refusedChanged, affectedWorkloads };
   }
 
   private async readConfig(): Promise<{ config: ChuanliuConfig; digest: string }> {
