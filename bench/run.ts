@@ -11,6 +11,7 @@ import { forecastBenchPart } from './forecast.ts';
 import { grandShiftBenchPart } from './grand-shift.ts';
 import { grandShiftRealBenchPart } from './grand-shift-real.ts';
 import { chuanliuBenchPart } from './chuanliu.ts';
+import { peakEventBenchPart } from './peak-event.ts';
 import type { BenchPart } from './part.ts';
 
 const parts: readonly BenchPart[] = [
@@ -18,6 +19,7 @@ const parts: readonly BenchPart[] = [
   grandShiftBenchPart,
   grandShiftRealBenchPart,
   chuanliuBenchPart,
+  peakEventBenchPart,
 ];
 
 const benchmarksPath = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

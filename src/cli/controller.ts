@@ -76,8 +76,13 @@ export function safetyFor(config: ChuanliuConfig): SafetyPolicy {
   return { namespaceAllowlist: config.controller.namespaces, maxStepReplicas: config.controller.maxStepReplicas ?? 1000 };
 }
 
-/** How often the controller looks for new PeakEvents, calendar and config (see ControllerService.watchChanges). */
-const WATCH_EVERY_MS = 5_000;
+/** `--watch-every`: a duration of at least 1 s, or `off` (0: the service starts no watch). */
+function parseWatchEvery(text: string): number {
+  if (text.trim() === 'off') return 0;
+  const everyMs = parseDurationMs(text, { source: '--watch-every' });
+  if (everyMs < 1_000) throw new InputError(`"${text}" is too often; expected at least 1s, or off`, { source: '--watch-every' });
+  return everyMs;
+}
 
 /**
  * Every reload's outcome, out loud: a failure is an error in the log and counts in
@@ -190,6 +195,7 @@ interface ControllerFlags extends ClusterFlags {
   plan?: string;
   forecastEvery: string;
   planEvery: string;
+  watchEvery: string;
   prometheusUrl?: string;
   metricsPort: string;
   metricsHost: string;
@@ -208,6 +214,7 @@ export function registerControllerCommand(program: Command): void {
     .option('--plan <json>', 'follow this plan file (from `chuanliu plan -o json`) instead of planning')
     .option('--forecast-every <when>', 'forecast refresh: a duration (1h) or a cron pattern', '1h')
     .option('--plan-every <when>', 'planning: a duration (5m) or a cron pattern', '5m')
+    .option('--watch-every <duration>', 'look for new PeakEvents, calendar and config this often; a change re-plans at once (off: only the --plan-every schedule)', '5s')
     .option('--prometheus-url <url>', 'Prometheus for demand sources of kind prometheus; also turns on the reactive guard (live rate vs forecast band)')
     .option('--metrics-port <n>', 'port of /metrics, /healthz and /readyz (0 = any free port)', '9464')
     .option('--metrics-host <host>', 'address the metrics server listens on', '0.0.0.0')
@@ -243,7 +250,7 @@ export function registerControllerCommand(program: Command): void {
       await planningSource?.load();
       const planSource: PlanSource = planningSource === undefined
         ? { kind: 'fixed', plan: await readPlanFor(flags.plan as string, config) }
-        : { kind: 'cycles', timings, cycles: planningSource, watchEveryMs: WATCH_EVERY_MS };
+        : { kind: 'cycles', timings, cycles: planningSource, watchEveryMs: parseWatchEvery(flags.watchEvery) };
       const statusWriter = peakEvents !== undefined ? new PeakEventStatusWriter(peakEvents, (message) => logger.error(message)) : undefined;
       const cluster = clusterFor(config, flags, logger);
       const prometheus = flags.prometheusUrl !== undefined ? new PrometheusSource({ baseUrl: flags.prometheusUrl }) : undefined;

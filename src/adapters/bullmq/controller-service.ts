@@ -48,7 +48,7 @@ export type PlanSource =
     readonly kind: 'cycles';
     readonly cycles: PlanningCycles;
     readonly timings: Readonly<Partial<Record<CycleName, CycleTiming>>>;
-    /** How often `cycles.pollChanges` looks for new PeakEvents, calendar and config. @defaultValue 5 s */
+    /** How often `cycles.pollChanges` looks for new PeakEvents, calendar and config; 0 = never. @defaultValue 5 s */
     readonly watchEveryMs?: number;
   };
 
@@ -250,7 +250,7 @@ export class ControllerService {
     const guardTimer = options.guard !== undefined ? setInterval(() => void this.guardTick(), options.guard.sampleIntervalMs) : undefined;
     const freshnessTimer = options.freshness !== undefined ? setInterval(() => void this.checkFreshness(), options.freshness.checkEveryMs) : undefined;
     const planSource = options.planSource;
-    const watchTimer = planSource.kind === 'cycles' && planSource.cycles.pollChanges !== undefined
+    const watchTimer = planSource.kind === 'cycles' && planSource.cycles.pollChanges !== undefined && planSource.watchEveryMs !== 0
       ? setInterval(() => void this.watchChanges(), planSource.watchEveryMs ?? 5_000)
       : undefined;
     this.term = {
