@@ -14,6 +14,7 @@ import { chuanliuBenchPart } from './chuanliu.ts';
 import { elasticPoolsBenchPart } from './elastic-pools.ts';
 import { plannerBenchPart } from './planner.ts';
 import { frontierBenchPart } from './frontier.ts';
+import { peakEventBenchPart } from './peak-event.ts';
 import type { BenchPart } from './part.ts';
 
 const parts: readonly BenchPart[] = [
@@ -24,6 +25,7 @@ const parts: readonly BenchPart[] = [
   elasticPoolsBenchPart,
   plannerBenchPart,
   frontierBenchPart,
+  peakEventBenchPart,
 ];
 
 const benchmarksPath = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

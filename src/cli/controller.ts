@@ -10,10 +10,10 @@ import type { Command } from 'commander';
 import { ControllerService, type PlanSource } from '../adapters/bullmq/controller-service.ts';
 import type { CycleTiming } from '../adapters/bullmq/cycle-schedulers.ts';
 import { PrometheusLiveRates } from '../adapters/bullmq/live-rates.ts';
-import { ConfigPlanningCycles } from './config-planning-cycles.ts';
 import { checkRedisUrl, redactRedisUrl } from '../adapters/bullmq/redis-connection.ts';
 import { loadKubeConfig, type KubeconfigSource } from '../adapters/kubernetes/kubeconfig.ts';
 import { KubernetesCluster } from '../adapters/kubernetes/kubernetes-cluster.ts';
+import { KubernetesPeakEvents } from '../adapters/kubernetes/peak-events.ts';
 import { createLogger, type Logger } from '../adapters/logger.ts';
 import { ControllerMetrics } from '../adapters/metrics/controller-metrics.ts';
 import { startMetricsServer } from '../adapters/metrics/metrics-server.ts';
@@ -27,6 +27,8 @@ import { InputError } from '../domain/errors.ts';
 import type { CapacityPlan } from '../domain/plan.ts';
 import { parseDurationMs } from '../domain/units.ts';
 import { systemClock } from '../kube-api/system-clock.ts';
+import { PeakEventStatusWriter } from '../runtime/planning-source/peak-event-status.ts';
+import { PlanningSource, type ReloadReport } from '../runtime/planning-source/planning-source.ts';
 
 /** Flags every cluster command takes. */
 export interface ClusterFlags {
@@ -58,22 +60,50 @@ export function clusterFor(config: ChuanliuConfig, flags: ClusterFlags, log?: Lo
   return new KubernetesCluster({
     kubeConfig: loadKubeConfig(kubeconfigSource(flags)),
     clock: systemClock,
-    workloads: [
-      ...[...config.inventory.online, ...config.inventory.offline].map((workload) => workload.ref),
-      // Pre-provisioned pools: their placeholder Deployments are controller targets too.
-      ...config.inventory.nodePools.flatMap((pool) => {
-        const placeholders = pool.elastic?.placeholders;
-        return placeholders === undefined ? [] : [{ apiKind: 'Deployment' as const, namespace: placeholders.namespace, name: placeholders.deploymentName }];
-      }),
-    ],
+    workloads: [...config.inventory.online, ...config.inventory.offline].map((workload) => workload.ref),
     managedSelector: false,
     namespaces: config.controller.namespaces,
     ...(log !== undefined ? { onWarning: (message: string) => log.warn(message) } : {}),
   });
 }
 
+/** PeakEvents of the config's namespaces, read (and their status written) with the same credentials. */
+export function peakEventStoreFor(config: ChuanliuConfig, flags: ClusterFlags): KubernetesPeakEvents {
+  return new KubernetesPeakEvents({ kubeConfig: loadKubeConfig(kubeconfigSource(flags)), namespaces: config.controller.namespaces });
+}
+
 export function safetyFor(config: ChuanliuConfig): SafetyPolicy {
   return { namespaceAllowlist: config.controller.namespaces, maxStepReplicas: config.controller.maxStepReplicas ?? 1000 };
+}
+
+/** `--watch-every`: a duration of at least 1 s, or `off` (0: the service starts no watch). */
+function parseWatchEvery(text: string): number {
+  if (text.trim() === 'off') return 0;
+  const everyMs = parseDurationMs(text, { source: '--watch-every' });
+  if (everyMs < 1_000) throw new InputError(`"${text}" is too often; expected at least 1s, or off`, { source: '--watch-every' });
+  return everyMs;
+}
+
+/**
+ * Every reload's outcome, out loud: a failure is an error in the log and counts in
+ * chuanliu_config_reload_failures_total (the last good input stays in force); a PeakEvent chuanliu
+ * refuses is an error too (its status says why); a clash with the calendar is a warning.
+ */
+export function reportReload(report: ReloadReport, logger: Logger, metrics?: ControllerMetrics): void {
+  for (const failure of report.failures) {
+    logger.error({ part: failure.part }, `reload failed: ${failure.message}`);
+    metrics?.onReloadFailure(failure.part);
+  }
+  // Refusals and clashes are said when they appear, not on every 5 s poll.
+  if (report.refusedChanged) for (const refused of report.refusedEvents) logger.error({ peakEvent: `${refused.namespace}/${refused.name}` }, `PeakEvent refused: ${refused.message}`);
+  if (report.changed.length > 0) for (const clash of report.clashes) logger.warn({ peakEvent: clash.peakEvent, calendarEvent: clash.calendarEvent }, `event clash: ${clash.message}`);
+  if (report.changed.length > 0) logger.info({ changed: report.changed, affectedWorkloads: report.affectedWorkloads }, `planning inputs reloaded: ${report.changed.join(', ')} changed`);
+}
+
+/** InputsLoaded: True while every planning input loads; False (with the failures) while a last good one stands in. */
+export function inputsCondition(report: ReloadReport): { type: string; status: 'True' | 'False'; reason: string; message: string } {
+  if (report.failures.length === 0) return { type: 'InputsLoaded', status: 'True', reason: 'Loaded', message: 'config, calendar and PeakEvents loaded' };
+  return { type: 'InputsLoaded', status: 'False', reason: 'ReloadFailed', message: report.failures.map((failure) => `${failure.part}: ${failure.message}`).join('; ') };
 }
 
 /** A freshness probe waits at most this long for Prometheus: an answer later than that is missing data. */
@@ -165,6 +195,7 @@ interface ControllerFlags extends ClusterFlags {
   plan?: string;
   forecastEvery: string;
   planEvery: string;
+  watchEvery: string;
   prometheusUrl?: string;
   metricsPort: string;
   metricsHost: string;
@@ -183,6 +214,7 @@ export function registerControllerCommand(program: Command): void {
     .option('--plan <json>', 'follow this plan file (from `chuanliu plan -o json`) instead of planning')
     .option('--forecast-every <when>', 'forecast refresh: a duration (1h) or a cron pattern', '1h')
     .option('--plan-every <when>', 'planning: a duration (5m) or a cron pattern', '5m')
+    .option('--watch-every <duration>', 'look for new PeakEvents, calendar and config this often; a change re-plans at once (off: only the --plan-every schedule)', '5s')
     .option('--prometheus-url <url>', 'Prometheus for demand sources of kind prometheus; also turns on the reactive guard (live rate vs forecast band)')
     .option('--metrics-port <n>', 'port of /metrics, /healthz and /readyz (0 = any free port)', '9464')
     .option('--metrics-host <host>', 'address the metrics server listens on', '0.0.0.0')
@@ -201,21 +233,30 @@ export function registerControllerCommand(program: Command): void {
       const timings = { forecast: parseTiming(flags.forecastEvery, '--forecast-every'), plan: parseTiming(flags.planEvery, '--plan-every') };
       const config = await loadConfigFile(flags.config);
       const metrics = new ControllerMetrics({ inventory: config.inventory });
-      const planSource: PlanSource = flags.plan !== undefined
-        ? { kind: 'fixed', plan: await readPlanFor(flags.plan, config) }
-        : {
-            kind: 'cycles',
-            timings,
-            cycles: new ConfigPlanningCycles({
-              config,
-              ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}),
-              // Never a blank forecast: the workload keeps its last good one, and someone is told.
-              onForecastUnavailable: (workload, error) => {
-                metrics.observeForecastUnavailable(workload, error.reason);
-                logger.error({ workload, alert: 'forecast-unavailable', reason: error.reason }, `${workload}: no forecast could be made (${error.message}); keeping its last good forecast`);
-              },
-            }),
-          };
+      // Set below; reloads before it exists (the first load) fail the start instead.
+      const started: { service?: ControllerService } = {};
+      const peakEvents = flags.plan === undefined ? peakEventStoreFor(config, flags) : undefined;
+      const planningSource = peakEvents !== undefined
+        ? new PlanningSource({
+            configPath: flags.config, peakEvents,
+            onReload: (report) => {
+              reportReload(report, logger, metrics);
+              void started.service?.recordCondition(inputsCondition(report), systemClock.nowMs());
+            },
+            ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}),
+            // Never a blank forecast: the workload keeps its last good one, and someone is told.
+            onForecastUnavailable: (workload, error) => {
+              metrics.observeForecastUnavailable(workload, error.reason);
+              logger.error({ workload, alert: 'forecast-unavailable', reason: error.reason }, `${workload}: no forecast could be made (${error.message}); keeping its last good forecast`);
+            },
+          })
+        : undefined;
+      // Bad config, calendar or PeakEvent access at start-up is said now (exit 2), not at the first cycle.
+      await planningSource?.load();
+      const planSource: PlanSource = planningSource === undefined
+        ? { kind: 'fixed', plan: await readPlanFor(flags.plan as string, config) }
+        : { kind: 'cycles', timings, cycles: planningSource, watchEveryMs: parseWatchEvery(flags.watchEvery) };
+      const statusWriter = peakEvents !== undefined ? new PeakEventStatusWriter(peakEvents, (message) => logger.error(message)) : undefined;
       const cluster = clusterFor(config, flags, logger);
       const prometheus = flags.prometheusUrl !== undefined ? new PrometheusSource({ baseUrl: flags.prometheusUrl }) : undefined;
       const sampled = config.inventory.online.filter((workload) => workload.demand?.kind === 'prometheus');
@@ -244,7 +285,22 @@ export function registerControllerCommand(program: Command): void {
         maxConcurrentWrites,
         ...(guard !== undefined ? { guard } : {}),
         ...(freshnessMonitor !== undefined ? { freshness: { monitor: freshnessMonitor, checkEveryMs: config.controller.dataFreshness.checkEveryMs } } : {}),
+        ...(planningSource !== undefined && statusWriter !== undefined
+          ? {
+              afterWatch: async ({ plan, snapshot, nowMs }) => {
+                const material = planningSource.current;
+                const cancelled = material.peakEvents.filter((event) => event.cancelled).length;
+                metrics.observePeakEvents({ active: material.peakEvents.length - cancelled, cancelled, refused: material.refusedEvents.length });
+                if (material.peakEvents.length === 0 && material.refusedEvents.length === 0) return;
+                await statusWriter.write({
+                  events: material.peakEvents, refused: material.refusedEvents, plan, plannedEventIds: planningSource.plannedEventIds(plan?.id),
+                  snapshot: statusWriter.needsSnapshot(material.peakEvents, nowMs) ? await snapshot() : undefined, inventory: config.inventory, nowMs,
+                });
+              },
+            }
+          : {}),
       });
+      started.service = service;
       const server = await startMetricsServer({ registry: metrics.registry, port: metricsPort, host: flags.metricsHost, readiness: () => service.readiness() });
       logger.info({ redis: redactRedisUrl(flags.redis), metrics: server.url, plan: flags.plan ?? 'planning cycles', guardedWorkloads: guard !== undefined ? sampled.length : 0, freshnessCheckedWorkloads: freshnessMonitor?.measuredWorkloads.length ?? 0 }, `controller starting; metrics on ${server.url}/metrics`);
       await service.start();
@@ -257,6 +313,7 @@ export function registerControllerCommand(program: Command): void {
       await service.stop();
       await server.close();
       cluster.close();
+      peakEvents?.close();
       logger.info('controller stopped');
     });
 }

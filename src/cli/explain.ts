@@ -15,9 +15,8 @@ import type { CapacityPlan, PlanStep } from '../domain/plan.ts';
 import { addLocalDays, epochMsToLocal, isValidTimeZone, localToEpochMs } from '../domain/time-zones.ts';
 import { explain, planCapacity, type SlotExplanation } from '../planner/index.ts';
 import { formatLocalDateTime, formatLocalTime, formatPercent, formatRps, paint, quantileLabel, shouldUseColor } from '../report/index.ts';
-import {
-  addPlanningInputFlags, loadPlanningInputs, parseInstantFlag, planningRequestFromFlags, type PlanningFlags,
-} from './planning-inputs.ts';
+import { loadPlanningInputs } from '../runtime/planning-source/planning-inputs.ts';
+import { addPlanningInputFlags, parseInstantFlag, planningRequestFromFlags, type PlanningFlags } from './planning-flags.ts';
 import { describeInputs } from './plan.ts';
 
 interface ExplainFlags extends PlanningFlags {

@@ -20,7 +20,7 @@ import { isValidTimeZone } from '../domain/time-zones.ts';
 import { DAY_MS, formatDurationMs, MINUTE_MS, parseDurationMs } from '../domain/units.ts';
 import { forecastDemand } from '../forecaster/forecast-demand.ts';
 import { renderForecastTerminal } from '../report/forecast-terminal.ts';
-import { parseInstantFlag } from './planning-inputs.ts';
+import { parseInstantFlag } from './planning-flags.ts';
 import { addTraceLayoutFlags, traceLayoutOptions, type TraceLayoutFlags } from './trace-layout-flags.ts';
 
 interface ForecastFlags extends TraceLayoutFlags {

@@ -17,9 +17,8 @@ import type { CapacityPlan, ReasonCode } from '../domain/plan.ts';
 import { formatDurationMs } from '../domain/units.ts';
 import { planCapacity, summarizePlan, type PlanSummary } from '../planner/index.ts';
 import { formatLocalDateTime, formatLocalTime, paint, renderPlanHtml, renderPlanTable, shouldUseColor } from '../report/index.ts';
-import {
-  addPlanningInputFlags, loadPlanningInputs, planningRequestFromFlags, type PlanningFlags, type PlanningInputs,
-} from './planning-inputs.ts';
+import { loadPlanningInputs, type PlanningInputs } from '../runtime/planning-source/planning-inputs.ts';
+import { addPlanningInputFlags, planningRequestFromFlags, type PlanningFlags } from './planning-flags.ts';
 
 interface PlanFlags extends PlanningFlags {
   config: string;

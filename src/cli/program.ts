@@ -19,6 +19,7 @@ const commandLoaders: Readonly<Record<string, () => Promise<Register>>> = {
   apply: async () => (await import('./apply.ts')).registerApplyCommand,
   status: async () => (await import('./status.ts')).registerStatusCommand,
   'kube-api': async () => (await import('./kube-api.ts')).registerKubeApiCommand,
+  event: async () => (await import('./event.ts')).registerEventCommand,
   trace: async () => (await import('./trace.ts')).registerTraceCommand,
   placeholders: async () => (await import('./placeholders.ts')).registerPlaceholdersCommand,
 };

@@ -12,7 +12,6 @@
  * before a peak must not stop the capacity the plan raises for it.
  */
 import type { Command } from 'commander';
-import { ConfigPlanningCycles } from './config-planning-cycles.ts';
 import { RedisAppliedStepStore } from '../adapters/bullmq/redis-applied-steps.ts';
 import { checkRedisUrl, closeRedis, createRedis } from '../adapters/bullmq/redis-connection.ts';
 import { redisKeys } from '../adapters/bullmq/redis-keys.ts';
@@ -25,9 +24,12 @@ import { InputError, RuntimeFailure } from '../domain/errors.ts';
 import type { CapacityPlan } from '../domain/plan.ts';
 import { parseDurationMs } from '../domain/units.ts';
 import { systemClock } from '../kube-api/system-clock.ts';
+import { PlanningSource } from '../runtime/planning-source/planning-source.ts';
 import { shouldUseColor } from '../report/ansi.ts';
 import { failOnTick, renderTick, tickJson, withLease } from './apply.ts';
-import { addClusterOptions, clusterFor, freshnessMonitorFor, parseLogLevel, parseOutput, readPlanFor, safetyFor, type ClusterFlags } from './controller.ts';
+import {
+  addClusterOptions, clusterFor, freshnessMonitorFor, parseLogLevel, parseOutput, peakEventStoreFor, readPlanFor, reportReload, safetyFor, type ClusterFlags,
+} from './controller.ts';
 
 interface ReconcileFlags extends ClusterFlags {
   once?: boolean;
@@ -69,6 +71,7 @@ export function registerReconcileCommand(program: Command): void {
       const keys = redisKeys(flags.redisPrefix);
       const state = new RedisStateStore(redis, keys);
       const freshnessMonitor = freshnessMonitorFor(config, flags.prometheusUrl, logger);
+      const peakEvents = peakEventStoreFor(config, flags);
       try {
         const tick = async (): Promise<ReconcileResult> => {
           const nowMs = systemClock.nowMs();
@@ -76,7 +79,7 @@ export function registerReconcileCommand(program: Command): void {
           if (fixedPlan !== undefined) {
             if (flags.dryRun !== true && (await state.loadPlan())?.id !== fixedPlan.id) await state.savePlan(fixedPlan);
           } else {
-            const cycles = new ConfigPlanningCycles({ config, ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}) });
+            const cycles = new PlanningSource({ config, peakEvents, onReload: (report) => reportReload(report, logger), ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}) });
             const due = async (cycle: 'forecast' | 'plan', everyMs: number): Promise<boolean> => nowMs - ((await state.lastCycle(cycle)) ?? -Infinity) >= everyMs;
             let forecasts = await state.loadForecasts();
             if (await due('forecast', forecastEveryMs)) {
@@ -124,6 +127,7 @@ export function registerReconcileCommand(program: Command): void {
       } finally {
         await closeRedis(redis);
         cluster.close();
+        peakEvents.close();
       }
     });
 }

@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { closeRedis, createRedis } from '../adapters/bullmq/redis-connection.ts';
 import { redisKeys } from '../adapters/bullmq/redis-keys.ts';
-import { RedisStateStore } from '../adapters/bullmq/redis-state.ts';
+import { RedisStateStore, type ControllerCondition } from '../adapters/bullmq/redis-state.ts';
 import { loadConfigFile, type ChuanliuConfig } from '../config/load-config.ts';
 import type { DataFreshness } from '../controller/data-freshness.ts';
 import { levelTargets } from '../controller/level-targets.ts';
@@ -115,6 +115,7 @@ export function registerStatusCommand(program: Command): void {
               leader: (await redis.get(keys.leader)) ?? null,
               lastForecast: isoOrNull(await state.lastCycle('forecast')),
               lastPlan: isoOrNull(await state.lastCycle('plan')),
+              conditions: await state.loadConditions(),
             }
           : {};
         const full = { ...report, ...extra };
@@ -195,9 +196,15 @@ export function statusReport(input: {
   };
 }
 
-export function renderStatus(report: StatusReport & { leader?: string | null; lastForecast?: string | null; lastPlan?: string | null }, color: boolean): string {
+export function renderStatus(
+  report: StatusReport & { leader?: string | null; lastForecast?: string | null; lastPlan?: string | null; conditions?: readonly ControllerCondition[] }, color: boolean,
+): string {
   const lines = [`plan ${report.planId} (${report.planStart} → ${report.planEnd}), at ${report.at}`];
   if (report.leader !== undefined) lines.push(`leader: ${report.leader ?? 'none (no controller holds the lease)'}; last forecast: ${report.lastForecast ?? 'never'}; last plan: ${report.lastPlan ?? 'never'}`);
+  for (const condition of report.conditions ?? []) {
+    const text = `${condition.type}=${condition.status} (${condition.reason}) since ${condition.lastTransitionTime}: ${condition.message}`;
+    lines.push(condition.status === 'True' ? text : paint(text, 'red', color));
+  }
   lines.push(`${report.drifted === 0 ? 'in line with the plan' : `${report.drifted} workload(s) off the plan`}`);
   if (report.heldOnData > 0) {
     lines.push(paint(`${report.heldOnData} workload(s) held on missing or stale demand metrics: no scale-down until fresh data returns`, 'red', color));

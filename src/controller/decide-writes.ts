@@ -273,6 +273,9 @@ function stateOf(snapshot: ClusterSnapshot, workload: Workload): WorkloadState |
 }
 
 /** Plan levels + overrides → one normalised target per managed object present in the snapshot. */
+/** On a workload: chuanliu leaves it alone (`kubectl annotate deploy x chuanliu.io/paused=true`). */
+export const PAUSED_ANNOTATION = 'chuanliu.io/paused';
+
 function resolveTargets(input: DecideWritesInput, skipped: SkippedTarget[], warnings: string[]): ResolvedTarget[] {
   const { plan, snapshot, inventory, nowMs } = input;
   const workloads = new Map<string, Workload>([...inventory.online, ...inventory.offline].map((workload) => [workload.name, workload] as const));
@@ -340,6 +343,18 @@ function resolveTargets(input: DecideWritesInput, skipped: SkippedTarget[], warn
       continue;
     }
     const current = controlledQuantity(workload, state, hpaName !== undefined);
+    if (state.annotations[PAUSED_ANNOTATION] === 'true') {
+      // An operator paused it: held where it is (its replicas still count against the cluster's
+      // room), no plan step and no guard floor written, and said on every tick.
+      warnings.push(`${name} is paused (${PAUSED_ANNOTATION}: "true"): left alone at ${current}`);
+      resolved.push({
+        name, class: workload.class, workload, current, requested: current, target: current,
+        desiredReplicas: state.desiredReplicas, readyReplicas: state.readyReplicas,
+        ...(state.terminatingReplicas !== undefined ? { terminatingReplicas: state.terminatingReplicas } : {}),
+        source: { stepId: `paused/${name}`, reason: 'hold', message: `${name} paused by an operator; left at ${current}` },
+      });
+      continue;
+    }
     let requested = level?.replicas ?? current;
     let source = level !== undefined ? sourceOf(level, plan as CapacityPlan, name) : { stepId: `hold/${name}`, reason: 'hold', message: `${name} held at ${current}` };
     for (const override of overridesByName.get(name) ?? []) {

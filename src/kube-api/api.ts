@@ -105,7 +105,8 @@ export class KubeApi {
     return this.store.subscribe(relay);
   }
 
-  create(type: ResourceType, namespace: string | undefined, body: unknown): KubeObject {
+  /** With `dryRun`, validated and answered as created, but not stored (as `?dryRun=All`). */
+  create(type: ResourceType, namespace: string | undefined, body: unknown, options: { dryRun?: boolean } = {}): KubeObject {
     const input = asObject(body, 'create');
     this.checkIdentity(type, input, namespace, input.metadata.name);
     if (type.namespaced && namespace !== undefined && !this.store.get(Types.namespace, undefined, namespace)) {
@@ -125,6 +126,11 @@ export class KubeApi {
       validate(type, object);
     }
     if (type.kind === 'Namespace') object['status'] ??= { phase: 'Active' };
+    if (options.dryRun === true) {
+      const name = object.metadata.name ?? '';
+      if (name !== '' && this.store.get(type, namespace, name)) throw new ApiError(409, 'AlreadyExists', `${type.plural} "${name}" already exists`, { name, kind: type.plural });
+      return object;
+    }
     return this.store.create(type, object);
   }
 

@@ -50,6 +50,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   resource({ group: 'batch', version: 'v1', kind: 'CronJob', plural: 'cronjobs', namespaced: true, shortNames: ['cj'], categories: ['all'], hasStatus: true }),
   resource({ group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', namespaced: true, shortNames: ['hpa'], categories: ['all'], hasStatus: true }),
   resource({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true }),
+  // chuanliu's own custom resource (manifests/base/crds/peakevents.yaml), served as the CRD would be.
+  resource({ group: 'chuanliu.io', version: 'v1alpha1', kind: 'PeakEvent', plural: 'peakevents', namespaced: true, shortNames: ['pe'], categories: ['chuanliu'], hasStatus: true }),
 ];
 
 export const SERVED_VERBS = allVerbs;
@@ -103,4 +105,5 @@ export const Types = {
   cronJob: mustFindByKind('batch/v1', 'CronJob'),
   hpa: mustFindByKind('autoscaling/v2', 'HorizontalPodAutoscaler'),
   lease: mustFindByKind('coordination.k8s.io/v1', 'Lease'),
+  peakEvent: mustFindByKind('chuanliu.io/v1alpha1', 'PeakEvent'),
 } as const;

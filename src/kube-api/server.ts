@@ -247,7 +247,7 @@ export class KubeApiServer {
     };
     const patchType = (): ReturnType<typeof patchTypeOf> => patchTypeOf(contentType);
     const dryRun = query.has('dryRun');
-    if (dryRun && routed.verb !== 'get' && routed.verb !== 'list') throw badRequest('dryRun is not supported by kube-api');
+    if (dryRun && routed.verb !== 'get' && routed.verb !== 'list' && routed.verb !== 'create') throw badRequest('dryRun is supported by kube-api only on create');
 
     switch (routed.verb) {
       case 'get': {
@@ -277,7 +277,7 @@ export class KubeApiServer {
       case 'create': {
         if (subresource !== undefined) throw new ApiError(405, 'MethodNotAllowed', `create is not supported on ${type.plural}/${subresource}`);
         if (type.namespaced && namespace === undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-        return json(201, this.api.create(type, namespace, parseBody()));
+        return json(201, this.api.create(type, namespace, parseBody(), { dryRun }));
       }
       case 'update':
         if (subresource === 'scale') return json(200, this.api.updateScale(type, namespace, name as string, parseBody()));

@@ -129,6 +129,17 @@ const columnsByKind: Readonly<Record<string, readonly Column[]>> = {
     { name: 'Object', type: 'string', cell: (object) => `${String((object['involvedObject'] as Any | undefined)?.['kind'] ?? '').toLowerCase()}/${(object['involvedObject'] as Any | undefined)?.['name'] ?? ''}` },
     { name: 'Message', type: 'string', cell: (object) => String(object['message'] ?? '') },
   ],
+  // The CRD's additionalPrinterColumns (manifests/base/crds/peakevents.yaml).
+  PeakEvent: [
+    nameColumn,
+    { name: 'Kind', type: 'string', cell: (object) => String(spec(object)['kind'] ?? '') },
+    { name: 'Start', type: 'string', cell: (object) => String(spec(object)['start'] ?? '') },
+    { name: 'Duration', type: 'string', cell: (object) => String(spec(object)['duration'] ?? '') },
+    { name: 'Workloads', type: 'string', cell: (object) => String(status(object)['workloads'] ?? '') },
+    { name: 'Lead', type: 'string', cell: (object) => String(status(object)['lead'] ?? '') },
+    { name: 'State', type: 'string', cell: (object) => String(status(object)['state'] ?? '') },
+    ageColumn,
+  ],
   Lease: [nameColumn, { name: 'Holder', type: 'string', cell: (object) => String(spec(object)['holderIdentity'] ?? '') }, ageColumn],
 };
 

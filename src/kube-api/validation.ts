@@ -71,7 +71,70 @@ export function validationProblems(type: ResourceType, object: KubeObject): Fiel
       if (typeof field(object, 'spec.scaleTargetRef.name') !== 'string') problems.push({ field: 'spec.scaleTargetRef.name', message: 'Required value' });
       break;
     }
+    case 'PeakEvent':
+      problems.push(...peakEventProblems(object));
+      break;
   }
+  return problems;
+}
+
+const PEAK_EVENT_KINDS = ['promotion', 'livestream', 'offline-window'];
+const GO_DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+const EVENT_START = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/;
+const ZONE_NAME = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+){1,2}$/;
+
+function goDurationMs(text: string): number {
+  let totalMs = 0;
+  for (const match of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) totalMs += Number(match[1]) * ({ ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as Record<string, number>)[match[2] as string]!;
+  return totalMs;
+}
+
+/**
+ * The PeakEvent CRD's OpenAPI schema and CEL rules (manifests/base/crds/peakevents.yaml), with the
+ * same messages, as the real API server applies them: test/unit/kube-api/peak-events.test.ts keeps
+ * the two in step.
+ */
+function peakEventProblems(object: KubeObject): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const spec = field(object, 'spec');
+  if (spec === null || typeof spec !== 'object') return [{ field: 'spec', message: 'Required value' }];
+  const value = spec as Record<string, unknown>;
+  for (const required of ['kind', 'start', 'timeZone', 'duration']) {
+    if (value[required] === undefined) problems.push({ field: `spec.${required}`, message: 'Required value' });
+  }
+  if (value['kind'] !== undefined && !PEAK_EVENT_KINDS.includes(value['kind'] as string)) {
+    problems.push({ field: 'spec.kind', message: `Unsupported value: ${JSON.stringify(value['kind'])}: supported values: ${PEAK_EVENT_KINDS.map((kind) => `"${kind}"`).join(', ')}` });
+  }
+  const start = value['start'];
+  if (start !== undefined && (typeof start !== 'string' || !EVENT_START.test(start))) {
+    problems.push({ field: 'spec.start', message: 'Invalid value: "string": start must be ISO 8601 (2026-11-11T20:05:00+08:00) or a local date-time (2026-11-11T20:05)' });
+  }
+  const zone = value['timeZone'];
+  if (zone !== undefined && (typeof zone !== 'string' || (zone !== 'UTC' && !ZONE_NAME.test(zone)))) {
+    problems.push({ field: 'spec.timeZone', message: 'Invalid value: "string": timeZone must be an IANA name such as Asia/Shanghai or UTC' });
+  }
+  const duration = value['duration'];
+  const durationOk = typeof duration === 'string' && GO_DURATION.test(duration);
+  if (duration !== undefined && !durationOk) problems.push({ field: 'spec.duration', message: 'Invalid value: "string": duration must be a Go-style duration such as 1h or 40m' });
+  const ramp = value['ramp'];
+  const rampOk = typeof ramp === 'string' && GO_DURATION.test(ramp);
+  if (ramp !== undefined && !rampOk) problems.push({ field: 'spec.ramp', message: 'Invalid value: "string": ramp must be a Go-style duration such as 5m or 90s' });
+  const uplift = value['uplift'];
+  if (uplift !== undefined && !(typeof uplift === 'number' && uplift > 1)) problems.push({ field: 'spec.uplift', message: 'Invalid value: "number": uplift must be a factor above 1 (a positive uplift)' });
+  const rates = value['expectedRps'];
+  if (rates !== undefined) {
+    if (rates === null || typeof rates !== 'object' || Object.keys(rates).length === 0) problems.push({ field: 'spec.expectedRps', message: 'Invalid value: should have at least 1 properties' });
+    else {
+      for (const [workload, rate] of Object.entries(rates)) {
+        if (!(typeof rate === 'number' && rate > 0)) problems.push({ field: `spec.expectedRps.${workload}`, message: 'Invalid value: "number": an expected rate must be positive' });
+      }
+    }
+  }
+  if ((uplift !== undefined) === (rates !== undefined)) {
+    problems.push({ field: 'spec', message: 'Invalid value: "object": give exactly one of uplift (a factor above 1) or expectedRps (workload: requests/s)' });
+  }
+  if (durationOk && !(goDurationMs(duration) > 0)) problems.push({ field: 'spec', message: 'Invalid value: "object": duration must be positive: the event must start before it ends' });
+  if (durationOk && rampOk && goDurationMs(ramp) > goDurationMs(duration)) problems.push({ field: 'spec', message: 'Invalid value: "object": ramp must be no longer than the duration' });
   return problems;
 }
 

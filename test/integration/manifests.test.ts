@@ -27,7 +27,7 @@ import { parseAllDocuments } from 'yaml';
 import { CLUSTER_PERMISSIONS, NAMESPACED_PERMISSIONS, permissionKey, type ApiPermission } from '../../src/adapters/kubernetes/required-permissions.ts';
 import { ControllerMetrics } from '../../src/adapters/metrics/controller-metrics.ts';
 import { loadCalendarFile } from '../../src/calendar/load-calendar.ts';
-import { clusterFor } from '../../src/cli/controller.ts';
+import { clusterFor, peakEventStoreFor } from '../../src/cli/controller.ts';
 import { buildProgram } from '../../src/cli/program.ts';
 import { loadConfigFile, type ChuanliuConfig } from '../../src/config/load-config.ts';
 import type { Workload } from '../../src/domain/workload.ts';
@@ -528,6 +528,11 @@ describe('every request of the Kubernetes adapter is allowed by the rendered RBA
       if (workload.ref.apiKind === 'CronJob') objects.push(cronJobObject({ namespace, name, schedule: '0 * * * *' }));
       if (workload.class === 'online' && workload.hpaName !== undefined) objects.push(hpaObject({ namespace, name: workload.hpaName, target: name, minReplicas: 1, maxReplicas: 10 }));
     }
+    const [firstNamespace] = loaded.controller.namespaces;
+    objects.push({
+      apiVersion: 'chuanliu.io/v1alpha1', kind: 'PeakEvent', metadata: { name: 'rbac-probe', namespace: firstNamespace! },
+      spec: { kind: 'promotion', start: '2026-11-11T20:05', timeZone: 'Asia/Shanghai', duration: '1h', uplift: 1.5 },
+    });
     return objects;
   }
 
@@ -572,6 +577,15 @@ describe('every request of the Kubernetes adapter is allowed by the rendered RBA
       expect(outcomes.map((outcome) => outcome.status)).toEqual(writes.map(() => 'applied'));
     } finally {
       cluster.close();
+    }
+    // The PeakEvent adapter as the controller builds it: list in every managed namespace, write a status.
+    const peakEvents = peakEventStoreFor(config, { config: join(directory, 'config.yaml'), kubeconfig: join(directory, 'kubeconfig') });
+    try {
+      const listed = await peakEvents.list();
+      expect(listed.map((object) => object.metadata.name)).toEqual(['rbac-probe']);
+      await peakEvents.writeStatus(listed[0]!.metadata.namespace!, 'rbac-probe', { state: 'Accepted' });
+    } finally {
+      peakEvents.close();
     }
 
     const requests = kube.requestLog.list({ sinceSeq: since }).filter((entry) => entry.resource !== undefined);

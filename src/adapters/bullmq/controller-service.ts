@@ -26,7 +26,7 @@ import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
 import type { Inventory } from '../../domain/workload.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { Cluster } from '../../ports/cluster.ts';
+import type { Cluster, ClusterSnapshot } from '../../ports/cluster.ts';
 import type { RetryPolicy } from '../memory/in-process-queue.ts';
 import type { ControllerMetrics } from '../metrics/controller-metrics.ts';
 import { BullmqJobQueue } from './bullmq-job-queue.ts';
@@ -38,13 +38,19 @@ import { RedisAppliedStepStore } from './redis-applied-steps.ts';
 import { closeRedis, createRedis, redisOptionsFromUrl, type Redis } from './redis-connection.ts';
 import { redisKeys, type RedisKeys } from './redis-keys.ts';
 import { RedisLease } from './redis-lease.ts';
-import { RedisStateStore, type CycleName } from './redis-state.ts';
+import { RedisStateStore, type ControllerCondition, type CycleName } from './redis-state.ts';
 
 export type PlanSource =
   /** Follow this plan (an approved `chuanliu plan -o json`); no planning cycles. */
   | { readonly kind: 'fixed'; readonly plan: CapacityPlan }
   /** Forecast and plan on the cycles' timings; follow the latest plan. */
-  | { readonly kind: 'cycles'; readonly cycles: PlanningCycles; readonly timings: Readonly<Partial<Record<CycleName, CycleTiming>>> };
+  | {
+    readonly kind: 'cycles';
+    readonly cycles: PlanningCycles;
+    readonly timings: Readonly<Partial<Record<CycleName, CycleTiming>>>;
+    /** How often `cycles.pollChanges` looks for new PeakEvents, calendar and config; 0 = never. @defaultValue 5 s */
+    readonly watchEveryMs?: number;
+  };
 
 export type ServiceLog = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
 
@@ -80,9 +86,15 @@ export interface ControllerServiceOptions {
    * fresh: give it whenever a workload's demand comes from Prometheus.
    */
   readonly freshness?: { readonly monitor: DemandFreshnessMonitor; readonly checkEveryMs: number };
+  /**
+   * Called after every watch poll while leading (PeakEvent statuses): the plan followed and a way
+   * to read the cluster, taken only when the callee needs it.
+   */
+  readonly afterWatch?: (view: { readonly plan: CapacityPlan | undefined; readonly snapshot: () => Promise<ClusterSnapshot>; readonly nowMs: number }) => Promise<void>;
 }
 
 type Role = 'starting' | 'standby' | 'leader' | 'stopped';
+type CycleTrigger = 'scheduler' | 'start-up' | 'change';
 
 interface Term {
   readonly controller: Controller;
@@ -91,6 +103,7 @@ interface Term {
   readonly poll: ReturnType<typeof setInterval>;
   readonly guardTimer?: ReturnType<typeof setInterval>;
   readonly freshnessTimer?: ReturnType<typeof setInterval>;
+  readonly watchTimer?: ReturnType<typeof setInterval>;
 }
 
 export class ControllerService {
@@ -107,6 +120,7 @@ export class ControllerService {
   private redisReady = false;
   private cycleChain: Promise<void> = Promise.resolve();
   private guardRunning = false;
+  private watchRunning = false;
   private guardForecasts: { readAtMs: number; forecasts: ReadonlyMap<string, Forecast> } | undefined;
 
   constructor(options: ControllerServiceOptions) {
@@ -123,6 +137,21 @@ export class ControllerService {
 
   get currentRole(): Role {
     return this.role;
+  }
+
+  /**
+   * Records a condition of the controller (e.g. InputsLoaded=False after a failed reload) where
+   * `chuanliu status` reads it; a failure to record it is logged, never thrown.
+   */
+  async recordCondition(condition: Omit<ControllerCondition, 'lastTransitionTime'>, nowMs: number): Promise<void> {
+    try {
+      const previous = (await this.state.loadConditions()).find((item) => item.type === condition.type);
+      if (previous !== undefined && previous.status === condition.status && previous.message === condition.message) return;
+      const lastTransitionTime = previous !== undefined && previous.status === condition.status ? previous.lastTransitionTime : new Date(nowMs).toISOString();
+      await this.state.saveCondition({ ...condition, lastTransitionTime });
+    } catch (error) {
+      this.log('error', `condition ${condition.type} not recorded: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** The controller of the current leadership term (undefined while standby). */
@@ -220,9 +249,13 @@ export class ControllerService {
     }
     const guardTimer = options.guard !== undefined ? setInterval(() => void this.guardTick(), options.guard.sampleIntervalMs) : undefined;
     const freshnessTimer = options.freshness !== undefined ? setInterval(() => void this.checkFreshness(), options.freshness.checkEveryMs) : undefined;
+    const planSource = options.planSource;
+    const watchTimer = planSource.kind === 'cycles' && planSource.cycles.pollChanges !== undefined && planSource.watchEveryMs !== 0
+      ? setInterval(() => void this.watchChanges(), planSource.watchEveryMs ?? 5_000)
+      : undefined;
     this.term = {
       controller, queue, poll, ...(cycles !== undefined ? { cycles } : {}), ...(guardTimer !== undefined ? { guardTimer } : {}),
-      ...(freshnessTimer !== undefined ? { freshnessTimer } : {}),
+      ...(freshnessTimer !== undefined ? { freshnessTimer } : {}), ...(watchTimer !== undefined ? { watchTimer } : {}),
     };
 
     const plan = options.planSource.kind === 'fixed' ? await this.takeFixedPlan(options.planSource.plan) : await this.state.loadPlan();
@@ -257,6 +290,7 @@ export class ControllerService {
     clearInterval(term.poll);
     if (term.guardTimer !== undefined) clearInterval(term.guardTimer);
     if (term.freshnessTimer !== undefined) clearInterval(term.freshnessTimer);
+    if (term.watchTimer !== undefined) clearInterval(term.watchTimer);
     await term.cycles?.close();
     // Closes the queue: waits for the running tick, takes no further job.
     await term.controller.close();
@@ -290,13 +324,49 @@ export class ControllerService {
    * Cycles run one at a time. A scheduled run right after the same cycle ran (BullMQ's first
    * `every` job coinciding with the start-up run) is skipped: within half a period, or 30 s for cron.
    */
-  private runCycle(cycle: CycleName, trigger: 'scheduler' | 'start-up'): Promise<void> {
-    const next = this.cycleChain.then(() => this.cycleNow(cycle, trigger));
+  private runCycle(cycle: CycleName, trigger: CycleTrigger): Promise<void> {
+    const next = this.cycleChain.then(() => this.cycleNow(cycle, trigger)).catch((error: unknown) => {
+      // Never only in BullMQ's failed set: the log and a metric say it too.
+      this.options.metrics?.onCycleFailure(cycle);
+      this.log('error', `${cycle} cycle (${trigger}) failed, the last ${cycle === 'plan' ? 'plan' : 'forecasts'} stay in force: ${error instanceof Error ? error.message : String(error)}`, { cycle, trigger });
+      throw error;
+    });
     this.cycleChain = next.catch(() => undefined);
     return next;
   }
 
-  private async cycleNow(cycle: CycleName, trigger: 'scheduler' | 'start-up'): Promise<void> {
+  /**
+   * Polls the planning source (PeakEvents, calendar, config); a change re-forecasts and re-plans at
+   * once, not at the next scheduled cycle. Polling rather than a watch: one mechanism for the
+   * config file, the mounted calendar ConfigMap and the PeakEvent API, no resync logic after a
+   * dropped watch, and a bounded delay (`watchEveryMs`, 5 s) well inside the one-minute goal.
+   */
+  private async watchChanges(): Promise<void> {
+    const source = this.options.planSource;
+    if (source.kind !== 'cycles' || source.cycles.pollChanges === undefined || this.watchRunning || this.term === undefined) return;
+    this.watchRunning = true;
+    try {
+      let changed: string | undefined;
+      try {
+        changed = await source.cycles.pollChanges();
+      } catch (error) {
+        this.log('error', `watching the planning inputs failed: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+      if (changed !== undefined) {
+        this.log('info', `${changed}: re-forecasting and re-planning now`, { trigger: 'change' });
+        // A failed cycle is logged and counted by runCycle; the next change or schedule retries.
+        await this.runCycle('forecast', 'change').then(() => this.runCycle('plan', 'change')).catch(() => undefined);
+      }
+      const { afterWatch, cluster, clock } = this.options;
+      await afterWatch?.({ plan: this.term?.controller.currentPlan(), snapshot: () => cluster.snapshot(), nowMs: clock.nowMs() })
+        .catch((error: Error) => this.log('error', `after the watch poll: ${error.message}`));
+    } finally {
+      this.watchRunning = false;
+    }
+  }
+
+  private async cycleNow(cycle: CycleName, trigger: CycleTrigger): Promise<void> {
     const source = this.options.planSource;
     if (source.kind !== 'cycles' || this.term === undefined) return;
     const nowMs = this.options.clock.nowMs();

@@ -1,7 +1,7 @@
 /**
  * What the controller service needs of planning: forecasts refreshed on one cycle, plans made on
- * another. `ConfigPlanningCycles` (src/cli/config-planning-cycles.ts) implements it from the
- * config's demand sources with the same forecasting and planning-input code as `chuanliu plan`.
+ * another. `PlanningSource` (src/runtime/planning-source/planning-source.ts) implements it from the
+ * config, the calendar, the PeakEvents and the demand sources with the same forecasting and planning-input code as `chuanliu plan`.
  */
 import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
@@ -11,4 +11,9 @@ export interface PlanningCycles {
   /** Forecasts of every online workload that has a demand source. */
   refreshForecasts(nowMs: number): Promise<Forecast[]>;
   plan(input: { nowMs: number; forecasts: ReadonlyMap<string, Forecast>; previousPlan?: CapacityPlan; snapshot: ClusterSnapshot }): Promise<CapacityPlan>;
+  /**
+   * Re-reads what plans are made from; says what changed in a way that needs a new forecast and
+   * plan (undefined = nothing). The service calls it every `watchEveryMs` while it leads.
+   */
+  pollChanges?(): Promise<string | undefined>;
 }

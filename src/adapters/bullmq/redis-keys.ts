@@ -19,6 +19,8 @@ export interface RedisKeys {
   readonly cycles: string;
   /** Leader lease: one controller applies at a time. */
   readonly leader: string;
+  /** Hash condition type → JSON: the controller's conditions (`chuanliu status` shows them). */
+  readonly conditions: string;
 }
 
 export function redisKeys(prefix = 'chuanliu'): RedisKeys {
@@ -32,5 +34,6 @@ export function redisKeys(prefix = 'chuanliu'): RedisKeys {
     forecasts: `${prefix}:state:forecasts`,
     cycles: `${prefix}:state:cycles`,
     leader: `${prefix}:leader`,
+    conditions: `${prefix}:state:conditions`,
   };
 }

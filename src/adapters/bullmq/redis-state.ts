@@ -16,6 +16,16 @@ import type { RedisKeys } from './redis-keys.ts';
 
 export type CycleName = 'forecast' | 'plan';
 
+/** A condition of the controller as a whole, Kubernetes-style. */
+export interface ControllerCondition {
+  readonly type: string;
+  readonly status: 'True' | 'False';
+  readonly reason: string;
+  readonly message: string;
+  /** When the status last changed (ISO 8601). */
+  readonly lastTransitionTime: string;
+}
+
 export class RedisStateStore {
   constructor(private readonly redis: Redis, private readonly keys: RedisKeys) {}
 
@@ -46,6 +56,16 @@ export class RedisStateStore {
     const forecasts = new Map<string, Forecast>();
     for (const [workload, text] of Object.entries(entries)) forecasts.set(workload, decodeForecast(text, `redis:${this.keys.forecasts}/${workload}`));
     return forecasts;
+  }
+
+  /** Records a controller condition (e.g. InputsLoaded); the latest per type wins. */
+  async saveCondition(condition: ControllerCondition): Promise<void> {
+    await this.guard('record a condition', () => this.redis.hset(this.keys.conditions, condition.type, JSON.stringify(condition)));
+  }
+
+  async loadConditions(): Promise<ControllerCondition[]> {
+    const entries = await this.guard('read conditions', () => this.redis.hgetall(this.keys.conditions));
+    return Object.values(entries).map((text) => JSON.parse(text) as ControllerCondition).sort((a, b) => a.type.localeCompare(b.type));
   }
 
   async markCycle(cycle: CycleName, atMs: number): Promise<void> {

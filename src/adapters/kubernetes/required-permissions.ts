@@ -1,5 +1,5 @@
 /**
- * The Kubernetes API permissions the adapter (kubernetes-cluster.ts) needs, as RBAC would name
+ * The Kubernetes API permissions the adapters (kubernetes-cluster.ts, peak-events.ts) need, as RBAC would name
  * them, when it is built with `namespaces` (the controller always passes the config's
  * `controller.namespaces`). manifests/base grants exactly these and nothing else;
  * test/integration/manifests.test.ts checks the rendered RBAC against this list, and this list
@@ -45,6 +45,9 @@ export const NAMESPACED_PERMISSIONS: readonly ApiPermission[] = [
   { group: 'batch', resource: 'jobs', verb: 'patch' },
   { group: 'batch', resource: 'cronjobs', verb: 'patch' },
   { group: 'autoscaling', resource: 'horizontalpodautoscalers', verb: 'patch' },
+  // PeakEvents (peak-events.ts): listed by the planning source, status written by the controller
+  { group: 'chuanliu.io', resource: 'peakevents', verb: 'list' },
+  { group: 'chuanliu.io', resource: 'peakevents/status', verb: 'patch' },
 ];
 
 /** Needed cluster-wide (a ClusterRole): Nodes are cluster-scoped; pools are counted from them. */

@@ -42,6 +42,9 @@ export class ControllerMetrics {
   private readonly demandDataAge: Gauge;
   private readonly dataHolds: Counter;
   private readonly forecastsUnavailable: Counter;
+  private readonly reloadFailures: Counter;
+  private readonly cycleFailures: Counter;
+  private readonly peakEventsGauge: Gauge;
   private readonly workloadByRef = new Map<string, string>();
   private readonly offlineNames: ReadonlySet<string>;
   private readonly onlineNames: ReadonlySet<string>;
@@ -83,11 +86,31 @@ export class ControllerMetrics {
       name: 'chuanliu_forecast_unavailable_total',
       help: 'Forecast refreshes that could make no forecast for the workload (its last good forecast stays in use)', labelNames: ['workload', 'reason'], registers,
     });
+    this.reloadFailures = new Counter({
+      name: 'chuanliu_config_reload_failures_total',
+      help: 'Reloads of the config, the calendar or the PeakEvents that failed; the last good one was kept', labelNames: ['part'], registers,
+    });
+    this.cycleFailures = new Counter({ name: 'chuanliu_cycle_failures_total', help: 'Forecast and plan cycles that failed (logged as errors)', labelNames: ['cycle'], registers });
+    this.peakEventsGauge = new Gauge({ name: 'chuanliu_peak_events', help: 'PeakEvents the planning source holds, by state (active, cancelled, refused)', labelNames: ['state'], registers });
+    for (const part of ['config', 'calendar', 'peakEvents']) this.reloadFailures.inc({ part }, 0);
+    for (const cycle of ['forecast', 'plan']) this.cycleFailures.inc({ cycle }, 0);
     for (const workload of [...options.inventory.online, ...options.inventory.offline]) {
       this.workloadByRef.set(`${workload.ref.apiKind}/${workload.ref.namespace}/${workload.ref.name}`, workload.name);
     }
     this.offlineNames = new Set(options.inventory.offline.map((workload) => workload.name));
     this.onlineNames = new Set(options.inventory.online.map((workload) => workload.name));
+  }
+
+  onReloadFailure(part: string): void {
+    this.reloadFailures.inc({ part });
+  }
+
+  onCycleFailure(cycle: string): void {
+    this.cycleFailures.inc({ cycle });
+  }
+
+  observePeakEvents(counts: { active: number; cancelled: number; refused: number }): void {
+    for (const [state, count] of Object.entries(counts)) this.peakEventsGauge.set({ state }, count);
   }
 
   setLeader(isLeader: boolean): void {

@@ -248,6 +248,19 @@ describe('decideWrites: what is written per object kind', () => {
     });
   });
 
+  it('leaves a paused workload alone (no plan step, no guard floor) and says so; its replicas still count', () => {
+    const decision = decide({
+      plan: { replicas: { pay: [10, 30], etl: [20, 14] } }, states: { pay: { desired: 10, annotations: { 'chuanliu.io/paused': 'true' } }, etl: { desired: 20 } }, atMs: SLOT1,
+      overrides: [{ workload: 'pay', kind: 'floor', replicas: 40, stepId: 'guard/pay/1', reason: 'guard-emergency', message: 'pulse' }],
+    });
+    expect(decision.writes.map((write) => write.target)).toEqual(['etl']);
+    expect(decision.warnings).toContain('pay is paused (chuanliu.io/paused: "true"): left alone at 10');
+    expect(decision.targets.find((target) => target.name === 'pay')).toMatchObject({ current: 10, target: 10 });
+    // Any other annotation value is not a pause.
+    const running = decide({ plan: { replicas: { pay: [10, 30] } }, states: { pay: { desired: 10, annotations: { 'chuanliu.io/paused': 'false' } } }, atMs: SLOT1 });
+    expect(running.writes.map((write) => write.target)).toEqual(['pay']);
+  });
+
   it('marks guard writes with the guard reason', () => {
     const decision = decide({
       plan: { replicas: { pay: [10, 10] } }, states: { pay: { desired: 10 } }, atMs: SLOT1,

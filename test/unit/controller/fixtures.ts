@@ -50,6 +50,7 @@ export interface StateSpec {
   ready?: number;
   terminating?: number;
   hpa?: { min: number; max?: number; current?: number };
+  annotations?: Record<string, string>;
 }
 
 export function snapshotOf(inventory: Inventory, states: Record<string, StateSpec>, options: { atMs?: number; pools?: ClusterSnapshot['nodePools'] } = {}): ClusterSnapshot {
@@ -65,7 +66,7 @@ export function snapshotOf(inventory: Inventory, states: Record<string, StateSpe
       ...(spec.hpa !== undefined ? {
         hpa: { name: `${workload.name}-hpa`, minReplicas: spec.hpa.min, maxReplicas: spec.hpa.max ?? 100, currentReplicas: spec.hpa.current ?? spec.desired },
       } : {}),
-      annotations: {},
+      annotations: spec.annotations ?? {},
     });
   }
   const nodePools = options.pools ?? inventory.nodePools.map((pool) => ({

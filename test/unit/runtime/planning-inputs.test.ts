@@ -12,9 +12,10 @@ import { InputError } from '../../../src/domain/errors.ts';
 import type { RegularSeries } from '../../../src/domain/series.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../../src/domain/units.ts';
 import type { MetricsSource } from '../../../src/ports/metrics-source.ts';
+import { parseHistoryFlags, parseInstantFlag, planningRequestFromFlags } from '../../../src/cli/planning-flags.ts';
 import {
-  parseHistoryFlags, parseInstantFlag, planIdFor, planningRequestFromFlags, preparePlanningInputs, recentRateRps, type PlanningInputsRequest,
-} from '../../../src/cli/planning-inputs.ts';
+  planIdFor, preparePlanningInputs, recentRateRps, type PlanningInputsRequest,
+} from '../../../src/runtime/planning-source/planning-inputs.ts';
 
 const CALENDAR = resolve('forecasts/double11.yaml');
 /** End of the synthetic history: 2026-11-11 17:00 in Shanghai. */
@@ -125,6 +126,7 @@ function localTsv(meanRps: number): string {
     return `${wall}\t${i % 7}\t${Math.round(rps * 60)}`;
   }).join('\n')}\n`;
 }
+
 
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
