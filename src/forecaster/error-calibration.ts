@@ -158,10 +158,12 @@ export function recentCoverageLevels(errors: Float64Array, quantiles: readonly n
     const adjusted = quantile + (quantile - covered);
     // The tail beyond a level shrinks or grows at most twofold (0.99 stays within 0.98–0.995, 0.9
     // within 0.8–0.95): recent errors are few and correlated, and a heavy tail turns a small move
-    // of an extreme level into a band many times wider. Never beyond what the samples resolve.
+    // of an extreme level into a band many times wider. Never across the median (0.49 stays below
+    // it, or the median band would be pushed off the sum of its components), never beyond what the
+    // samples resolve.
     const tail = quantile > 0.5 ? 1 - quantile : quantile;
-    const low = quantile > 0.5 ? 1 - 2 * tail : Math.max(1 / (count + 1), tail / 2);
-    const high = quantile > 0.5 ? Math.min(count / (count + 1), 1 - tail / 2) : 2 * tail;
+    const low = quantile > 0.5 ? Math.max(0.5, 1 - 2 * tail) : Math.max(1 / (count + 1), tail / 2);
+    const high = quantile > 0.5 ? Math.min(count / (count + 1), 1 - tail / 2) : Math.min(0.5, 2 * tail);
     levels.set(quantile, Math.min(high, Math.max(low, adjusted)));
   }
   return levels;

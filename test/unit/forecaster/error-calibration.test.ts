@@ -46,6 +46,15 @@ describe('recentCoverageLevels', () => {
     expect(levels.get(0.1)).toBeLessThanOrEqual(0.2);
   });
 
+  it('never moves a level across the median', () => {
+    const wider = recentCoverageLevels(errors(4000, 1000, 2), [0.49, 0.51]);
+    expect(wider.get(0.49)).toBeLessThanOrEqual(0.5);
+    expect(wider.get(0.51)).toBeGreaterThanOrEqual(0.5);
+    const narrower = recentCoverageLevels(errors(4000, 1000, 0.3), [0.49, 0.51]);
+    expect(narrower.get(0.49)).toBeLessThanOrEqual(0.5);
+    expect(narrower.get(0.51)).toBeGreaterThanOrEqual(0.5);
+  });
+
   it('leaves too few errors alone', () => {
     expect(recentCoverageLevels(errors(3, 0, 1), quantiles).size).toBe(0);
   });
