@@ -301,14 +301,17 @@ export function registerControllerCommand(program: Command): void {
           : {}),
       });
       started.service = service;
+      // Listen for SIGTERM before starting: Kubernetes may stop a pod while it is still starting, and
+      // a signal with no listener would kill the process without releasing what it took.
+      const stopRequested = new Promise<void>((resolve) => {
+        process.once('SIGTERM', () => resolve());
+        process.once('SIGINT', () => resolve());
+      });
       const server = await startMetricsServer({ registry: metrics.registry, port: metricsPort, host: flags.metricsHost, readiness: () => service.readiness() });
       logger.info({ redis: redactRedisUrl(flags.redis), metrics: server.url, plan: flags.plan ?? 'planning cycles', guardedWorkloads: guard !== undefined ? sampled.length : 0, freshnessCheckedWorkloads: freshnessMonitor?.measuredWorkloads.length ?? 0 }, `controller starting; metrics on ${server.url}/metrics`);
       await service.start();
       logger.info({ role: service.currentRole }, `controller running as ${service.currentRole}`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGTERM', () => resolve());
-        process.once('SIGINT', () => resolve());
-      });
+      await stopRequested;
       logger.info('stopping: finishing the running tick, releasing the lease');
       await service.stop();
       await server.close();

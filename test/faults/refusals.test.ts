@@ -79,7 +79,8 @@ describe('refused plans write nothing and say why', () => {
     expect(result.message).toMatch(/^refused, nothing written: /);
     expect(result.message).toMatch(reason);
     expect(result.records).toEqual([]);
-    expect(kube.requestLog.list({ sinceSeq: since }).filter((entry) => entry.method !== 'GET')).toEqual([]);
+    // Asking the authorizer (SelfSubjectAccessReview POSTs) changes nothing; every other request is a read.
+    expect(kube.requestLog.list({ sinceSeq: since }).filter((entry) => entry.method !== 'GET' && entry.resource !== 'selfsubjectaccessreviews')).toEqual([]);
     expect(levelsNow(kube.store, shift.inventory)).toEqual(before);
   });
 
@@ -91,7 +92,8 @@ describe('refused plans write nothing and say why', () => {
     expect(result.status).toBe('dry-run');
     expect(result.records.map((record) => `${record.phase} ${record.target} ${record.fromReplicas}→${record.toReplicas}`)).toEqual(['release etl-0001 4→0']);
     expect(result.decision?.waits.map((wait) => `${wait.target} ${wait.fromReplicas}→${wait.toReplicas}`)).toEqual(['pay-0001 1→3']);
-    expect(kube.requestLog.list({ sinceSeq: since }).filter((entry) => entry.method !== 'GET')).toEqual([]);
+    // Asking the authorizer (SelfSubjectAccessReview POSTs) changes nothing; every other request is a read.
+    expect(kube.requestLog.list({ sinceSeq: since }).filter((entry) => entry.method !== 'GET' && entry.resource !== 'selfsubjectaccessreviews')).toEqual([]);
     expect(levelsNow(kube.store, shift.inventory)).toEqual(before);
   });
 });
