@@ -1,8 +1,9 @@
 /**
  * Shifts on the real control plane when the API misbehaves, with the real `chuanliu controller`
  * process as the manifests' ServiceAccount:
- * - a concurrent writer changing the same objects while chuanliu's writes are slowed down by a
- *   fault proxy, so the real API server answers 409 to writes carrying an old resourceVersion;
+ * - a concurrent writer changing each object inside chuanliu's read→write window (a fault proxy holds
+ *   chuanliu's first patch of it while the other write lands), so the real API server answers 409
+ *   to the patch carrying the outdated resourceVersion;
  * - kube-apiserver killed (-9) right after the first release and started again;
  * - two controller replicas on one Redis: one leads and writes, the other stands by.
  * Each time the shift completes with every online pod Ready, no value is written twice (the API
@@ -47,45 +48,42 @@ describe('shifts on the real API under trouble', () => {
   it('a concurrent writer on the same objects: real 409s, re-read and retried, each value written once', async () => {
     const shift = await prepareShift(cluster, 'conflicts', 75_000, { podReadyMs: POD_READY_MS });
     const proxy = await startFaultProxy(cluster, { seed: 11 });
-    // chuanliu's writes wait 400 ms between its read and the API: the other writer changes the object meanwhile.
-    proxy.setRules([{ name: 'slow writes', match: { verbs: ['patch'] }, latencyMs: 400 }]);
     const token = await cluster.serviceAccountToken(CHUANLIU_NAMESPACE, CHUANLIU_SERVICE_ACCOUNT);
     const viaProxy = await cluster.writeTokenKubeconfig('conflicts.kubeconfig', token, { serverUrl: proxy.url });
     const { apps, batch, autoscaling } = adminClients();
     const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-    let writing = true;
+    // The other writer: the first time chuanliu patches an object, someone else changes that object
+    // after chuanliu read it and before its patch reaches the API, so the patch carries an outdated
+    // resourceVersion. Later patches of the same object go through untouched.
+    const touched = new Set<string>();
     let otherWrites = 0;
-    const touch = (serial: number) => ({ metadata: { annotations: { 'example.com/touched': String(serial) } } });
-    const otherWriter = (async () => {
-      while (writing) {
-        const serial = otherWrites++;
-        await Promise.allSettled([
-          ...shift.inventory.online.filter((w) => w.ref.apiKind === 'Deployment').map((w) => apps.patchNamespacedDeployment({ name: w.ref.name, namespace: w.ref.namespace, body: touch(serial) }, merge)),
-          apps.patchNamespacedStatefulSet({ name: 'ledger', namespace: shift.onlineNamespace, body: touch(serial) }, merge),
-          apps.patchNamespacedDeployment({ name: 'etl', namespace: shift.offlineNamespace, body: touch(serial) }, merge),
-          apps.patchNamespacedStatefulSet({ name: 'index', namespace: shift.offlineNamespace, body: touch(serial) }, merge),
-          batch.patchNamespacedJob({ name: 'report', namespace: shift.offlineNamespace, body: touch(serial) }, merge),
-          batch.patchNamespacedCronJob({ name: 'nightly', namespace: shift.offlineNamespace, body: touch(serial) }, merge),
-          ...['pay-hpa-0', 'pay-hpa-1'].map((name) => autoscaling.patchNamespacedHorizontalPodAutoscaler({ name, namespace: shift.onlineNamespace, body: touch(serial) }, merge)),
-        ]);
-        // Once a second: most of chuanliu's 400 ms read→write windows see a change. (An object rewritten
-        // every 50 ms starves any optimistic writer whose round trip is longer: RELIABILITY.md.)
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-      }
-    })();
+    proxy.setBeforePatch(async (path) => {
+      const match = /\/namespaces\/([^/]+)\/(deployments|statefulsets|jobs|cronjobs|horizontalpodautoscalers)\/([^/]+)/.exec(path);
+      if (match === null) return;
+      const [, namespace = '', resource = '', name = ''] = match;
+      const key = `${resource}/${namespace}/${name}`;
+      if (touched.has(key) || (namespace !== shift.onlineNamespace && namespace !== shift.offlineNamespace)) return;
+      touched.add(key);
+      otherWrites += 1;
+      const body = { metadata: { annotations: { 'example.com/touched-by': 'another-writer' } } };
+      const param = { name, namespace, body };
+      if (resource === 'deployments') await apps.patchNamespacedDeployment(param, merge);
+      else if (resource === 'statefulsets') await apps.patchNamespacedStatefulSet(param, merge);
+      else if (resource === 'jobs') await batch.patchNamespacedJob(param, merge);
+      else if (resource === 'cronjobs') await batch.patchNamespacedCronJob(param, merge);
+      else await autoscaling.patchNamespacedHorizontalPodAutoscaler(param, merge);
+    });
     const monitor = watchOnlineNeverDown(cluster, shift);
     const startedAtMs = Date.now();
     const redis = await startRedis();
     const controller = await startControllerProcess({ directory, configYaml: shift.configYaml, plan: shift.plan, kubeconfigPath: viaProxy, redisUrl: redis.url });
     try {
       const vsPeakMs = await expectShiftDone(cluster, shift, [controller], { startedAtMs });
-      process.stderr.write(`conflicts: done ${(-vsPeakMs / 1000).toFixed(1)} s before the peak; ${otherWrites} rounds of the other writer\n`);
+      process.stderr.write(`conflicts: done ${(-vsPeakMs / 1000).toFixed(1)} s before the peak; the other writer changed ${otherWrites} objects inside chuanliu's read→write window\n`);
       const conflicts = await auditedWrites(cluster, (event) => event.user.username === CHUANLIU_USER && event.responseStatus?.code === 409);
       expect(conflicts.length, 'the real API server answered 409 to chuanliu').toBeGreaterThan(0);
       expect(monitor.stop()).toEqual([]);
     } finally {
-      writing = false;
-      await otherWriter;
       monitor.stop();
       await controller.process.stop();
       await proxy.close();

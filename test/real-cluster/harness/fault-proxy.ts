@@ -25,6 +25,11 @@ export interface FaultProxy {
   setRules(rules: readonly FaultRule[], seed?: number): void;
   /** Also lose this share of write answers after the server applied the write. */
   setLoseAnswerRate(rate: number): void;
+  /**
+   * Runs (and is awaited) between a PATCH reaching the proxy and the proxy forwarding it: another
+   * writer acting exactly inside the client's read→write window, so a real 409 is certain.
+   */
+  setBeforePatch(hook: ((path: string) => Promise<void>) | undefined): void;
   /** Failures injected so far, by kind (`conflict`, `throttle`, `error`, `drop`, `lost-answer`). */
   injected(): Record<string, number>;
   /** Requests forwarded or failed so far. */
@@ -47,6 +52,7 @@ export async function startFaultProxy(cluster: RealCluster, options: { seed: num
   const faults = new FaultInjector();
   let rng = createRng(options.seed);
   let loseAnswerRate = 0;
+  let beforePatch: ((path: string) => Promise<void>) | undefined;
   let requests = 0;
   const injected: Record<string, number> = {};
   const count = (kind: InjectedFailure | 'lost-answer'): void => {
@@ -89,9 +95,15 @@ export async function startFaultProxy(cluster: RealCluster, options: { seed: num
       : { latencyMs: 0 };
     const act = (): void => {
       switch (decision.failure) {
-        case undefined:
-          forward(incoming, outgoing, WRITE_METHODS.has(method) && loseAnswerRate > 0 && rng() < loseAnswerRate);
+        case undefined: {
+          const loseAnswer = WRITE_METHODS.has(method) && loseAnswerRate > 0 && rng() < loseAnswerRate;
+          if (method === 'PATCH' && beforePatch !== undefined) {
+            beforePatch(url.pathname).then(() => forward(incoming, outgoing, loseAnswer), () => forward(incoming, outgoing, loseAnswer));
+          } else {
+            forward(incoming, outgoing, loseAnswer);
+          }
           return;
+        }
         case 'drop':
           count('drop');
           incoming.socket.destroy();
@@ -127,6 +139,9 @@ export async function startFaultProxy(cluster: RealCluster, options: { seed: num
     },
     setLoseAnswerRate(rate) {
       loseAnswerRate = rate;
+    },
+    setBeforePatch(hook) {
+      beforePatch = hook;
     },
     injected: () => ({ ...injected }),
     requests: () => requests,
