@@ -17,6 +17,7 @@
  * Status fields (replicas, readyReplicas, availableReplicas, observedGeneration, HPA
  * currentReplicas) are kept up to date, and Events are recorded for scaling actions.
  */
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../ports/clock.ts';
 import type { ClusterBridge } from '../bridge.ts';
 import { matchesRequirements, requirementsOf, type LabelSelectorObject } from '../label-selector.ts';
@@ -103,7 +104,7 @@ export class ClusterEmulation implements ClusterBridge {
    * Aborted on stop(): every pending sleep (pod startups, termination graces) resolves at once and
    * frees its timer, so a stopped emulation no longer keeps the process alive for up to a minute.
    */
-  private sleeps = new AbortController();
+  private sleeps = sharedSleepController();
 
   constructor(options: ClusterEmulationOptions) {
     this.clock = options.clock;
@@ -127,7 +128,7 @@ export class ClusterEmulation implements ClusterBridge {
     this.queue.stop();
     this.generationOfStop += 1;
     this.sleeps.abort();
-    this.sleeps = new AbortController();
+    this.sleeps = sharedSleepController();
   }
 
   idle(): Promise<void> {
@@ -595,4 +596,15 @@ function removalOrder(type: ResourceType): (a: KubeObject, b: KubeObject) => num
   // Like the ReplicaSet controller: unscheduled first, then not ready, then the newest.
   const rank = (pod: KubeObject): number => (!spec(pod)['nodeName'] ? 0 : isPodReady(pod) ? 2 : 1);
   return (a, b) => rank(a) - rank(b) || Number(b.metadata.resourceVersion) - Number(a.metadata.resourceVersion);
+}
+
+/**
+ * One controller for every pending sleep: each pod starting or terminating adds an abort listener
+ * (removed when its sleep ends), so hundreds at once are expected, not a leak; without the raised
+ * limit Node warns (MaxListenersExceededWarning) on every shift of more than ten pods.
+ */
+function sharedSleepController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
