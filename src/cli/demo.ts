@@ -2,7 +2,9 @@
  * `chuanliu demo`: the embedded default end to end, with no cluster, Redis or Prometheus — the
  * SYNTHETIC Double-11 evening (sim/double11.yaml) forecast from the days before it, planned,
  * applied by the controller to the simulated cluster (chuanliu), and compared on the same traffic
- * with static-peak, the Kubernetes HPA, KEDA cron floors and the oracle. Prints the scoring table,
+ * with static-peak, the Kubernetes HPA, KEDA cron floors and the oracle; a livestream PeakEvent
+ * created at 18:40 for 19:05, in no calendar, shows a short-notice event taken in (demo-short-notice.ts).
+ * Prints the scoring table,
  * the largest plan steps with their explanations, the reactive guard's actions and the headline
  * ratios; writes an HTML report of the comparison and one of the plan made before the evening.
  *
@@ -18,6 +20,7 @@ import type { PlanStep } from '../domain/plan.ts';
 import { runSimulation } from '../simulator/engine.ts';
 import { loadScenarioFile } from '../simulator/load-scenario.ts';
 import { renderElasticDemo, runElasticDemo } from './demo-elastic.ts';
+import { DEMO_SHORT_NOTICE_EVENT, renderShortNoticeLines, summarizeShortNotice } from './demo-short-notice.ts';
 import type { SimulationResult } from '../simulator/result.ts';
 import type { Scenario } from '../simulator/scenario.ts';
 import { createChuanliuStrategy } from '../simulator/strategies/chuanliu.ts';
@@ -37,6 +40,8 @@ interface DemoFlags {
   output: string;
   /** false with --no-elastic. */
   elastic: boolean;
+  /** false with --no-short-notice. */
+  shortNotice: boolean;
 }
 
 const OUTPUT_FORMATS = ['table', 'json'] as const;
@@ -56,6 +61,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--seed <n>', 'replace the scenario\'s seed (traffic noise, startup times, metric lags)')
     .option('-o, --output <format>', `stdout format: ${OUTPUT_FORMATS.join(' | ')}`, 'table')
     .option('--no-elastic', 'skip the second part (nodes pre-provisioned on an elastic pool, sim/elastic-midnight.yaml)')
+    .option('--no-short-notice', 'leave out the livestream PeakEvent created at 18:40 for 19:05 (the default scenario only): the evening exactly as sim/double11.yaml, as the benchmarks run it')
     .action(async (flags: DemoFlags) => {
       const output = parseOutput(flags.output);
       const seed = flags.seed === undefined ? undefined : parseSeed(flags.seed);
@@ -66,7 +72,9 @@ export function registerDemoCommand(program: Command): void {
       const registry = demoRegistry(recorder);
       const startedAt = performance.now();
       progress(`loading ${displayPath(scenarioPath)}${seed !== undefined ? ` (seed ${seed})` : ''}`);
-      const scenario = await loadScenarioFile(scenarioPath, { registry, ...(seed !== undefined ? { seed } : {}) });
+      // The short-notice livestream belongs to the default evening (it names its workloads).
+      const peakEvents = flags.shortNotice !== false && scenarioPath === DEFAULT_SCENARIO ? [DEMO_SHORT_NOTICE_EVENT] : [];
+      const scenario = await loadScenarioFile(scenarioPath, { registry, peakEvents, ...(seed !== undefined ? { seed } : {}) });
       progress(`${scenario.name}${scenario.synthetic ? ' [SYNTHETIC]' : ''}: ${formatDurationMs(scenario.endMs - scenario.startMs)} at ${formatDurationMs(scenario.tickMs)} ticks, `
         + `${scenario.online.length} online + ${scenario.offline.length} offline workloads; strategies ${DEFAULT_STRATEGIES.join(', ')}`);
       let strategyStartedAt = performance.now();
@@ -97,12 +105,15 @@ export function registerDemoCommand(program: Command): void {
       progress(`reports: ${reportPath} (comparison), ${planPath} (the plan made before the run)`);
 
       const comparison = compareChuanliu(result.scores);
+      const shortNotice = scenario.announcedEvents.map((announced) => ({ announced, summary: summarizeShortNotice(announced, result, recorder) }));
       if (output === 'json') {
-        process.stdout.write(`${toJson({ summary: demoSummary({ result, recorder, comparison, reportPath, planPath, elapsedMs }), result })}\n`);
+        const summary = { ...demoSummary({ result, recorder, comparison, reportPath, planPath, elapsedMs }), shortNotice: shortNotice.map((entry) => entry.summary) };
+        process.stdout.write(`${toJson({ summary, result })}\n`);
         return;
       }
       const color = shouldUseColor(process.stdout);
-      process.stdout.write(`${renderSimulationTable(result, { color })}\n\n${renderDemoLines({ result, recorder, comparison, timeZone, color })}\n`);
+      const shortNoticeText = shortNotice.map(({ announced, summary }) => `\n\n${renderShortNoticeLines(announced, summary, timeZone, color).join('\n')}`).join('');
+      process.stdout.write(`${renderSimulationTable(result, { color })}\n\n${renderDemoLines({ result, recorder, comparison, timeZone, color })}${shortNoticeText}\n`);
       // Nodes pre-provisioned for a midnight peak on an elastic pool (a few seconds more).
       if (flags.elastic !== false) {
         progress('elastic pool: sim/elastic-midnight.yaml');

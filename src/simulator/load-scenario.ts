@@ -22,6 +22,7 @@ import {
   issuesToProblems, parseLocatedYaml, problemsToError, validateLocated, type LocatedYaml, type YamlProblem,
 } from '../config/validate-yaml.ts';
 import { loadCalendarFile } from '../calendar/load-calendar.ts';
+import { calendarWithAnnounced, parseAnnouncedPeakEvents, type AnnouncedPeakEvent, type AnnouncedPeakEventInput } from './announced-events.ts';
 import { readTraceFile } from '../adapters/traces/read-trace.ts';
 import { SHIPPED_TRACES } from '../adapters/traces/catalog.ts';
 import type { MetricsPipelineSpec, ServingQueueSpec } from '../adapters/memory/cluster-spec.ts';
@@ -37,6 +38,8 @@ export interface LoadScenarioOptions {
   readonly registry: StrategyRegistry;
   /** Replaces the file's seed (traffic noise, startup draws, metric lags). */
   readonly seed?: number;
+  /** Short-notice PeakEvents added to the file's own `peakEvents` (the demo's livestream). */
+  readonly peakEvents?: readonly AnnouncedPeakEventInput[];
 }
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -81,9 +84,18 @@ export async function parseScenarioText(
   const onlineNames = online.map((workload) => workload.name);
   const calendar = calendarPath === undefined ? undefined
     : await relocate(() => loadCalendarFile(calendarPath, { workloads: onlineNames }), located, ['calendar']);
+  const announcedInputs: AnnouncedPeakEventInput[] = [
+    ...file.peakEvents.map((entry) => ({ announcedAtMs: entry.announcedAt, object: entry.event })),
+    ...(options.peakEvents ?? []),
+  ];
+  const announcedEvents = await relocate(async () => parseAnnouncedPeakEvents(announcedInputs, {
+    source, runStartMs: file.start, runEndMs: file.end, onlineWorkloads: onlineNames,
+  }), located, ['peakEvents']);
+  // What the traffic follows (and what is scored at event starts): the calendar and every announced event.
+  const trafficCalendar = calendarWithAnnounced(calendar, announcedEvents, onlineNames);
 
   // ---- strategies ---------------------------------------------------------------------------
-  const view = inventoryView(file, seed, nodePools, online, offline, calendar);
+  const view = inventoryView(file, seed, nodePools, online, offline, trafficCalendar, announcedEvents);
   const strategySettings: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(file.strategies)) {
     if (!options.registry.has(name)) {
@@ -134,8 +146,8 @@ export async function parseScenarioText(
         sources.push(sourceText);
       } else if (entry.synthetic !== undefined) {
         const syntheticPath = entry.synthetic.calendar !== undefined ? at(entry.synthetic.calendar) : undefined;
-        const eventsCalendar = syntheticPath === undefined ? calendar
-          : await relocate(() => loadCalendarFile(syntheticPath, { workloads: onlineNames }), located, [...path, 'synthetic', 'calendar']);
+        const eventsCalendar = syntheticPath === undefined ? trafficCalendar
+          : calendarWithAnnounced(await relocate(() => loadCalendarFile(syntheticPath, { workloads: onlineNames }), located, [...path, 'synthetic', 'calendar']), announcedEvents, onlineNames);
         if (eventsCalendar === undefined) {
           problems.push(located.problem([...path, 'synthetic', 'calendar'], 'expected a calendar for synthetic traffic (here or at the scenario\'s `calendar`)'));
           continue;
@@ -198,6 +210,7 @@ export async function parseScenarioText(
     observedLagMs: file.observedLag,
     trafficNotes: notes,
     histories,
+    announcedEvents,
   });
 }
 
@@ -222,12 +235,13 @@ async function relocate<T>(load: () => Promise<T>, located: LocatedYaml, path: P
 
 function inventoryView(
   file: ScenarioFile, seed: number, nodePools: readonly NodePool[], online: readonly OnlineWorkload[],
-  offline: readonly OfflineWorkload[], calendar: PeakCalendar | undefined,
+  offline: readonly OfflineWorkload[], calendar: PeakCalendar | undefined, announcedEvents: readonly AnnouncedPeakEvent[],
 ): ScenarioView {
   const workloads = [...online, ...offline];
   return {
     name: file.name, startMs: file.start, endMs: file.end, tickMs: file.tick, seed, nodePools, workloads, online, offline,
     events: calendar === undefined ? [] : eventOccurrences(calendar, file.start, file.end),
+    announcedEvents,
     workloadIndex: (name) => {
       const index = workloads.findIndex((workload) => workload.name === name);
       return index < 0 ? undefined : index;

@@ -26,6 +26,9 @@
  * metricsPipeline: { syncPeriod: 15s, metricResolution: 15s, kubeletMaxAge: 10s }
  * autoscaler: { scanInterval: 10s, scaleDownUnneeded: 10m }
  * observedLag: 30s
+ * peakEvents:                       # short-notice events (announced-events.ts)
+ *   - announcedAt: 2026-11-11T22:15:00+08:00
+ *     event: { apiVersion: chuanliu.io/v1alpha1, kind: PeakEvent, metadata: { name: flash-2240 }, spec: { … } }
  * ```
  */
 import { z } from 'zod';
@@ -136,6 +139,15 @@ export const scenarioFileSchema = z.strictObject({
   }).optional(),
   /** @defaultValue 30s */
   observedLag: durationSchema.default(30_000),
+  /**
+   * Short-notice events: a PeakEvent object (as `chuanliu event add` creates it) and when it was
+   * announced. The traffic follows it; calendar-reading strategies learn of it only then.
+   */
+  peakEvents: z.array(z.strictObject({
+    announcedAt: instantSchema,
+    // The PeakEvent's own fields are checked by its parser (calendar/peak-event.ts), naming them.
+    event: z.looseObject({ apiVersion: z.string().optional(), kind: z.string().optional(), metadata: z.looseObject({ name: z.string(), namespace: z.string().optional() }), spec: z.unknown() }),
+  })).default([]),
 }).superRefine((file, ctx) => {
   if (!(file.end > file.start)) ctx.addIssue({ code: 'custom', path: ['end'], message: 'expected an end after the start' });
   const ticks = Math.ceil((file.end - file.start) / file.tick);

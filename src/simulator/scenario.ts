@@ -5,6 +5,7 @@
 import type { EventOccurrence, PeakCalendar } from '../domain/calendar.ts';
 import type { NodePool, OfflineWorkload, OnlineWorkload, Workload } from '../domain/workload.ts';
 import type { AutoscalerSpec, MetricsPipelineSpec, ServingQueueSpec } from '../adapters/memory/cluster-spec.ts';
+import type { AnnouncedPeakEvent } from './announced-events.ts';
 import type { DemandHistorySource } from './demand-history.ts';
 import type { ScenarioView } from './strategy.ts';
 import type { TrafficModel } from './traffic-model.ts';
@@ -28,6 +29,7 @@ export interface Scenario extends ScenarioView {
   readonly observedLagMs: number;
   /** How each traffic series was read and shaped, for the report. */
   readonly trafficNotes: readonly string[];
+
   /** Per workload index: where its demand before the start comes from (forecasting strategies). */
   readonly histories: readonly (DemandHistorySource | undefined)[];
 }
@@ -55,6 +57,7 @@ export interface ScenarioParts {
   readonly observedLagMs?: number;
   readonly trafficNotes?: readonly string[];
   readonly histories?: readonly (DemandHistorySource | undefined)[];
+  readonly announcedEvents?: readonly AnnouncedPeakEvent[];
 }
 
 /** Default lag of observed demand: a 15 s scrape plus up to 15 s of rate-window alignment. */
@@ -92,5 +95,6 @@ export function buildScenario(parts: ScenarioParts): Scenario {
     observedLagMs: parts.observedLagMs ?? DEFAULT_OBSERVED_LAG_MS,
     trafficNotes: parts.trafficNotes ?? [],
     histories: parts.histories ?? workloads.map(() => undefined),
+    announcedEvents: parts.announcedEvents ?? [],
   };
 }

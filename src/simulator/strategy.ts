@@ -17,6 +17,7 @@ import type { Cluster } from '../ports/cluster.ts';
 import type { SimulatedHpaSpec } from '../adapters/memory/cluster-spec.ts';
 import type { SimulatedCluster } from '../adapters/memory/simulated-cluster.ts';
 import type { HistoryRequest, HistoryWindow } from './demand-history.ts';
+import type { AnnouncedPeakEvent } from './announced-events.ts';
 
 /** What every strategy may know about the scenario before it starts. */
 export interface ScenarioView {
@@ -30,10 +31,15 @@ export interface ScenarioView {
   readonly workloads: readonly Workload[];
   readonly online: readonly OnlineWorkload[];
   readonly offline: readonly OfflineWorkload[];
-  /** The peak calendar's occurrences in the run: known in advance, so visible to all. */
+  /**
+   * Every event occurrence in the run, scored at its start: the calendar's, known in advance, and
+   * the short-notice ones of `announcedEvents`, which a strategy may use only once announced.
+   */
   readonly events: readonly EventOccurrence[];
-  /** The peak calendar itself, when the scenario has one (to expand occurrences over a history). */
+  /** The peak calendar itself, when the scenario has one (to expand occurrences over a history); without short-notice events. */
   readonly calendar?: PeakCalendar;
+  /** Short-notice PeakEvents and when each was announced (announced-events.ts). */
+  readonly announcedEvents: readonly AnnouncedPeakEvent[];
   workloadIndex(name: string): number | undefined;
 }
 

@@ -35,6 +35,10 @@ describe('chuanliu demo', () => {
     expect(stdout).toMatch(/Plan made at 11-11 17:00 from the history before the run/);
     expect(stdout).toMatch(/lead \d+m(\d+s)? = startup p95/);
     expect(stdout).toMatch(/Reactive guard: /);
+    // The short-notice livestream: created 18:40 for 19:05, taken in by a re-plan, the capacity Ready by its start.
+    expect(stdout).toMatch(/Short-notice event \[SYNTHETIC\]: PeakEvent livestream "flash-1905" created 11-11 18:40:00 for 11-11 19:05:00/);
+    expect(stdout).toMatch(/chuanliu took it in at 11-11 18:40:\d\d/);
+    expect(stdout).toMatch(/payment \d+ → \d+ replicas, first write 11-11 18:\d\d:\d\d, Ready by 11-11 19:0\d:\d\d/);
     expect(stderr).toMatch(/chuanliu +done in \d+\.\d s/);
     expect(stderr).toContain(`reports: ${report}`);
     expect(readFileSync(report, 'utf8')).toMatch(/<html/i);

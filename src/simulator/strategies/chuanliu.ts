@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { durationSchema, positiveDurationSchema, unitIntervalSchema } from '../../config/units-schema.ts';
 import type { EventOccurrence } from '../../domain/calendar.ts';
 import { eventOccurrences } from '../../domain/calendar-occurrences.ts';
+import { AnnouncementTracker } from '../announced-events.ts';
 import { bandFor, type Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
 import { DAY_MS, formatDurationMs, HOUR_MS, MINUTE_MS, SECOND_MS } from '../../domain/units.ts';
@@ -177,7 +178,7 @@ export interface GuardResponse {
 
 /** What a run did, for the demo, the benchmark and tests. All callbacks are optional. */
 export interface ChuanliuObserver {
-  /** A plan was adopted (`reason`: `start`, `schedule`, `guard`). */
+  /** A plan was adopted (`reason`: `start`, `schedule`, `guard`, `peak-event <names>`). */
   onPlan?(event: { readonly atMs: number; readonly reason: string; readonly plan: CapacityPlan; readonly forecasts: ReadonlyMap<string, Forecast> }): void;
   onGuardDecision?(decision: GuardDecision): void;
   /** Every reconcile tick of the controller (plan jobs and guard ticks). */
@@ -216,6 +217,8 @@ class ChuanliuRun implements Strategy {
   private onlineIndices: number[] = [];
   private histories: HistoryBuffer[] = [];
   private occurrences: readonly EventOccurrence[] = [];
+  private occurrenceWindow = { fromMs: 0, toMs: 0 };
+  private announcements!: AnnouncementTracker;
   private forecastSettings!: ForecastSettings;
   /** Newest first: the guard reads the newest that covers a time (a new one starts at its issue time). */
   private forecasts: Map<string, Forecast>[] = [];
@@ -264,10 +267,14 @@ class ChuanliuRun implements Strategy {
         expectedBuckets: Math.ceil(runMs / (prior?.series.stepMs ?? forecast.bucket)) + 1,
       });
     });
-    const earliestMs = Math.min(scenario.startMs, ...this.histories.map((history) => history.startMs));
-    this.occurrences = scenario.calendar !== undefined
-      ? eventOccurrences(scenario.calendar, earliestMs, scenario.endMs + planning.horizon)
-      : scenario.events;
+    this.occurrenceWindow = {
+      fromMs: Math.min(scenario.startMs, ...this.histories.map((history) => history.startMs)),
+      toMs: scenario.endMs + planning.horizon,
+    };
+    this.announcements = new AnnouncementTracker(scenario.calendar, scenario.announcedEvents, scenario.online.map((workload) => workload.name));
+    // Announced at the start (or before it): known from the first plan on.
+    this.announcements.advance(scenario.startMs);
+    this.refreshOccurrences(scenario);
     const quantiles = [...new Set([
       0.5, 0.9, 0.99, this.settings.guard.bandQuantile,
       ...this.online.map((workload) => this.provisioningQuantile(workload)),
@@ -345,8 +352,13 @@ class ChuanliuRun implements Strategy {
     }));
     const guardTick = await controller.observe(samples);
     if (guardTick.decisions.some((decision) => decision.kind !== 'raise')) this.replanSoon = true;
-
-    if (context.nowMs >= this.nextReplanMs || this.replanSoon) {
+    // A PeakEvent created since the last act: re-forecast with it and re-plan now, as the
+    // controller does when its PlanningSource sees a new PeakEvent.
+    const announced = this.announcements.advance(context.nowMs);
+    if (announced.length > 0) {
+      this.refreshOccurrences(context.scenario);
+      await this.replan(context, `peak-event ${announced.map((entry) => entry.event.name).join(', ')}`);
+    } else if (context.nowMs >= this.nextReplanMs || this.replanSoon) {
       await this.replan(context, this.replanSoon ? 'guard' : 'schedule');
     }
     await (this.queue as InProcessQueue<ControllerJob>).idle();
@@ -386,6 +398,15 @@ class ChuanliuRun implements Strategy {
     this.controller.start();
   }
 
+  /** Calendar occurrences as known now: the scenario's calendar plus the PeakEvents announced so far. */
+  private refreshOccurrences(scenario: StrategySetup['scenario']): void {
+    const { calendar } = this.announcements.current();
+    // Without any calendar, the scenario's own occurrences, less the short-notice ones (known only through the tracker).
+    this.occurrences = calendar !== undefined
+      ? eventOccurrences(calendar, this.occurrenceWindow.fromMs, this.occurrenceWindow.toMs)
+      : scenario.events.filter((occurrence) => !occurrence.eventId.startsWith('peakevent/'));
+  }
+
   private async adopt(plan: CapacityPlan, reason: string, atMs: number): Promise<void> {
     await (this.controller as Controller).adoptPlan(plan);
     this.observer.onPlan?.({ atMs, reason, plan, forecasts: this.rawForecasts() });
@@ -394,7 +415,7 @@ class ChuanliuRun implements Strategy {
   private async replan(context: StrategyContext, reason: string): Promise<void> {
     const nowMs = context.nowMs;
     this.replanSoon = false;
-    if (nowMs >= this.nextReforecastMs || reason === 'guard') {
+    if (nowMs >= this.nextReforecastMs || reason === 'guard' || reason.startsWith('peak-event')) {
       this.reforecast(nowMs);
       this.nextReforecastMs = nowMs + this.settings.reforecastInterval;
     }

@@ -46,6 +46,8 @@ export class ChuanliuRunRecorder implements ChuanliuObserver {
   readonly refusals: string[] = [];
   /** Plans adopted in the run (kept: the first, or all with `keepPlans: 'all'`). */
   planCount = 0;
+  /** Plans adopted because a short-notice PeakEvent was announced (always kept: the demo shows them). */
+  readonly peakEventPlans: RecordedPlan[] = [];
   private ticks = 0;
 
   constructor(private readonly options: { readonly keepPlans?: 'first' | 'all' } = {}) {}
@@ -53,6 +55,7 @@ export class ChuanliuRunRecorder implements ChuanliuObserver {
   onPlan(event: { readonly atMs: number; readonly reason: string; readonly plan: CapacityPlan; readonly forecasts: ReadonlyMap<string, Forecast> }): void {
     if (this.plans.length === 0) this.firstForecasts = event.forecasts;
     if (this.plans.length === 0 || this.options.keepPlans === 'all') this.plans.push({ atMs: event.atMs, reason: event.reason, plan: event.plan });
+    if (event.reason.startsWith('peak-event')) this.peakEventPlans.push({ atMs: event.atMs, reason: event.reason, plan: event.plan });
     this.planCount += 1;
   }
 
