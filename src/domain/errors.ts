@@ -19,11 +19,14 @@ export class InputError extends Error {
   readonly location: InputLocation;
   /** More problems found in the same input, so the user can fix them all at once. */
   readonly details: readonly string[];
+  /** The message without its location, for a caller that places it itself (a file embedding the input). */
+  readonly bareMessage: string;
 
   constructor(message: string, location: InputLocation = {}, details: readonly string[] = []) {
     super(formatLocated(message, location));
     this.location = location;
     this.details = details;
+    this.bareMessage = message;
   }
 }
 

@@ -25,25 +25,23 @@ export interface AnnouncedPeakEventInput {
 }
 
 /**
- * Validates announced PeakEvents against a scenario's window and online workloads. Each must be
+ * Validates one announced PeakEvent against a scenario's window and online workloads: it must be
  * announced inside the run and no later than its start (a PeakEvent created after the start is a
- * different story: the guard's). InputError names the entry (`source` + index) and the field.
+ * different story: the guard's). InputError names `source` and the field (`announcedAt`, `spec.…`).
  */
-export function parseAnnouncedPeakEvents(
-  inputs: readonly AnnouncedPeakEventInput[],
+export function parseAnnouncedPeakEvent(
+  input: AnnouncedPeakEventInput,
   options: { readonly source: string; readonly runStartMs: number; readonly runEndMs: number; readonly onlineWorkloads: readonly string[] },
-): AnnouncedPeakEvent[] {
-  return inputs.map((input, index) => {
-    const source = `${options.source}: peakEvents[${index}]`;
-    const event = parsePeakEvent(input.object, { workloads: options.onlineWorkloads, source });
-    if (input.announcedAtMs < options.runStartMs || input.announcedAtMs >= options.runEndMs) {
-      throw new InputError(`expected an announcement inside the run (${new Date(options.runStartMs).toISOString()} → ${new Date(options.runEndMs).toISOString()})`, { source, field: 'announcedAt' });
-    }
-    if (input.announcedAtMs > event.startMs) {
-      throw new InputError(`expected an announcement no later than the event's start (${new Date(event.startMs).toISOString()}), got ${formatDurationMs(input.announcedAtMs - event.startMs)} after it`, { source, field: 'announcedAt' });
-    }
-    return { announcedAtMs: input.announcedAtMs, event };
-  });
+): AnnouncedPeakEvent {
+  const { source } = options;
+  const event = parsePeakEvent(input.object, { workloads: options.onlineWorkloads, source });
+  if (input.announcedAtMs < options.runStartMs || input.announcedAtMs >= options.runEndMs) {
+    throw new InputError(`expected an announcement inside the run (${new Date(options.runStartMs).toISOString()} → ${new Date(options.runEndMs).toISOString()})`, { source, field: 'announcedAt' });
+  }
+  if (input.announcedAtMs > event.startMs) {
+    throw new InputError(`expected an announcement no later than the event's start (${new Date(event.startMs).toISOString()}), got ${formatDurationMs(input.announcedAtMs - event.startMs)} after it`, { source, field: 'announcedAt' });
+  }
+  return { announcedAtMs: input.announcedAtMs, event };
 }
 
 /** The calendar with every announced event in it: what the traffic follows. */

@@ -22,7 +22,7 @@ import {
   issuesToProblems, parseLocatedYaml, problemsToError, validateLocated, type LocatedYaml, type YamlProblem,
 } from '../config/validate-yaml.ts';
 import { loadCalendarFile } from '../calendar/load-calendar.ts';
-import { calendarWithAnnounced, parseAnnouncedPeakEvents, type AnnouncedPeakEvent, type AnnouncedPeakEventInput } from './announced-events.ts';
+import { calendarWithAnnounced, parseAnnouncedPeakEvent, type AnnouncedPeakEvent, type AnnouncedPeakEventInput } from './announced-events.ts';
 import { readTraceFile } from '../adapters/traces/read-trace.ts';
 import { SHIPPED_TRACES } from '../adapters/traces/catalog.ts';
 import type { MetricsPipelineSpec, ServingQueueSpec } from '../adapters/memory/cluster-spec.ts';
@@ -84,13 +84,7 @@ export async function parseScenarioText(
   const onlineNames = online.map((workload) => workload.name);
   const calendar = calendarPath === undefined ? undefined
     : await relocate(() => loadCalendarFile(calendarPath, { workloads: onlineNames }), located, ['calendar']);
-  const announcedInputs: AnnouncedPeakEventInput[] = [
-    ...file.peakEvents.map((entry) => ({ announcedAtMs: entry.announcedAt, object: entry.event })),
-    ...(options.peakEvents ?? []),
-  ];
-  const announcedEvents = await relocate(async () => parseAnnouncedPeakEvents(announcedInputs, {
-    source, runStartMs: file.start, runEndMs: file.end, onlineWorkloads: onlineNames,
-  }), located, ['peakEvents']);
+  const announcedEvents = announcedPeakEvents(file, located, problems, options.peakEvents ?? [], { source, onlineWorkloads: onlineNames });
   // What the traffic follows (and what is scored at event starts): the calendar and every announced event.
   const trafficCalendar = calendarWithAnnounced(calendar, announcedEvents, onlineNames);
 
@@ -231,6 +225,32 @@ async function relocate<T>(load: () => Promise<T>, located: LocatedYaml, path: P
     const details = error.details.length > 0 ? ` (${error.details.join('; ')})` : '';
     throw problemsToError([located.problem(path, `${error.message}${details}`)]);
   }
+}
+
+/**
+ * The file's `peakEvents` (a bad one is a problem at its own line and field) and the caller's (the
+ * demo's: a bad one throws, naming it).
+ */
+function announcedPeakEvents(
+  file: ScenarioFile, located: LocatedYaml, problems: YamlProblem[], extra: readonly AnnouncedPeakEventInput[],
+  context: { readonly source: string; readonly onlineWorkloads: readonly string[] },
+): AnnouncedPeakEvent[] {
+  const window = { runStartMs: file.start, runEndMs: file.end, onlineWorkloads: context.onlineWorkloads };
+  const announced: AnnouncedPeakEvent[] = [];
+  file.peakEvents.forEach((entry, index) => {
+    try {
+      announced.push(parseAnnouncedPeakEvent({ announcedAtMs: entry.announcedAt, object: entry.event }, { ...window, source: `peakEvents[${index}]` }));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      const field = error.location.field ?? '';
+      const path = field === 'announcedAt' ? ['peakEvents', index, 'announcedAt'] : ['peakEvents', index, 'event', ...field.split('.').filter((part) => part !== '')];
+      problems.push(located.problem(path, error.bareMessage));
+    }
+  });
+  extra.forEach((input, index) => {
+    announced.push(parseAnnouncedPeakEvent(input, { ...window, source: `${context.source}: added PeakEvent ${index + 1} (${input.object.metadata.name ?? 'unnamed'})` }));
+  });
+  return announced;
 }
 
 function inventoryView(

@@ -86,6 +86,25 @@ describe('a short-notice PeakEvent in the simulation', () => {
     expect(unnoticed.score.unservedSecondsAtEventStarts).toBeGreaterThan(noticed.score.unservedSecondsAtEventStarts);
   }, 600_000);
 
+  it('reads peakEvents from the scenario file, and refuses a bad one naming the entry and its field', async () => {
+    const registry = builtinStrategies();
+    const entry = (kind: string): string => [
+      'peakEvents:',
+      '  - announcedAt: 2026-11-11T18:40:00+08:00',
+      '    event:',
+      '      apiVersion: chuanliu.io/v1alpha1',
+      '      kind: PeakEvent',
+      '      metadata: { name: flash-1905, namespace: shop }',
+      `      spec: { kind: ${kind}, start: "2026-11-11T19:05:00+08:00", duration: 15m, ramp: 10s, timeZone: Asia/Shanghai, expectedRps: { payment: 25000 } }`,
+    ].join('\n');
+    const base = await readFile(scenarioPath, 'utf8');
+    const loaded = await parseScenarioText(`${base}\n${entry('livestream')}\n`, scenarioPath, { registry, baseDir: dirname(scenarioPath) });
+    expect(loaded.announcedEvents.map((announced) => [announced.event.name, announced.announcedAtMs])).toEqual([['flash-1905', Date.parse('2026-11-11T18:40:00+08:00')]]);
+    expect(loaded.events.some((occurrence) => occurrence.startMs === EVENT_START_MS)).toBe(true);
+    await expect(parseScenarioText(`${base}\n${entry('flashmob')}\n`, scenarioPath, { registry, baseDir: dirname(scenarioPath) }))
+      .rejects.toThrow(/peakEvents\[0\].*spec\.kind|spec\.kind.*peakEvents\[0\]/s);
+  });
+
   it('refuses an announcement after the event started, naming the entry and field', async () => {
     const registry = new StrategyRegistry();
     for (const name of builtinStrategies().names()) registry.register(builtinStrategies().get(name));
