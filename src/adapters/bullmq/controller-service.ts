@@ -19,20 +19,16 @@
  */
 import type { ControllerJob, ControllerHooks, LogLevel } from '../../controller/controller.ts';
 import { Controller, controllerJobId } from '../../controller/controller.ts';
-import type { DemandFreshnessMonitor, FreshnessChange } from '../../controller/freshness-monitor.ts';
-import type { GuardConfig } from '../../controller/reactive-guard.ts';
-import type { SafetyPolicy } from '../../controller/safety.ts';
+import type { FreshnessChange } from '../../controller/freshness-monitor.ts';
 import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
-import type { Inventory } from '../../domain/workload.ts';
-import type { Clock } from '../../ports/clock.ts';
-import type { Cluster, ClusterSnapshot } from '../../ports/cluster.ts';
-import type { RetryPolicy } from '../memory/in-process-queue.ts';
-import type { ControllerMetrics } from '../metrics/controller-metrics.ts';
+import type { ClusterSnapshot } from '../../ports/cluster.ts';
 import { BullmqJobQueue } from './bullmq-job-queue.ts';
 import { CoalescingQueue } from './coalescing-queue.ts';
-import { CycleSchedulers, type CycleTiming } from './cycle-schedulers.ts';
-import { guardSamples, type LiveRates } from './live-rates.ts';
+import type { ControllerServiceOptions, PlanSource } from './controller-service-options.ts';
+import { CycleSchedulers } from './cycle-schedulers.ts';
+import { ForecastRefreshCoordinator, ForecastWorkers } from './forecast-workers.ts';
+import { guardSamples } from './live-rates.ts';
 import type { PlanningCycles } from './planning-cycles.ts';
 import { RedisAppliedStepStore } from './redis-applied-steps.ts';
 import { closeRedis, createRedis, redisOptionsFromUrl, type Redis } from './redis-connection.ts';
@@ -40,58 +36,12 @@ import { redisKeys, type RedisKeys } from './redis-keys.ts';
 import { RedisLease } from './redis-lease.ts';
 import { RedisStateStore, type ControllerCondition, type CycleName } from './redis-state.ts';
 
-export type PlanSource =
-  /** Follow this plan (an approved `chuanliu plan -o json`); no planning cycles. */
-  | { readonly kind: 'fixed'; readonly plan: CapacityPlan }
-  /** Forecast and plan on the cycles' timings; follow the latest plan. */
-  | {
-    readonly kind: 'cycles';
-    readonly cycles: PlanningCycles;
-    readonly timings: Readonly<Partial<Record<CycleName, CycleTiming>>>;
-    /** How often `cycles.pollChanges` looks for new PeakEvents, calendar and config; 0 = never. @defaultValue 5 s */
-    readonly watchEveryMs?: number;
-  };
+export type { ControllerServiceOptions, PlanSource, ServiceLog } from './controller-service-options.ts';
 
-export type ServiceLog = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
-
-export interface ControllerServiceOptions {
-  readonly redisUrl: string;
-  /** Redis key prefix. @defaultValue `chuanliu` */
-  readonly redisPrefix?: string;
-  readonly cluster: Cluster;
-  readonly inventory: Inventory;
-  readonly clock: Clock;
-  readonly planSource: PlanSource;
-  readonly safety?: SafetyPolicy;
-  readonly metrics?: ControllerMetrics;
-  readonly log?: ServiceLog;
-  /** Who this replica is, in the lease value and logs. @defaultValue `controller` */
-  readonly holder?: string;
-  /** @defaultValue 10 s */
-  readonly leaseTtlMs?: number;
-  /** BullMQ job lock: a job of a dead leader is retried after this. @defaultValue 30 s */
-  readonly jobLockMs?: number;
-  readonly retry?: Partial<RetryPolicy>;
-  /** Writes in flight at once in one reconcile phase. @defaultValue 32 */
-  readonly maxConcurrentWrites?: number;
-  /** While acquires wait for Ready replicas, read the cluster this often (metrics). @defaultValue 2 s */
-  readonly readinessPollMs?: number;
-  /**
-   * The reactive guard: live rates sampled every `sampleIntervalMs` and judged against the stored
-   * forecasts' `bandQuantile` band; emergencies take capacity from offline at once.
-   */
-  readonly guard?: { readonly liveRates: LiveRates; readonly sampleIntervalMs: number; readonly bandQuantile: number; readonly config?: Partial<GuardConfig> };
-  /**
-   * The freshness gate (see the module comment). Without it every workload's data is taken as
-   * fresh: give it whenever a workload's demand comes from Prometheus.
-   */
-  readonly freshness?: { readonly monitor: DemandFreshnessMonitor; readonly checkEveryMs: number };
-  /**
-   * Called after every watch poll while leading (PeakEvent statuses): the plan followed and a way
-   * to read the cluster, taken only when the callee needs it.
-   */
-  readonly afterWatch?: (view: { readonly plan: CapacityPlan | undefined; readonly snapshot: () => Promise<ClusterSnapshot>; readonly nowMs: number }) => Promise<void>;
-}
+/** The spread refresh's defaults (see ControllerServiceOptions.forecastWorkers). */
+const FORECAST_WORKER_CONCURRENCY = 2;
+const FORECAST_BATCH_SIZE = 50;
+const FORECAST_DEADLINE_MS = 5 * 60_000;
 
 type Role = 'starting' | 'standby' | 'leader' | 'stopped';
 type CycleTrigger = 'scheduler' | 'start-up' | 'change';
@@ -122,6 +72,9 @@ export class ControllerService {
   private guardRunning = false;
   private watchRunning = false;
   private guardForecasts: { readAtMs: number; forecasts: ReadonlyMap<string, Forecast> } | undefined;
+  /** Every replica's share of the spread forecast refresh, and the leader's side of it. */
+  private forecastWorkers: ForecastWorkers | undefined;
+  private forecastRefresh: ForecastRefreshCoordinator | undefined;
 
   constructor(options: ControllerServiceOptions) {
     this.options = options;
@@ -163,6 +116,7 @@ export class ControllerService {
   async start(): Promise<void> {
     if (this.role !== 'starting') throw new Error('controller service already started');
     this.role = 'standby';
+    this.startForecastWorkers();
     await this.leaseTick();
     this.leaseTimer = setInterval(() => void this.leaseTick(), Math.max(50, Math.floor(this.lease.ttlMs / 3)));
   }
@@ -183,6 +137,9 @@ export class ControllerService {
       this.role = 'stopped';
       if (wasLeader) await this.lease.release().catch(() => undefined);
     });
+    // A batch running here finishes (or, past the close timeout, is retried elsewhere as stalled).
+    await this.forecastWorkers?.close();
+    await this.forecastRefresh?.close();
     await closeRedis(this.redis);
   }
 
@@ -377,18 +334,7 @@ export class ControllerService {
       if (lastMs !== undefined && nowMs - lastMs < minGapMs) return;
     }
     if (cycle === 'forecast') {
-      let forecasts: Forecast[];
-      try {
-        forecasts = await source.cycles.refreshForecasts(nowMs);
-      } catch (error) {
-        // The demand history could not be read: find out now which data is missing, not a check later.
-        void this.checkFreshness();
-        throw error;
-      }
-      await this.state.saveForecasts(forecasts);
-      this.guardForecasts = undefined;
-      this.options.metrics?.observeForecasts(forecasts, nowMs);
-      this.log('info', `forecasts refreshed for ${forecasts.length} workloads`);
+      await this.refreshForecastsNow(source.cycles, nowMs);
     } else {
       const [forecasts, previousPlan, snapshot] = await Promise.all([this.state.loadForecasts(), this.state.loadPlan(), this.options.cluster.snapshot()]);
       const plan = await source.cycles.plan({ nowMs, forecasts, snapshot, ...(previousPlan !== undefined ? { previousPlan } : {}) });
@@ -399,6 +345,73 @@ export class ControllerService {
       return;
     }
     await this.state.markCycle(cycle, nowMs);
+  }
+
+  /**
+   * Every replica takes batches of the spread refresh (forecast-workers.ts) when the plan source can
+   * forecast in batches; the leader's refresh waits for them.
+   */
+  private startForecastWorkers(): void {
+    const { options } = this;
+    const source = options.planSource;
+    if (source.kind !== 'cycles' || options.forecastWorkers === false || source.cycles.forecastBatch === undefined || source.cycles.forecastTargets === undefined) return;
+    const connection = redisOptionsFromUrl(options.redisUrl);
+    const holder = options.holder ?? 'controller';
+    const onError = (error: Error): void => this.log('warn', `bullmq forecasts: ${error.message}`);
+    this.forecastWorkers = new ForecastWorkers({
+      connection, prefix: this.keys.bullmqPrefix, redis: this.redis, keys: this.keys, state: this.state, holder,
+      forecastBatch: (nowMs, workloads) => (source.cycles.forecastBatch as NonNullable<PlanningCycles['forecastBatch']>).call(source.cycles, nowMs, workloads),
+      concurrency: options.forecastWorkers?.concurrency ?? FORECAST_WORKER_CONCURRENCY,
+      lockDurationMs: options.jobLockMs ?? 30_000,
+      onBatch: (outcome) => {
+        options.metrics?.onForecastBatch(outcome.failed === undefined ? 'done' : 'failed', outcome.forecasts);
+        this.log(outcome.failed === undefined ? 'debug' : 'error', `forecast batch on ${holder}: ${outcome.forecasts}/${outcome.workloads} forecasts in ${outcome.computeMs} ms${outcome.failed !== undefined ? `; failed: ${outcome.failed}` : ''}`);
+      },
+      onError,
+    });
+    this.forecastRefresh = new ForecastRefreshCoordinator({
+      connection, prefix: this.keys.bullmqPrefix, redis: this.redis, keys: this.keys, clock: options.clock,
+      batchSize: options.forecastWorkers?.batchSize ?? FORECAST_BATCH_SIZE, onError,
+    });
+    this.forecastWorkers.start();
+  }
+
+  /** The forecast cycle: spread over every replica's workers when they run, else here alone. */
+  private async refreshForecastsNow(cycles: PlanningCycles, nowMs: number): Promise<void> {
+    const { metrics } = this.options;
+    if (this.forecastRefresh !== undefined && cycles.forecastTargets !== undefined) {
+      const targets = await cycles.forecastTargets();
+      const outcome = await this.forecastRefresh.refresh(nowMs, targets, (this.options.forecastWorkers || undefined)?.deadlineMs ?? FORECAST_DEADLINE_MS);
+      cycles.noteForecastsMadeElsewhere?.(outcome.eventsDigests);
+      this.guardForecasts = undefined;
+      // Workloads with no new forecast keep their last good one, and it is said: per workload, like an unavailable forecast.
+      for (const workload of outcome.failed) metrics?.observeForecastUnavailable(workload, 'refresh-failed');
+      for (const workload of outcome.late) metrics?.observeForecastUnavailable(workload, 'refresh-deadline');
+      if (outcome.failed.length + outcome.late.length > 0) {
+        this.log('error', `forecast refresh ${outcome.refreshId}: ${outcome.failed.length} workloads in failed batches, ${outcome.late.length} not done within the deadline; they keep their last good forecast`,
+          { alert: 'forecast-unavailable', failures: outcome.failures.slice(0, 5), late: outcome.late.slice(0, 20) });
+      }
+      const shares = Object.entries(outcome.byHolder).map(([holder, share]) => `${holder}: ${share.forecasts} in ${share.batches} batches`).join(', ');
+      this.log('info', `forecasts refreshed for ${outcome.forecasts} of ${outcome.workloads} workloads in ${(outcome.elapsedMs / 1000).toFixed(1)} s over ${Object.keys(outcome.byHolder).length} replicas (${shares})`,
+        { refreshId: outcome.refreshId, byHolder: outcome.byHolder });
+      if (outcome.forecasts === 0 && outcome.workloads > 0) {
+        void this.checkFreshness();
+        throw new Error(`no forecast made in refresh ${outcome.refreshId}: ${outcome.failures[0] ?? 'no batch done within the deadline'}`);
+      }
+      return;
+    }
+    let forecasts: Forecast[];
+    try {
+      forecasts = await cycles.refreshForecasts(nowMs);
+    } catch (error) {
+      // The demand history could not be read: find out now which data is missing, not a check later.
+      void this.checkFreshness();
+      throw error;
+    }
+    await this.state.saveForecasts(forecasts);
+    this.guardForecasts = undefined;
+    metrics?.observeForecasts(forecasts, nowMs);
+    this.log('info', `forecasts refreshed for ${forecasts.length} workloads`);
   }
 
   /**
