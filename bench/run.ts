@@ -8,7 +8,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { forecastBenchPart } from './forecast.ts';
-import { grandShiftBenchPart } from './grand-shift.ts';
+import { grandShift10kBenchPart, grandShiftBenchPart } from './grand-shift.ts';
 import { grandShiftRealBenchPart } from './grand-shift-real.ts';
 import { chuanliuBenchPart } from './chuanliu.ts';
 import { elasticPoolsBenchPart } from './elastic-pools.ts';
@@ -20,6 +20,7 @@ import type { BenchPart } from './part.ts';
 const parts: readonly BenchPart[] = [
   forecastBenchPart,
   grandShiftBenchPart,
+  grandShift10kBenchPart,
   grandShiftRealBenchPart,
   chuanliuBenchPart,
   elasticPoolsBenchPart,
