@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { forecastBenchPart } from './forecast.ts';
 import { grandShift10kBenchPart, grandShiftBenchPart } from './grand-shift.ts';
-import { grandShiftRealBenchPart } from './grand-shift-real.ts';
+import { grandShiftReal10kBenchPart, grandShiftRealBenchPart } from './grand-shift-real.ts';
 import { chuanliuBenchPart } from './chuanliu.ts';
 import { elasticPoolsBenchPart } from './elastic-pools.ts';
 import { plannerBenchPart } from './planner.ts';
@@ -22,6 +22,7 @@ const parts: readonly BenchPart[] = [
   grandShiftBenchPart,
   grandShift10kBenchPart,
   grandShiftRealBenchPart,
+  grandShiftReal10kBenchPart,
   chuanliuBenchPart,
   elasticPoolsBenchPart,
   plannerBenchPart,
