@@ -8,6 +8,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { forecastBenchPart } from './forecast.ts';
+import { forecastRefreshBenchPart } from './forecast-refresh.ts';
 import { grandShift10kBenchPart, grandShiftBenchPart } from './grand-shift.ts';
 import { grandShiftReal10kBenchPart, grandShiftRealBenchPart } from './grand-shift-real.ts';
 import { chuanliuBenchPart } from './chuanliu.ts';
@@ -19,6 +20,7 @@ import type { BenchPart } from './part.ts';
 
 const parts: readonly BenchPart[] = [
   forecastBenchPart,
+  forecastRefreshBenchPart,
   grandShiftBenchPart,
   grandShift10kBenchPart,
   grandShiftRealBenchPart,
