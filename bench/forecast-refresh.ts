@@ -66,7 +66,7 @@ async function writeInputs(directory: string, workloads: number, nowMs: number):
   }
   const names = Array.from({ length: workloads }, (_, index) => `svc-${String(index).padStart(5, '0')}`);
   const lines = [
-    'planning: { slot: 1m, horizon: 6h }', 'forecast: { bucket: 30m, history: 21d }', 'controller: { namespaces: [shop] }',
+    'planning: { slot: 30m, horizon: 6h }', 'forecast: { bucket: 30m, history: 21d }', 'controller: { namespaces: [shop] }',
     'nodePools:', '  - { name: general, perNode: { cpu: "64", memory: 256Gi }, baseNodes: 100 }', 'online:',
     ...names.map((name, index) => `  - { name: ${name}, ref: { kind: Deployment, namespace: shop }, rpsPerReplica: 100, perReplica: { cpu: 100m, memory: 128Mi }, startup: { p50: 10s, p95: 30s }, minReplicas: 1, maxReplicas: 500, demand: { kind: csv, path: ${JSON.stringify(join(directory, `shape-${index % SHAPES}.csv`))}, scale: ${(0.5 + (index % 97) / 50).toFixed(2)} } }`),
   ];
