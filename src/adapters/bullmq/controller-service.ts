@@ -380,7 +380,9 @@ export class ControllerService {
     const { metrics } = this.options;
     if (this.forecastRefresh !== undefined && cycles.forecastTargets !== undefined) {
       const targets = await cycles.forecastTargets();
-      const outcome = await this.forecastRefresh.refresh(nowMs, targets, (this.options.forecastWorkers || undefined)?.deadlineMs ?? FORECAST_DEADLINE_MS);
+      const term = this.term;
+      const outcome = await this.forecastRefresh.refresh(nowMs, targets, (this.options.forecastWorkers || undefined)?.deadlineMs ?? FORECAST_DEADLINE_MS, () => this.term === term && term !== undefined);
+      if (this.term !== term) throw new Error(`stepped down during forecast refresh ${outcome.refreshId}; the next leader refreshes`);
       cycles.noteForecastsMadeElsewhere?.(outcome.eventsDigests);
       this.guardForecasts = undefined;
       // Workloads with no new forecast keep their last good one, and it is said: per workload, like an unavailable forecast.

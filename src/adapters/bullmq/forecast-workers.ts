@@ -175,8 +175,12 @@ export class ForecastRefreshCoordinator {
     this.queue.on('error', (error) => options.onError?.(error));
   }
 
-  /** Refreshes the forecasts of `workloads` as of `nowMs` on every replica's workers; waits at most `deadlineMs`. */
-  async refresh(nowMs: number, workloads: readonly string[], deadlineMs: number): Promise<RefreshOutcome> {
+  /**
+   * Refreshes the forecasts of `workloads` as of `nowMs` on every replica's workers; waits at most
+   * `deadlineMs`, and no longer once `keepWaiting` says no (the leader stepped down: the batches still
+   * run on the workers, the next leader's refresh finds what they stored).
+   */
+  async refresh(nowMs: number, workloads: readonly string[], deadlineMs: number, keepWaiting: () => boolean = () => true): Promise<RefreshOutcome> {
     const { options } = this;
     const startedMs = options.clock.nowMs();
     const refreshId = `r${nowMs}`;
@@ -199,7 +203,7 @@ export class ForecastRefreshCoordinator {
     for (;;) {
       recorded = await options.redis.hgetall(key);
       if (Object.keys(recorded).length >= batches.length) break;
-      if (options.clock.nowMs() - startedMs >= deadlineMs) break;
+      if (options.clock.nowMs() - startedMs >= deadlineMs || !keepWaiting()) break;
       await options.clock.sleep(options.pollMs ?? 250);
     }
     const byHolder: Record<string, { batches: number; forecasts: number }> = {};
