@@ -26,7 +26,6 @@ import { BullmqJobQueue } from './bullmq-job-queue.ts';
 import { CoalescingQueue } from './coalescing-queue.ts';
 import type { ControllerServiceOptions } from './controller-service-options.ts';
 import { CycleSchedulers } from './cycle-schedulers.ts';
-import { ForecastRefreshCoordinator, ForecastWorkers } from './forecast-workers.ts';
 import { guardSamples } from './live-rates.ts';
 import type { PlanningCycles } from './planning-cycles.ts';
 import { RedisAppliedStepStore } from './redis-applied-steps.ts';
@@ -34,13 +33,10 @@ import { closeRedis, createRedis, redisOptionsFromUrl, type Redis } from './redi
 import { redisKeys, type RedisKeys } from './redis-keys.ts';
 import { RedisLease } from './redis-lease.ts';
 import { RedisStateStore, type ControllerCondition, type CycleName } from './redis-state.ts';
+import { SpreadForecastRefresh } from './spread-forecast-refresh.ts';
 
 export type { ControllerServiceOptions, PlanSource, ServiceLog } from './controller-service-options.ts';
 
-/** The spread refresh's defaults (see ControllerServiceOptions.forecastWorkers). */
-const FORECAST_WORKER_CONCURRENCY = 2;
-const FORECAST_BATCH_SIZE = 50;
-const FORECAST_DEADLINE_MS = 5 * 60_000;
 
 type Role = 'starting' | 'standby' | 'leader' | 'stopped';
 type CycleTrigger = 'scheduler' | 'start-up' | 'change';
@@ -72,8 +68,7 @@ export class ControllerService {
   private watchRunning = false;
   private guardForecasts: { readAtMs: number; forecasts: ReadonlyMap<string, Forecast> } | undefined;
   /** Every replica's share of the spread forecast refresh, and the leader's side of it. */
-  private forecastWorkers: ForecastWorkers | undefined;
-  private forecastRefresh: ForecastRefreshCoordinator | undefined;
+  private readonly spreadRefresh: SpreadForecastRefresh | undefined;
 
   constructor(options: ControllerServiceOptions) {
     this.options = options;
@@ -85,6 +80,7 @@ export class ControllerService {
     this.lease = new RedisLease({ redis: this.redis, key: this.keys.leader, ttlMs: options.leaseTtlMs ?? 10_000, holder: options.holder ?? 'controller' });
     this.state = new RedisStateStore(this.redis, this.keys);
     this.appliedSteps = new RedisAppliedStepStore({ redis: this.redis, keys: this.keys });
+    this.spreadRefresh = SpreadForecastRefresh.for(options, { redis: this.redis, keys: this.keys, state: this.state, log: (level, message, fields) => this.log(level, message, fields) });
   }
 
   get currentRole(): Role {
@@ -115,7 +111,7 @@ export class ControllerService {
   async start(): Promise<void> {
     if (this.role !== 'starting') throw new Error('controller service already started');
     this.role = 'standby';
-    this.startForecastWorkers();
+    this.spreadRefresh?.start();
     await this.leaseTick();
     this.leaseTimer = setInterval(() => void this.leaseTick(), Math.max(50, Math.floor(this.lease.ttlMs / 3)));
   }
@@ -136,9 +132,7 @@ export class ControllerService {
       this.role = 'stopped';
       if (wasLeader) await this.lease.release().catch(() => undefined);
     });
-    // A batch running here finishes (or, past the close timeout, is retried elsewhere as stalled).
-    await this.forecastWorkers?.close();
-    await this.forecastRefresh?.close();
+    await this.spreadRefresh?.close();
     await closeRedis(this.redis);
   }
 
@@ -346,59 +340,19 @@ export class ControllerService {
     await this.state.markCycle(cycle, nowMs);
   }
 
-  /**
-   * Every replica takes batches of the spread refresh (forecast-workers.ts) when the plan source can
-   * forecast in batches; the leader's refresh waits for them.
-   */
-  private startForecastWorkers(): void {
-    const { options } = this;
-    const source = options.planSource;
-    if (source.kind !== 'cycles' || options.forecastWorkers === false || source.cycles.forecastBatch === undefined || source.cycles.forecastTargets === undefined) return;
-    const connection = redisOptionsFromUrl(options.redisUrl);
-    const holder = options.holder ?? 'controller';
-    const onError = (error: Error): void => this.log('warn', `bullmq forecasts: ${error.message}`);
-    this.forecastWorkers = new ForecastWorkers({
-      connection, prefix: this.keys.bullmqPrefix, redis: this.redis, keys: this.keys, state: this.state, holder,
-      forecastBatch: (nowMs, workloads) => (source.cycles.forecastBatch as NonNullable<PlanningCycles['forecastBatch']>).call(source.cycles, nowMs, workloads),
-      concurrency: options.forecastWorkers?.concurrency ?? FORECAST_WORKER_CONCURRENCY,
-      lockDurationMs: options.jobLockMs ?? 30_000,
-      onBatch: (outcome) => {
-        options.metrics?.onForecastBatch(outcome.failed === undefined ? 'done' : 'failed', outcome.forecasts);
-        this.log(outcome.failed === undefined ? 'debug' : 'error', `forecast batch on ${holder}: ${outcome.forecasts}/${outcome.workloads} forecasts in ${outcome.computeMs} ms${outcome.failed !== undefined ? `; failed: ${outcome.failed}` : ''}`);
-      },
-      onError,
-    });
-    this.forecastRefresh = new ForecastRefreshCoordinator({
-      connection, prefix: this.keys.bullmqPrefix, redis: this.redis, keys: this.keys, clock: options.clock,
-      batchSize: options.forecastWorkers?.batchSize ?? FORECAST_BATCH_SIZE, onError,
-    });
-    this.forecastWorkers.start();
-  }
-
   /** The forecast cycle: spread over every replica's workers when they run, else here alone. */
   private async refreshForecastsNow(cycles: PlanningCycles, nowMs: number): Promise<void> {
     const { metrics } = this.options;
-    if (this.forecastRefresh !== undefined && cycles.forecastTargets !== undefined) {
-      const targets = await cycles.forecastTargets();
+    if (this.spreadRefresh !== undefined) {
       const term = this.term;
-      const outcome = await this.forecastRefresh.refresh(nowMs, targets, (this.options.forecastWorkers || undefined)?.deadlineMs ?? FORECAST_DEADLINE_MS, () => this.term === term && term !== undefined);
-      if (this.term !== term) throw new Error(`stepped down during forecast refresh ${outcome.refreshId}; the next leader refreshes`);
-      cycles.noteForecastsMadeElsewhere?.(outcome.eventsDigests);
-      this.guardForecasts = undefined;
-      // Workloads with no new forecast keep their last good one, and it is said: per workload, like an unavailable forecast.
-      for (const workload of outcome.failed) metrics?.observeForecastUnavailable(workload, 'refresh-failed');
-      for (const workload of outcome.late) metrics?.observeForecastUnavailable(workload, 'refresh-deadline');
-      if (outcome.failed.length + outcome.late.length > 0) {
-        this.log('error', `forecast refresh ${outcome.refreshId}: ${outcome.failed.length} workloads in failed batches, ${outcome.late.length} not done within the deadline; they keep their last good forecast`,
-          { alert: 'forecast-unavailable', failures: outcome.failures.slice(0, 5), late: outcome.late.slice(0, 20) });
-      }
-      const shares = Object.entries(outcome.byHolder).map(([holder, share]) => `${holder}: ${share.forecasts} in ${share.batches} batches`).join(', ');
-      this.log('info', `forecasts refreshed for ${outcome.forecasts} of ${outcome.workloads} workloads in ${(outcome.elapsedMs / 1000).toFixed(1)} s over ${Object.keys(outcome.byHolder).length} replicas (${shares})`,
-        { refreshId: outcome.refreshId, byHolder: outcome.byHolder });
-      if (outcome.forecasts === 0 && outcome.workloads > 0) {
+      try {
+        await this.spreadRefresh.refresh(cycles, nowMs, () => this.term === term && term !== undefined);
+      } catch (error) {
         void this.checkFreshness();
-        throw new Error(`no forecast made in refresh ${outcome.refreshId}: ${outcome.failures[0] ?? 'no batch done within the deadline'}`);
+        throw error;
       }
+      if (this.term !== term) throw new Error('stepped down during the forecast refresh; the next leader refreshes');
+      this.guardForecasts = undefined;
       return;
     }
     let forecasts: Forecast[];
