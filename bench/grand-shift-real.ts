@@ -16,7 +16,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -75,13 +75,44 @@ export interface RealGrandShiftFigures {
   readonly apiLatencyMeanMs: number;
   readonly apiLatencyP99Ms: number;
   readonly clusterStartupSeconds: number;
+  readonly shape: ShiftShape;
+  /** Workloads the due steps write: all accepted when valueWrites reaches it. */
+  readonly expectedWrites: number;
+  /** 1-minute load average at the end (the machine is shared). */
+  readonly loadAverage: number;
+  readonly timeline: {
+    /** Scale writes of the HPA controller after chuanliu raised the floor, and how long after. */
+    readonly hpaScaleWrites: number;
+    readonly hpaReactionP50Seconds: number;
+    readonly hpaReactionMaxSeconds: number;
+    /** Online pods created after the first step was due (the ReplicaSet controller), bound (scheduler), Ready (kwok). */
+    readonly newOnlinePods: number;
+    readonly firstPodCreatedSeconds: number;
+    readonly lastPodCreatedSeconds: number;
+    readonly lastPodBoundSeconds: number;
+    readonly lastPodReadySeconds: number;
+  };
   readonly targets: { readonly allWritesAcceptedSeconds: number; readonly allReadySeconds: number; readonly speedupOverSequential: number };
 }
+
+/**
+ * Replicas per workload: online `onlineFrom` → `onlineTo` at the peak, offline `offline` each before it.
+ * 1,000 workloads: 1 → 3 and 4 (as issue 11 asks); 10,000: 1 → 2 and 1, so the cluster holds ~16,000
+ * pods at the peak instead of ~32,000 (24 GiB machine shared with other work).
+ */
+export interface ShiftShape {
+  readonly onlineFrom: number;
+  readonly onlineTo: number;
+  readonly offline: number;
+}
+
+export const SHAPE_1K: ShiftShape = { onlineFrom: 1, onlineTo: 3, offline: 4 };
+export const SHAPE_10K: ShiftShape = { onlineFrom: 1, onlineTo: 2, offline: 1 };
 
 const onlineName = (index: number): string => `pay-${String(index).padStart(5, '0')}`;
 const offlineName = (index: number): string => `etl-${String(index).padStart(5, '0')}`;
 
-function inventoryOf(workloads: number, nodes: number): Inventory {
+function inventoryOf(workloads: number, nodes: number, shape: ShiftShape): Inventory {
   const onlineCount = Math.round(workloads * 0.8);
   const perReplica = { cpuMillicores: REPLICA_CPU_MILLICORES, memoryBytes: 256 * MIB };
   const online: OnlineWorkload[] = Array.from({ length: onlineCount }, (_, index) => ({
@@ -92,19 +123,22 @@ function inventoryOf(workloads: number, nodes: number): Inventory {
   }));
   const offline: OfflineWorkload[] = Array.from({ length: workloads - onlineCount }, (_, index) => ({
     class: 'offline', name: offlineName(index), ref: { apiKind: 'Deployment', namespace: OFFLINE_NAMESPACE, name: offlineName(index) },
-    priority: 0, minReplicas: 0, maxReplicas: 4, perReplica, drainMs: DRAIN_MS,
+    priority: 0, minReplicas: 0, maxReplicas: shape.offline, perReplica, drainMs: DRAIN_MS,
   }));
   return { online, offline, nodePools: [{ name: 'general', perNode: { cpuMillicores: NODE_REPLICAS * REPLICA_CPU_MILLICORES, memoryBytes: NODE_REPLICAS * 256 * MIB }, baseNodes: nodes, costPerNodeHour: 1 }] };
 }
 
-/** Room for online at 1 and offline at 4, plus half of what online adds at the peak: the other half comes from offline. */
-function nodesFor(workloads: number): number {
+/**
+ * Room for online at its peak and nothing more: offline must give its room back (before the peak,
+ * online at `onlineFrom` and offline fit). 1,000 workloads: 800 + 800 + half of the 1,600 online adds.
+ */
+function nodesFor(workloads: number, shape: ShiftShape): number {
   const onlineCount = Math.round(workloads * 0.8);
-  const replicas = onlineCount + (workloads - onlineCount) * 4 + Math.ceil((onlineCount * 2) / 2);
+  const replicas = Math.max(onlineCount * shape.onlineTo, onlineCount * shape.onlineFrom + (workloads - onlineCount) * shape.offline);
   return Math.ceil(replicas / NODE_REPLICAS);
 }
 
-function objectsOf(inventory: Inventory): object[] {
+function objectsOf(inventory: Inventory, shape: ShiftShape): object[] {
   const template = (name: string, graceSeconds: number) => ({
     metadata: { labels: { app: name } },
     spec: {
@@ -117,11 +151,11 @@ function objectsOf(inventory: Inventory): object[] {
     spec: { replicas, selector: { matchLabels: { app: name } }, template: template(name, graceSeconds) },
   });
   return [
-    ...inventory.online.map((workload) => deployment(ONLINE_NAMESPACE, workload.name, 1, 0)),
+    ...inventory.online.map((workload) => deployment(ONLINE_NAMESPACE, workload.name, shape.onlineFrom, 0)),
     ...inventory.online.filter((workload) => workload.hpaName !== undefined).map((workload) => ({
       apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: workload.name, namespace: ONLINE_NAMESPACE },
       spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: workload.name }, minReplicas: 1, maxReplicas: workload.maxReplicas,
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: workload.name }, minReplicas: shape.onlineFrom, maxReplicas: workload.maxReplicas,
         metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
       },
     })),
@@ -148,13 +182,13 @@ function configYaml(inventory: Inventory): string {
   });
 }
 
-function planFor(inventory: Inventory, nowMs: number, peakAtMs: number) {
+function planFor(inventory: Inventory, nowMs: number, peakAtMs: number, shape: ShiftShape) {
   const slotMs = 1_000;
   const horizonMs = peakAtMs - nowMs + 600_000;
   const buckets = Math.ceil(horizonMs / slotMs) + 1;
   const forecasts = new Map<string, Forecast>();
   for (const workload of inventory.online) {
-    const median = Float64Array.from({ length: buckets }, (_, bucket) => ((nowMs + bucket * slotMs >= peakAtMs ? 3 : 1) * RPS_PER_REPLICA * 0.8));
+    const median = Float64Array.from({ length: buckets }, (_, bucket) => ((nowMs + bucket * slotMs >= peakAtMs ? shape.onlineTo : shape.onlineFrom) * RPS_PER_REPLICA * 0.8));
     forecasts.set(workload.name, {
       workload: workload.name, issuedAtMs: nowMs, startMs: nowMs, stepMs: slotMs, unit: 'requests/s', quantiles: [0.5, 0.99],
       bands: [median, Float64Array.from(median, (value) => value * 1.25)], components: [{ kind: 'baseline', name: 'baseline', values: median }],
@@ -164,7 +198,7 @@ function planFor(inventory: Inventory, nowMs: number, peakAtMs: number) {
   const observed = {
     ...emptyObservedState(),
     workloads: Object.fromEntries([
-      ...inventory.online.map((workload) => [workload.name, { desiredReplicas: 1, readyReplicas: 1 }] as const),
+      ...inventory.online.map((workload) => [workload.name, { desiredReplicas: shape.onlineFrom, readyReplicas: shape.onlineFrom }] as const),
       ...inventory.offline.map((workload) => [workload.name, { desiredReplicas: workload.maxReplicas, readyReplicas: workload.maxReplicas }] as const),
     ]),
   };
@@ -220,17 +254,67 @@ async function until(what: string, condition: () => Promise<boolean>, timeoutMs:
 }
 
 /** Where online capacity stands: Deployments at 3, HPA floors at 3, pods Pending or not yet Ready. */
-async function whereStuck(cluster: RealCluster, inventory: Inventory): Promise<string> {
+async function whereStuck(cluster: RealCluster, inventory: Inventory, shape: ShiftShape): Promise<string> {
   const deployments = JSON.parse(await cluster.kubectlOk(['get', 'deployments', '-n', ONLINE_NAMESPACE, '-o', 'json'])) as { items: Json[] };
   const hpas = JSON.parse(await cluster.kubectlOk(['get', 'hpa', '-n', ONLINE_NAMESPACE, '-o', 'json'])) as { items: Json[] };
   const pods = JSON.parse(await cluster.kubectlOk(['get', 'pods', '-n', ONLINE_NAMESPACE, '-o', 'json'])) as { items: Json[] };
-  const specAt3 = deployments.items.filter((item) => item['spec']['replicas'] >= 3).length;
-  const floorsAt3 = hpas.items.filter((item) => item['spec']['minReplicas'] >= 3).length;
-  const hpaDeploymentsAt3 = deployments.items.filter((item) => item['spec']['replicas'] >= 3 && hpas.items.some((hpa) => hpa['metadata']['name'] === item['metadata']['name'])).length;
+  const specAt3 = deployments.items.filter((item) => item['spec']['replicas'] >= shape.onlineTo).length;
+  const floorsAt3 = hpas.items.filter((item) => item['spec']['minReplicas'] >= shape.onlineTo).length;
+  const hpaDeploymentsAt3 = deployments.items.filter((item) => item['spec']['replicas'] >= shape.onlineTo && hpas.items.some((hpa) => hpa['metadata']['name'] === item['metadata']['name'])).length;
   const pending = pods.items.filter((pod) => pod['status']['phase'] === 'Pending' && pod['spec']['nodeName'] === undefined).length;
   const notReady = pods.items.filter((pod) => pod['spec']['nodeName'] !== undefined && !(pod['status']['conditions'] ?? []).some((condition: Json) => condition['type'] === 'Ready' && condition['status'] === 'True')).length;
   const withHpa = inventory.online.filter((workload) => workload.hpaName !== undefined).length;
-  return `${specAt3}/${inventory.online.length} Deployments at 3 replicas (${hpaDeploymentsAt3}/${withHpa} of the HPA-managed, whose floors are at 3 on ${floorsAt3}); ${pending} pods unscheduled, ${notReady} bound and not Ready`;
+  return `${specAt3}/${inventory.online.length} Deployments at ${shape.onlineTo} replicas (${hpaDeploymentsAt3}/${withHpa} of the HPA-managed, whose floors are at ${shape.onlineTo} on ${floorsAt3}); ${pending} pods unscheduled, ${notReady} bound and not Ready`;
+}
+
+/**
+ * Where the time went after the first step was due, from the real API: the HPA controller's own
+ * scale writes after chuanliu raised a floor (audit log: KCM runs without per-controller credentials, so
+ * its scales of online Deployments are the HPA controller's), and the new online pods' creation, binding
+ * (PodScheduled) and Ready times (their conditions). Seconds from `firstDueMs`; NaN when none.
+ */
+async function timeline(cluster: RealCluster, firstDueMs: number, floorWrites: readonly AuditEvent[]): Promise<RealGrandShiftFigures['timeline']> {
+  const hpaScales = await auditedWrites(cluster, (event) => event.user.username === 'system:kube-controller-manager' && event.objectRef?.subresource === 'scale'
+    && event.objectRef.namespace === ONLINE_NAMESPACE && (event.responseStatus?.code ?? 0) < 300);
+  const floorAcceptedAt = new Map(floorWrites.map((event) => [event.objectRef?.name ?? '', Date.parse(event.stageTimestamp)] as const));
+  const hpaReactions: number[] = [];
+  for (const event of hpaScales) {
+    const floorAt = floorAcceptedAt.get(event.objectRef?.name ?? '');
+    const at = Date.parse(event.stageTimestamp);
+    if (floorAt !== undefined && at >= floorAt) {
+      hpaReactions.push((at - floorAt) / 1000);
+      floorAcceptedAt.delete(event.objectRef?.name ?? '');
+    }
+  }
+  const pods = JSON.parse(await cluster.kubectlOk(['get', 'pods', '-n', ONLINE_NAMESPACE, '-o', 'json'])) as { items: Json[] };
+  const created: number[] = [];
+  const bound: number[] = [];
+  const ready: number[] = [];
+  const conditionAt = (pod: Json, type: string): number | undefined => {
+    const condition = (pod['status']['conditions'] ?? []).find((entry: Json) => entry['type'] === type && entry['status'] === 'True');
+    return condition === undefined ? undefined : Date.parse(condition['lastTransitionTime']);
+  };
+  for (const pod of pods.items) {
+    const createdAt = Date.parse(pod['metadata']['creationTimestamp']);
+    // Timestamps have 1 s resolution: a pod created in the due second counts as new.
+    if (createdAt < firstDueMs - 1_000) continue;
+    created.push((createdAt - firstDueMs) / 1000);
+    const boundAt = conditionAt(pod, 'PodScheduled');
+    if (boundAt !== undefined) bound.push((boundAt - firstDueMs) / 1000);
+    const readyAt = conditionAt(pod, 'Ready');
+    if (readyAt !== undefined) ready.push((readyAt - firstDueMs) / 1000);
+  }
+  const last = (values: readonly number[]): number => (values.length === 0 ? Number.NaN : Math.max(...values));
+  return {
+    hpaScaleWrites: hpaReactions.length,
+    hpaReactionP50Seconds: hpaReactions.length === 0 ? Number.NaN : quantile(hpaReactions, 0.5),
+    hpaReactionMaxSeconds: last(hpaReactions),
+    newOnlinePods: created.length,
+    firstPodCreatedSeconds: created.length === 0 ? Number.NaN : Math.min(...created),
+    lastPodCreatedSeconds: last(created),
+    lastPodBoundSeconds: last(bound),
+    lastPodReadySeconds: last(ready),
+  };
 }
 
 function quantile(values: readonly number[], q: number): number {
@@ -240,9 +324,12 @@ function quantile(values: readonly number[], q: number): number {
 
 const isValueWrite = (event: AuditEvent): boolean => event.objectRef?.subresource === 'scale' || event.objectRef?.resource === 'horizontalpodautoscalers';
 
-export async function measureRealGrandShift(options: { workloads: number; log: (line: string) => void }): Promise<RealGrandShiftFigures> {
+export async function measureRealGrandShift(options: { workloads: number; shape?: ShiftShape; log: (line: string) => void }): Promise<RealGrandShiftFigures> {
   const { log } = options;
-  const nodes = nodesFor(options.workloads);
+  const shape = options.shape ?? SHAPE_1K;
+  // Waits grow with the size: 10,000 workloads are measured, not expected to meet the 1,000's times.
+  const slackMs = options.workloads * 30;
+  const nodes = nodesFor(options.workloads, shape);
   const directory = await mkdtemp(join(tmpdir(), 'chuanliu-grand-shift-real-'));
   const cluster = await startRealCluster({
     nodes: { count: nodes, cpu: `${(NODE_REPLICAS * REPLICA_CPU_MILLICORES) / 1000}`, memory: `${NODE_REPLICAS * 256}Mi`, pods: NODE_REPLICAS + 10, labels: { 'chuanliu.io/pool': 'general' } },
@@ -252,18 +339,18 @@ export async function measureRealGrandShift(options: { workloads: number; log: (
   try {
     log(`real control plane ${cluster.version} with ${nodes} kwok nodes started in ${(cluster.startupMs / 1000).toFixed(1)} s`);
     const kubeconfig = await installChuanliu(cluster, { managedNamespaces: [ONLINE_NAMESPACE, OFFLINE_NAMESPACE] });
-    const inventory = inventoryOf(options.workloads, nodes);
+    const inventory = inventoryOf(options.workloads, nodes, shape);
     const createdAt = Date.now();
-    await createAll(cluster, objectsOf(inventory));
+    await createAll(cluster, objectsOf(inventory, shape));
     log(`created ${inventory.online.length} online and ${inventory.offline.length} offline Deployments in ${((Date.now() - createdAt) / 1000).toFixed(1)} s; waiting for their first pods (${POD_READY_MS / 1000} s to Ready)`);
     await until('the starting pods Ready', async () => {
       const [online, offline] = await Promise.all([podReadiness(cluster, ONLINE_NAMESPACE), podReadiness(cluster, OFFLINE_NAMESPACE)]);
-      return inventory.online.every((workload) => online.ready.get(workload.name) === 1) && inventory.offline.every((workload) => offline.ready.get(workload.name) === 4);
-    }, 900_000, log);
+      return inventory.online.every((workload) => online.ready.get(workload.name) === shape.onlineFrom) && inventory.offline.every((workload) => offline.ready.get(workload.name) === shape.offline);
+    }, 900_000 + slackMs, log);
 
     const nowMs = Date.now();
     const peakAtMs = nowMs + 2 * APPLY_LATENCY_MS + DRAIN_MS + POD_READY_MS + 20_000;
-    const plan = planFor(inventory, nowMs, peakAtMs);
+    const plan = planFor(inventory, nowMs, peakAtMs, shape);
     const due = (step: PlanStep): boolean => step.effectiveAtMs < peakAtMs;
     const releases = plan.steps.filter((step) => step.direction === 'release' && due(step));
     const acquires = plan.steps.filter((step) => step.direction === 'acquire' && due(step));
@@ -281,23 +368,25 @@ export async function measureRealGrandShift(options: { workloads: number; log: (
         if (controller.process.exited()) throw new Error(`the controller exited:\n${controller.process.output()}`);
         const writes = await auditedWrites(cluster, (event) => event.user.username === CHUANLIU_USER && event.verb === 'patch' && isValueWrite(event) && (event.responseStatus?.code ?? 0) < 300);
         return new Set(writes.map((event) => event.objectRef?.name)).size >= expectedWrites;
-      }, peakAtMs - Date.now() + 180_000, log);
+      }, peakAtMs - Date.now() + 180_000 + slackMs, log).catch((error: Error) => log(`${error.message}: measuring what was accepted`));
       let readyAtMs = Number.NaN;
       let readyReplicas = 0;
-      const readyDeadlineMs = peakAtMs + 240_000;
+      const readyDeadlineMs = peakAtMs + 240_000 + slackMs;
       try {
         await until('every online replica Ready', async () => {
           const online = await podReadiness(cluster, ONLINE_NAMESPACE);
-          readyReplicas = inventory.online.reduce((sum, workload) => sum + Math.min(3, online.ready.get(workload.name) ?? 0), 0);
-          if (!inventory.online.every((workload) => online.ready.get(workload.name) === 3)) return false;
+          readyReplicas = inventory.online.reduce((sum, workload) => sum + Math.min(shape.onlineTo, online.ready.get(workload.name) ?? 0), 0);
+          if (!inventory.online.every((workload) => online.ready.get(workload.name) === shape.onlineTo)) return false;
           readyAtMs = Math.max(...[...online.readyAtMs.values()].flat());
           return true;
         }, readyDeadlineMs - Date.now(), log);
       } catch (error) {
         // A miss is a figure too: how far it got, and where it is stuck.
-        log(`${(error as Error).message}; ${readyReplicas}/${inventory.online.length * 3} online replicas Ready`);
+        log(`${(error as Error).message}; ${readyReplicas}/${inventory.online.length * shape.onlineTo} online replicas Ready`);
       }
-      const where = await whereStuck(cluster, inventory);
+      const where = await whereStuck(cluster, inventory, shape);
+      const floorWrites = await auditedWrites(cluster, (event) => event.user.username === CHUANLIU_USER && event.objectRef?.resource === 'horizontalpodautoscalers' && (event.responseStatus?.code ?? 0) < 300);
+      const shiftTimeline = await timeline(cluster, firstDueMs, floorWrites);
 
       const events = await auditedWrites(cluster, (event) => event.user.username === CHUANLIU_USER);
       const valueWrites = events.filter((event) => event.verb === 'patch' && isValueWrite(event) && (event.responseStatus?.code ?? 0) < 300);
@@ -333,13 +422,14 @@ export async function measureRealGrandShift(options: { workloads: number; log: (
         nodes,
         valueWrites: valueWrites.length,
         maxValueWritesPerObject: Math.max(...perObject.values()),
-        allWritesAcceptedSeconds: (Math.max(...valueWrites.map(acceptedAt)) - firstDueMs) / 1000,
+        // Not every write accepted: "every write accepted" was not reached.
+        allWritesAcceptedSeconds: new Set(valueWrites.map((event) => event.objectRef?.name)).size >= expectedWrites ? (Math.max(...valueWrites.map(acceptedAt)) - firstDueMs) / 1000 : Number.NaN,
         releasesAcceptedSeconds: releaseWrites.length > 0 ? (Math.max(...releaseWrites.map(acceptedAt)) - firstDueMs) / 1000 : 0,
         acquiresAcceptedSeconds: (Math.max(...acquireWrites.map(acceptedAt)) - acquireDueMs) / 1000,
         allReadySeconds: (readyAtMs - firstDueMs) / 1000,
         readyBeforePeakSeconds: (peakAtMs - readyAtMs) / 1000,
         onlineReplicasReady: readyReplicas,
-        onlineReplicasWanted: inventory.online.length * 3,
+        onlineReplicasWanted: inventory.online.length * shape.onlineTo,
         readyDeadlineSecondsAfterPeak: (readyDeadlineMs - peakAtMs) / 1000,
         stuck: where,
         writesPerSecond,
@@ -352,6 +442,10 @@ export async function measureRealGrandShift(options: { workloads: number; log: (
         apiLatencyMeanMs: latencies.reduce((sum, value) => sum + value, 0) / Math.max(1, latencies.length),
         apiLatencyP99Ms: quantile(latencies, 0.99),
         clusterStartupSeconds: cluster.startupMs / 1000,
+        shape,
+        expectedWrites,
+        loadAverage: loadavg()[0] ?? 0,
+        timeline: shiftTimeline,
         targets: { allWritesAcceptedSeconds: WRITES_TARGET_MS / 1000, allReadySeconds: READY_TARGET_MS / 1000, speedupOverSequential: MIN_SPEEDUP_OVER_SEQUENTIAL },
       };
     } finally {
@@ -370,11 +464,11 @@ export function renderRealGrandShift(figures: RealGrandShiftFigures): string {
   return [
     '## Grand shift on the real control plane',
     '',
-    `${figures.workloads} SYNTHETIC workloads (${figures.workloads - Math.round(figures.workloads * 0.2)} online Deployments 1 → 3, ${figures.onlineWithHpa} of them under real HPAs; ${Math.round(figures.workloads * 0.2)} offline Deployments giving room back) on ${figures.nodes} kwok nodes; ${figures.controlPlane}, etcd, kube-controller-manager (HPA sync 15 s), kube-scheduler, built from Go modules. The real \`chuanliu controller\` on BullMQ/Redis as the manifests' ServiceAccount; pods Ready ${POD_READY_MS / 1000} s after binding, drain ${DRAIN_MS / 1000} s. Writes from the API server's audit log, Ready from the pods' conditions.`,
+    `${figures.workloads} SYNTHETIC workloads (${figures.workloads - Math.round(figures.workloads * 0.2)} online Deployments ${figures.shape.onlineFrom} → ${figures.shape.onlineTo}, ${figures.onlineWithHpa} of them under real HPAs; ${Math.round(figures.workloads * 0.2)} offline Deployments of ${figures.shape.offline} giving room back) on ${figures.nodes} kwok nodes; ${figures.controlPlane}, etcd, kube-controller-manager (HPA sync 15 s), kube-scheduler, built from Go modules. The real \`chuanliu controller\` on BullMQ/Redis as the manifests' ServiceAccount; pods Ready ${POD_READY_MS / 1000} s after binding, drain ${DRAIN_MS / 1000} s. Writes from the API server's audit log, Ready from the pods' conditions.`,
     '',
     '| figure | value | target |',
     '| --- | ---: | --- |',
-    `| value writes accepted (scale subresource or HPA floor; most per object: ${figures.maxValueWritesPerObject}) | ${figures.valueWrites} | one per workload |`,
+    `| value writes accepted (scale subresource or HPA floor; most per object: ${figures.maxValueWritesPerObject}) | ${figures.valueWrites} (${figures.expectedWrites} workloads to write) | one per workload |`,
     `| first step due → every write accepted (drain wait included) | ${s(figures.allWritesAcceptedSeconds)} | ≤ ${figures.targets.allWritesAcceptedSeconds} s ${met(figures.allWritesAcceptedSeconds, figures.targets.allWritesAcceptedSeconds)} |`,
     `| release steps due → every release accepted | ${s(figures.releasesAcceptedSeconds)} | |`,
     `| acquire steps due → every acquire accepted | ${s(figures.acquiresAcceptedSeconds)} | |`,
@@ -387,6 +481,10 @@ export function renderRealGrandShift(figures: RealGrandShiftFigures): string {
     `| client side: token bucket ${figures.clientQps} req/s, burst ${figures.clientBurst}; ${figures.maxConcurrentWrites} writes in flight | | |`,
     `| API server time per chuanliu request (audit: received → complete), mean / p99 | ${figures.apiLatencyMeanMs.toFixed(1)} / ${figures.apiLatencyP99Ms.toFixed(1)} ms | |`,
     `| control plane start-up (etcd → every component ready, nodes Ready) | ${s(figures.clusterStartupSeconds)} | |`,
+    `| where the time went, from the first step due: HPA controller scales after chuanliu's floor write (${figures.timeline.hpaScaleWrites} writes), median / max | ${s(figures.timeline.hpaReactionP50Seconds)} / ${s(figures.timeline.hpaReactionMaxSeconds)} | HPA sync 15 s |`,
+    `| … new online pods created by the ReplicaSet controller (${figures.timeline.newOnlinePods}): first / last | ${s(figures.timeline.firstPodCreatedSeconds)} / ${s(figures.timeline.lastPodCreatedSeconds)} | |`,
+    `| … last new pod bound by the scheduler / Ready (kwok: ${POD_READY_MS / 1000} s after binding) | ${s(figures.timeline.lastPodBoundSeconds)} / ${s(figures.timeline.lastPodReadySeconds)} | |`,
+    `| machine load (1-min load average; 2 cores shared with other work) at the end | ${figures.loadAverage.toFixed(1)} | |`,
   ].join('\n');
 }
 
@@ -401,9 +499,21 @@ export const grandShiftRealBenchPart: BenchPart = {
   },
 };
 
+/** Issue 11's and 13's 10,000 workloads (1 → 2 online, 1 offline each): its own section beside the 1,000. */
+export const grandShiftReal10kBenchPart: BenchPart = {
+  id: 'grand-shift-real-10k',
+  async run({ quick, log }): Promise<BenchPartResult> {
+    const figures = await measureRealGrandShift({ workloads: quick ? 2_000 : 10_000, shape: SHAPE_10K, log });
+    const failures: string[] = [];
+    if (figures.maxValueWritesPerObject > 1) failures.push(`an object was written ${figures.maxValueWritesPerObject} times in one shift`);
+    // Speed-up and the 10 s / 60 s goals are reported: the 10,000 run measures where the time goes.
+    return { markdown: renderRealGrandShift(figures).replace('## Grand shift on the real control plane', '## Grand shift on the real control plane: 10,000 workloads'), failures, figures };
+  },
+};
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const workloadsIndex = process.argv.indexOf('--workloads');
   const workloads = workloadsIndex > 0 ? Number(process.argv[workloadsIndex + 1]) : process.argv.includes('--quick') ? 200 : 1_000;
-  const figures = await measureRealGrandShift({ workloads, log: (line) => process.stderr.write(`${line}\n`) });
+  const figures = await measureRealGrandShift({ workloads, shape: workloads >= 5_000 ? SHAPE_10K : SHAPE_1K, log: (line) => process.stderr.write(`${line}\n`) });
   process.stdout.write(`${renderRealGrandShift(figures)}\n\n${JSON.stringify(figures, null, 2)}\n`);
 }

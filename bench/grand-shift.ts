@@ -12,10 +12,11 @@
  * that baseline; absolute times are reported, never failed on (the machine is not the one that wrote
  * the targets).
  *
- * Run alone: `npx tsx bench/grand-shift.ts [--quick]`; `grandShiftBenchPart` plugs into bench/run.ts.
+ * Run alone: `npx tsx bench/grand-shift.ts [--quick] [--workloads N]`; `grandShiftBenchPart` (1,000) and
+ * `grandShift10kBenchPart` (10,000, section `grand-shift-10k`) plug into bench/run.ts.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodePlan } from '../src/adapters/plan-file.ts';
@@ -49,6 +50,13 @@ const MIN_SPEEDUP_OVER_SEQUENTIAL = 4;
 export interface GrandShiftFigure {
   readonly workloads: number;
   readonly writes: number;
+  /** Workloads the due steps write (all of them written = writes ≥ this). */
+  readonly expectedWrites: number;
+  /** Online replicas Ready (at most 3 per workload) when the wait ended; all when readyFromFirstDueMs is a number. */
+  readonly onlineReplicasReady: number;
+  readonly onlineReplicasWanted: number;
+  /** The machine's 1-minute load average when the shift ended (shared machine). */
+  readonly loadAverage: number;
   /** First step due → last write accepted (releases and acquires). */
   readonly writesAcceptedMs: number;
   /** Release steps due → last release accepted. */
@@ -117,7 +125,9 @@ export async function measureGrandShift(options: { onlineCount: number; offlineC
     const { inventory } = syntheticShift({ ...shiftOptions, nowMs: 0, peakAtMs: 1 });
     kube = await startKubeApi({ clock: systemClock, objects: inventoryObjects(inventory) });
     log(`cluster: ${inventory.online.length} online and ${inventory.offline.length} offline workloads, ${inventory.nodePools[0]?.baseNodes} nodes; waiting for the first pods (${POD_STARTUP_MS / 1000} s startup)`);
-    await waitFor(() => allOnlineReady(kube!, inventory.online, 1), POD_STARTUP_MS + 60_000, 'the initial pods');
+    // Generous waits that grow with the size: 10,000 workloads are not expected to meet the 1,000's times.
+    const slackMs = (options.onlineCount + options.offlineCount) * 50;
+    await waitFor(() => allOnlineReady(kube!, inventory.online, 1), POD_STARTUP_MS + 60_000 + slackMs, 'the initial pods');
 
     const nowMs = Date.now();
     // Lead of the earliest step: release (apply + drain) before the acquire (apply + startup), plus
@@ -153,9 +163,19 @@ export async function measureGrandShift(options: { onlineCount: number; offlineC
       const stopCounting = kube.requestLog.onEntry((entry) => {
         if (entry.verb === 'patch' && entry.subresource === 'scale' && entry.status < 300) acceptedWrites += 1;
       });
-      await waitFor(() => acceptedWrites >= expectedWrites, peakAtMs - Date.now() + 60_000, 'every write', exited);
+      // A miss is a figure too (10,000 workloads on a loaded machine): how far it got, not an exception.
+      const missed = (what: string) => (error: Error): number => {
+        if (!/^timed out/.test(error.message)) throw error;
+        log(`${what} missed: ${error.message}`);
+        return Number.NaN;
+      };
+      await waitFor(() => acceptedWrites >= expectedWrites, peakAtMs - Date.now() + 60_000 + slackMs, 'every write', exited).catch(missed('writes'));
       stopCounting();
-      const readyAtMs = await waitFor(() => allOnlineReady(kube!, shift.inventory.online, 3), peakAtMs - Date.now() + 90_000, 'every online replica Ready', exited);
+      const readyAtMs = await waitFor(() => allOnlineReady(kube!, shift.inventory.online, 3), peakAtMs - Date.now() + 90_000 + slackMs, 'every online replica Ready', exited).catch(missed('Ready'));
+      const onlineReplicasReady = shift.inventory.online.reduce((sum, workload) => {
+        const object = kube!.store.get(Types.deployment, workload.ref.namespace, workload.ref.name);
+        return sum + Math.min(3, (object?.['status'] as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0);
+      }, 0);
       const writes = shiftWrites();
       const requests = kube!.requestLog.list({ sinceSeq: firstSeq });
       const meanRequestMs = requests.reduce((sum, entry) => sum + entry.durationMs, 0) / Math.max(1, requests.length);
@@ -166,8 +186,12 @@ export async function measureGrandShift(options: { onlineCount: number; offlineC
       for (const entry of writes) perWorkload.set(entry.name ?? '', (perWorkload.get(entry.name ?? '') ?? 0) + 1);
       const controllerFigures = {
         writes: writes.length,
-        writesAcceptedMs: lastAcceptedMs - firstDueMs,
-        acquiresAcceptedMs: Math.max(...acquireWrites.map(accepted)) - acquireDueMs,
+        expectedWrites,
+        onlineReplicasReady,
+        onlineReplicasWanted: shift.inventory.online.length * 3,
+        // Not all accepted: the time to "every write" was not reached.
+        writesAcceptedMs: writes.length >= expectedWrites ? lastAcceptedMs - firstDueMs : Number.NaN,
+        acquiresAcceptedMs: writes.length >= expectedWrites ? Math.max(...acquireWrites.map(accepted)) - acquireDueMs : Number.NaN,
         releasesAcceptedMs: releaseWrites.length > 0 ? Math.max(...releaseWrites.map(accepted)) - firstDueMs : 0,
         readyFromFirstDueMs: readyAtMs - firstDueMs,
         readyFromAcquireDueMs: readyAtMs - acquireDueMs,
@@ -198,6 +222,10 @@ export async function measureGrandShift(options: { onlineCount: number; offlineC
       return {
         workloads: shift.inventory.online.length + shift.inventory.offline.length,
         writes: controllerFigures.writes,
+        expectedWrites: controllerFigures.expectedWrites,
+        onlineReplicasReady: controllerFigures.onlineReplicasReady,
+        onlineReplicasWanted: controllerFigures.onlineReplicasWanted,
+        loadAverage: loadavg()[0] ?? 0,
         writesAcceptedMs: controllerFigures.writesAcceptedMs,
         acquiresAcceptedMs: controllerFigures.acquiresAcceptedMs,
         releasesAcceptedMs: controllerFigures.releasesAcceptedMs,
@@ -224,11 +252,11 @@ export async function measureGrandShift(options: { onlineCount: number; offlineC
 }
 
 function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
+  return Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'not reached';
 }
 
 export function renderGrandShift(figure: GrandShiftFigure): string {
-  const met = (value: number, target: number): string => (value <= target ? 'met' : 'missed');
+  const met = (value: number, target: number): string => (Number.isFinite(value) && value <= target ? 'met' : 'missed');
   return [
     '## Grand shift (controller on BullMQ/Redis → kube-api over HTTP)',
     '',
@@ -236,37 +264,53 @@ export function renderGrandShift(figure: GrandShiftFigure): string {
     '',
     '| figure | value | target |',
     '| --- | ---: | --- |',
-    `| scale writes (one per workload; most per workload: ${figure.scaleWritesPerWorkloadMax}) | ${figure.writes} | |`,
+    `| scale writes (one per workload; most per workload: ${figure.scaleWritesPerWorkloadMax}) | ${figure.writes} of ${figure.expectedWrites} | |`,
     `| first step due → every write accepted (drain wait included) | ${seconds(figure.writesAcceptedMs)} | |`,
     `| release steps due → every release accepted | ${seconds(figure.releasesAcceptedMs)} | ≤ 10 s (${met(figure.releasesAcceptedMs, WRITES_TARGET_MS)}) |`,
     `| acquire steps due → every acquire accepted | ${seconds(figure.acquiresAcceptedMs)} | ≤ 10 s (${met(figure.acquiresAcceptedMs, WRITES_TARGET_MS)}) |`,
     `| gap from the last release accepted to the first acquire (the ${DRAIN_MS / 1000} s drain counts from the release tick's start) | ${seconds(figure.drainWaitMs)} | |`,
-    `| first step due → every online replica Ready | ${seconds(figure.readyFromFirstDueMs)} | ≤ 60 s (${met(figure.readyFromFirstDueMs, READY_TARGET_MS)}) |`,
+    `| first step due → every online replica Ready | ${seconds(figure.readyFromFirstDueMs)}${Number.isFinite(figure.readyFromFirstDueMs) ? '' : ` (${figure.onlineReplicasReady}/${figure.onlineReplicasWanted} online replicas Ready when the wait ended)`} | ≤ 60 s (${met(figure.readyFromFirstDueMs, READY_TARGET_MS)}) |`,
     `| acquire steps due → every online replica Ready | ${seconds(figure.readyFromAcquireDueMs)} | |`,
     `| Ready before the planned peak | ${seconds(figure.readyBeforePeakMs)} | > 0 |`,
     `| controller writes/s (release and acquire phases, drain wait excluded) | ${figure.writesPerSecond.toFixed(0)} | |`,
     `| mean kube-api time per request during the shift (${API_LATENCY_MS} ms injected) | ${figure.meanRequestMs.toFixed(1)} ms | |`,
     `| baseline: ${figure.baselineWrites} of the same writes one at a time, same adapter and API | ${seconds(figure.baselineSequentialMs)} (${figure.baselineWritesPerSecond.toFixed(1)} writes/s; 1,000 would take ~${seconds(1000 / figure.baselineWritesPerSecond * 1000)}) | |`,
     `| speed-up over the sequential baseline (writes/s ÷ writes/s) | ${figure.speedupOverSequential.toFixed(1)}× | ≥ ${MIN_SPEEDUP_OVER_SEQUENTIAL}× |`,
+    `| machine load (1-min load average, 2 cores shared with other work) at the end | ${figure.loadAverage.toFixed(1)} | |`,
   ].join('\n');
 }
 
-export const grandShiftBenchPart: BenchPart = {
-  id: 'grand-shift',
-  async run({ quick, log }): Promise<BenchPartResult> {
-    const figure = await measureGrandShift({ onlineCount: quick ? 160 : 800, offlineCount: quick ? 40 : 200, log });
-    const failures: string[] = [];
-    if (figure.speedupOverSequential < MIN_SPEEDUP_OVER_SEQUENTIAL) {
-      failures.push(`controller writes only ${figure.speedupOverSequential.toFixed(1)}× faster than one at a time (target ≥ ${MIN_SPEEDUP_OVER_SEQUENTIAL}×)`);
-    }
-    if (figure.scaleWritesPerWorkloadMax > 1) failures.push(`a workload was written ${figure.scaleWritesPerWorkloadMax} times in one shift`);
-    // Ready before the peak and the 10 s / 60 s targets are absolute times: reported, never failed on.
-    return { markdown: renderGrandShift(figure), failures, figures: { ...figure, targets: { writesAcceptedMs: WRITES_TARGET_MS, readyMs: READY_TARGET_MS, speedupOverSequential: MIN_SPEEDUP_OVER_SEQUENTIAL } } };
-  },
-};
+/** The part at `workloads` workloads (80 % online, 20 % offline), under its own section id. */
+function grandShiftPart(id: string, workloads: number): BenchPart {
+  return {
+    id,
+    async run({ quick, log }): Promise<BenchPartResult> {
+      const total = quick ? Math.round(workloads / 5) : workloads;
+      const result = measuredPart(await measureGrandShift({ onlineCount: Math.round(total * 0.8), offlineCount: total - Math.round(total * 0.8), log }));
+      // The 10,000 section sits beside the 1,000 one: its heading says which it is.
+      return workloads === 1_000 ? result : { ...result, markdown: result.markdown.replace('## Grand shift (', `## Grand shift, ${workloads.toLocaleString('en-US')} workloads (`) };
+    },
+  };
+}
+
+function measuredPart(figure: GrandShiftFigure): BenchPartResult {
+  const failures: string[] = [];
+  if (figure.speedupOverSequential < MIN_SPEEDUP_OVER_SEQUENTIAL) {
+    failures.push(`controller writes only ${figure.speedupOverSequential.toFixed(1)}× faster than one at a time (target ≥ ${MIN_SPEEDUP_OVER_SEQUENTIAL}×)`);
+  }
+  if (figure.scaleWritesPerWorkloadMax > 1) failures.push(`a workload was written ${figure.scaleWritesPerWorkloadMax} times in one shift`);
+  // Ready before the peak and the 10 s / 60 s targets are absolute times: reported, never failed on.
+  return { markdown: renderGrandShift(figure), failures, figures: { ...figure, targets: { writesAcceptedMs: WRITES_TARGET_MS, readyMs: READY_TARGET_MS, speedupOverSequential: MIN_SPEEDUP_OVER_SEQUENTIAL } } };
+}
+
+export const grandShiftBenchPart: BenchPart = grandShiftPart('grand-shift', 1_000);
+/** Issue 13's 10,000 workloads on the emulation: its own section, so the 1,000 figures stay beside it. */
+export const grandShift10kBenchPart: BenchPart = grandShiftPart('grand-shift-10k', 10_000);
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const result = await grandShiftBenchPart.run({ quick: process.argv.includes('--quick'), log: (line) => process.stderr.write(`${line}\n`) });
+  const workloadsIndex = process.argv.indexOf('--workloads');
+  const workloads = workloadsIndex > 0 ? Number(process.argv[workloadsIndex + 1]) : 1_000;
+  const result = await grandShiftPart('grand-shift', workloads).run({ quick: process.argv.includes('--quick'), log: (line) => process.stderr.write(`${line}\n`) });
   process.stdout.write(`${result.markdown}\n`);
   for (const failure of result.failures) process.stderr.write(`MISSED ${failure}\n`);
   process.exitCode = result.failures.length > 0 ? 1 : 0;

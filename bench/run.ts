@@ -8,8 +8,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { forecastBenchPart } from './forecast.ts';
-import { grandShiftBenchPart } from './grand-shift.ts';
-import { grandShiftRealBenchPart } from './grand-shift-real.ts';
+import { forecastRefreshBenchPart } from './forecast-refresh.ts';
+import { grandShift10kBenchPart, grandShiftBenchPart } from './grand-shift.ts';
+import { grandShiftReal10kBenchPart, grandShiftRealBenchPart } from './grand-shift-real.ts';
 import { chuanliuBenchPart } from './chuanliu.ts';
 import { elasticPoolsBenchPart } from './elastic-pools.ts';
 import { plannerBenchPart } from './planner.ts';
@@ -19,8 +20,11 @@ import type { BenchPart } from './part.ts';
 
 const parts: readonly BenchPart[] = [
   forecastBenchPart,
+  forecastRefreshBenchPart,
   grandShiftBenchPart,
+  grandShift10kBenchPart,
   grandShiftRealBenchPart,
+  grandShiftReal10kBenchPart,
   chuanliuBenchPart,
   elasticPoolsBenchPart,
   plannerBenchPart,

@@ -202,6 +202,9 @@ interface ControllerFlags extends ClusterFlags {
   leaseTtl: string;
   jobLock: string;
   maxConcurrentWrites: string;
+  forecastWorkers: string;
+  forecastBatch: string;
+  forecastDeadline: string;
   logLevel: string;
   holder?: string;
 }
@@ -221,6 +224,9 @@ export function registerControllerCommand(program: Command): void {
     .option('--lease-ttl <duration>', 'leader lease: a standby takes over this long after the leader died', '10s')
     .option('--job-lock <duration>', 'a job of a dead leader is retried after this', '30s')
     .option('--max-concurrent-writes <n>', 'writes in flight at once within one phase', '32')
+    .option('--forecast-workers <n>', 'forecast batches this replica runs at once for the refresh spread over every replica (0: the leader forecasts alone)', '2')
+    .option('--forecast-batch <n>', 'workloads per batch of the spread forecast refresh', '50')
+    .option('--forecast-deadline <duration>', 'the leader plans after this even if some batches are not done (they keep their last good forecast, reported)', '5m')
     .option('--holder <name>', 'name of this replica in the lease and logs (default: the host name)')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'info')
     .action(async (flags: ControllerFlags) => {
@@ -230,6 +236,11 @@ export function registerControllerCommand(program: Command): void {
       const leaseTtlMs = parseDurationMs(flags.leaseTtl, { source: '--lease-ttl' });
       const jobLockMs = parseDurationMs(flags.jobLock, { source: '--job-lock' });
       const maxConcurrentWrites = parsePositiveInt(flags.maxConcurrentWrites, '--max-concurrent-writes', 1024);
+      const forecastWorkers = flags.forecastWorkers.trim() === '0' ? false as const : {
+        concurrency: parsePositiveInt(flags.forecastWorkers, '--forecast-workers', 64),
+        batchSize: parsePositiveInt(flags.forecastBatch, '--forecast-batch', 10_000),
+        deadlineMs: parseDurationMs(flags.forecastDeadline, { source: '--forecast-deadline' }),
+      };
       const timings = { forecast: parseTiming(flags.forecastEvery, '--forecast-every'), plan: parseTiming(flags.planEvery, '--plan-every') };
       const config = await loadConfigFile(flags.config);
       const metrics = new ControllerMetrics({ inventory: config.inventory });
@@ -283,6 +294,7 @@ export function registerControllerCommand(program: Command): void {
         leaseTtlMs,
         jobLockMs,
         maxConcurrentWrites,
+        forecastWorkers,
         ...(guard !== undefined ? { guard } : {}),
         ...(freshnessMonitor !== undefined ? { freshness: { monitor: freshnessMonitor, checkEveryMs: config.controller.dataFreshness.checkEveryMs } } : {}),
         ...(planningSource !== undefined && statusWriter !== undefined

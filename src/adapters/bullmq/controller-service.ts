@@ -19,79 +19,24 @@
  */
 import type { ControllerJob, ControllerHooks, LogLevel } from '../../controller/controller.ts';
 import { Controller, controllerJobId } from '../../controller/controller.ts';
-import type { DemandFreshnessMonitor, FreshnessChange } from '../../controller/freshness-monitor.ts';
-import type { GuardConfig } from '../../controller/reactive-guard.ts';
-import type { SafetyPolicy } from '../../controller/safety.ts';
+import type { FreshnessChange } from '../../controller/freshness-monitor.ts';
 import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
-import type { Inventory } from '../../domain/workload.ts';
-import type { Clock } from '../../ports/clock.ts';
-import type { Cluster, ClusterSnapshot } from '../../ports/cluster.ts';
-import type { RetryPolicy } from '../memory/in-process-queue.ts';
-import type { ControllerMetrics } from '../metrics/controller-metrics.ts';
 import { BullmqJobQueue } from './bullmq-job-queue.ts';
 import { CoalescingQueue } from './coalescing-queue.ts';
-import { CycleSchedulers, type CycleTiming } from './cycle-schedulers.ts';
-import { guardSamples, type LiveRates } from './live-rates.ts';
+import type { ControllerServiceOptions } from './controller-service-options.ts';
+import { CycleSchedulers } from './cycle-schedulers.ts';
+import { guardSamples } from './live-rates.ts';
 import type { PlanningCycles } from './planning-cycles.ts';
 import { RedisAppliedStepStore } from './redis-applied-steps.ts';
 import { closeRedis, createRedis, redisOptionsFromUrl, type Redis } from './redis-connection.ts';
 import { redisKeys, type RedisKeys } from './redis-keys.ts';
 import { RedisLease } from './redis-lease.ts';
 import { RedisStateStore, type ControllerCondition, type CycleName } from './redis-state.ts';
+import { SpreadForecastRefresh } from './spread-forecast-refresh.ts';
 
-export type PlanSource =
-  /** Follow this plan (an approved `chuanliu plan -o json`); no planning cycles. */
-  | { readonly kind: 'fixed'; readonly plan: CapacityPlan }
-  /** Forecast and plan on the cycles' timings; follow the latest plan. */
-  | {
-    readonly kind: 'cycles';
-    readonly cycles: PlanningCycles;
-    readonly timings: Readonly<Partial<Record<CycleName, CycleTiming>>>;
-    /** How often `cycles.pollChanges` looks for new PeakEvents, calendar and config; 0 = never. @defaultValue 5 s */
-    readonly watchEveryMs?: number;
-  };
+export type { ControllerServiceOptions, PlanSource, ServiceLog } from './controller-service-options.ts';
 
-export type ServiceLog = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
-
-export interface ControllerServiceOptions {
-  readonly redisUrl: string;
-  /** Redis key prefix. @defaultValue `chuanliu` */
-  readonly redisPrefix?: string;
-  readonly cluster: Cluster;
-  readonly inventory: Inventory;
-  readonly clock: Clock;
-  readonly planSource: PlanSource;
-  readonly safety?: SafetyPolicy;
-  readonly metrics?: ControllerMetrics;
-  readonly log?: ServiceLog;
-  /** Who this replica is, in the lease value and logs. @defaultValue `controller` */
-  readonly holder?: string;
-  /** @defaultValue 10 s */
-  readonly leaseTtlMs?: number;
-  /** BullMQ job lock: a job of a dead leader is retried after this. @defaultValue 30 s */
-  readonly jobLockMs?: number;
-  readonly retry?: Partial<RetryPolicy>;
-  /** Writes in flight at once in one reconcile phase. @defaultValue 32 */
-  readonly maxConcurrentWrites?: number;
-  /** While acquires wait for Ready replicas, read the cluster this often (metrics). @defaultValue 2 s */
-  readonly readinessPollMs?: number;
-  /**
-   * The reactive guard: live rates sampled every `sampleIntervalMs` and judged against the stored
-   * forecasts' `bandQuantile` band; emergencies take capacity from offline at once.
-   */
-  readonly guard?: { readonly liveRates: LiveRates; readonly sampleIntervalMs: number; readonly bandQuantile: number; readonly config?: Partial<GuardConfig> };
-  /**
-   * The freshness gate (see the module comment). Without it every workload's data is taken as
-   * fresh: give it whenever a workload's demand comes from Prometheus.
-   */
-  readonly freshness?: { readonly monitor: DemandFreshnessMonitor; readonly checkEveryMs: number };
-  /**
-   * Called after every watch poll while leading (PeakEvent statuses): the plan followed and a way
-   * to read the cluster, taken only when the callee needs it.
-   */
-  readonly afterWatch?: (view: { readonly plan: CapacityPlan | undefined; readonly snapshot: () => Promise<ClusterSnapshot>; readonly nowMs: number }) => Promise<void>;
-}
 
 type Role = 'starting' | 'standby' | 'leader' | 'stopped';
 type CycleTrigger = 'scheduler' | 'start-up' | 'change';
@@ -122,6 +67,8 @@ export class ControllerService {
   private guardRunning = false;
   private watchRunning = false;
   private guardForecasts: { readAtMs: number; forecasts: ReadonlyMap<string, Forecast> } | undefined;
+  /** Every replica's share of the spread forecast refresh, and the leader's side of it. */
+  private readonly spreadRefresh: SpreadForecastRefresh | undefined;
 
   constructor(options: ControllerServiceOptions) {
     this.options = options;
@@ -133,6 +80,7 @@ export class ControllerService {
     this.lease = new RedisLease({ redis: this.redis, key: this.keys.leader, ttlMs: options.leaseTtlMs ?? 10_000, holder: options.holder ?? 'controller' });
     this.state = new RedisStateStore(this.redis, this.keys);
     this.appliedSteps = new RedisAppliedStepStore({ redis: this.redis, keys: this.keys });
+    this.spreadRefresh = SpreadForecastRefresh.for(options, { redis: this.redis, keys: this.keys, state: this.state, log: (level, message, fields) => this.log(level, message, fields) });
   }
 
   get currentRole(): Role {
@@ -163,6 +111,7 @@ export class ControllerService {
   async start(): Promise<void> {
     if (this.role !== 'starting') throw new Error('controller service already started');
     this.role = 'standby';
+    this.spreadRefresh?.start();
     await this.leaseTick();
     this.leaseTimer = setInterval(() => void this.leaseTick(), Math.max(50, Math.floor(this.lease.ttlMs / 3)));
   }
@@ -183,6 +132,7 @@ export class ControllerService {
       this.role = 'stopped';
       if (wasLeader) await this.lease.release().catch(() => undefined);
     });
+    await this.spreadRefresh?.close();
     await closeRedis(this.redis);
   }
 
@@ -377,18 +327,7 @@ export class ControllerService {
       if (lastMs !== undefined && nowMs - lastMs < minGapMs) return;
     }
     if (cycle === 'forecast') {
-      let forecasts: Forecast[];
-      try {
-        forecasts = await source.cycles.refreshForecasts(nowMs);
-      } catch (error) {
-        // The demand history could not be read: find out now which data is missing, not a check later.
-        void this.checkFreshness();
-        throw error;
-      }
-      await this.state.saveForecasts(forecasts);
-      this.guardForecasts = undefined;
-      this.options.metrics?.observeForecasts(forecasts, nowMs);
-      this.log('info', `forecasts refreshed for ${forecasts.length} workloads`);
+      await this.refreshForecastsNow(source.cycles, nowMs);
     } else {
       const [forecasts, previousPlan, snapshot] = await Promise.all([this.state.loadForecasts(), this.state.loadPlan(), this.options.cluster.snapshot()]);
       const plan = await source.cycles.plan({ nowMs, forecasts, snapshot, ...(previousPlan !== undefined ? { previousPlan } : {}) });
@@ -399,6 +338,35 @@ export class ControllerService {
       return;
     }
     await this.state.markCycle(cycle, nowMs);
+  }
+
+  /** The forecast cycle: spread over every replica's workers when they run, else here alone. */
+  private async refreshForecastsNow(cycles: PlanningCycles, nowMs: number): Promise<void> {
+    const { metrics } = this.options;
+    if (this.spreadRefresh !== undefined) {
+      const term = this.term;
+      try {
+        await this.spreadRefresh.refresh(cycles, nowMs, () => this.term === term && term !== undefined);
+      } catch (error) {
+        void this.checkFreshness();
+        throw error;
+      }
+      if (this.term !== term) throw new Error('stepped down during the forecast refresh; the next leader refreshes');
+      this.guardForecasts = undefined;
+      return;
+    }
+    let forecasts: Forecast[];
+    try {
+      forecasts = await cycles.refreshForecasts(nowMs);
+    } catch (error) {
+      // The demand history could not be read: find out now which data is missing, not a check later.
+      void this.checkFreshness();
+      throw error;
+    }
+    await this.state.saveForecasts(forecasts);
+    this.guardForecasts = undefined;
+    metrics?.observeForecasts(forecasts, nowMs);
+    this.log('info', `forecasts refreshed for ${forecasts.length} workloads`);
   }
 
   /**

@@ -7,9 +7,25 @@ import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
 import type { ClusterSnapshot } from '../../ports/cluster.ts';
 
+/** What one batch of a spread forecast refresh made (forecast-workers.ts). */
+export interface ForecastBatchResult {
+  readonly forecasts: readonly Forecast[];
+  /** Workload → digest of the calendar events its forecast includes (the leader re-forecasts it when they changed). */
+  readonly eventsDigests: Readonly<Record<string, string>>;
+}
+
 export interface PlanningCycles {
   /** Forecasts of every online workload that has a demand source. */
   refreshForecasts(nowMs: number): Promise<Forecast[]>;
+  /**
+   * For a refresh spread over every replica's forecast workers: the online workloads that have a
+   * demand source (what the leader splits into batches)…
+   */
+  forecastTargets?(): Promise<readonly string[]>;
+  /** …the forecasts of one batch (on whichever replica takes it; unavailable ones left out and reported)… */
+  forecastBatch?(nowMs: number, workloads: readonly string[]): Promise<ForecastBatchResult>;
+  /** …and, on the leader, which events the forecasts made elsewhere include. */
+  noteForecastsMadeElsewhere?(eventsDigests: Readonly<Record<string, string>>): void;
   plan(input: { nowMs: number; forecasts: ReadonlyMap<string, Forecast>; previousPlan?: CapacityPlan; snapshot: ClusterSnapshot }): Promise<CapacityPlan>;
   /**
    * Re-reads what plans are made from; says what changed in a way that needs a new forecast and

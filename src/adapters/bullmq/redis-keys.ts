@@ -15,6 +15,10 @@ export interface RedisKeys {
   readonly plan: string;
   /** Hash workload → forecast JSON. */
   readonly forecasts: string;
+  /** Hash workload → issuedAtMs of its stored forecast (a late batch never overwrites a newer one). */
+  readonly forecastIssuedAt: string;
+  /** Hash batch id → outcome JSON of one spread forecast refresh (forecast-workers.ts). */
+  forecastRefresh(refreshId: string): string;
   /** Hash of cycle bookkeeping: when forecasts and plans were last refreshed. */
   readonly cycles: string;
   /** Leader lease: one controller applies at a time. */
@@ -32,6 +36,8 @@ export function redisKeys(prefix = 'chuanliu'): RedisKeys {
     appliedList: (planId) => `${prefix}:applied:${planId}:records`,
     plan: `${prefix}:state:plan`,
     forecasts: `${prefix}:state:forecasts`,
+    forecastIssuedAt: `${prefix}:state:forecast-issued-at`,
+    forecastRefresh: (refreshId) => `${prefix}:forecast-refresh:${refreshId}`,
     cycles: `${prefix}:state:cycles`,
     leader: `${prefix}:leader`,
     conditions: `${prefix}:state:conditions`,

@@ -16,6 +16,19 @@ import type { RedisKeys } from './redis-keys.ts';
 
 export type CycleName = 'forecast' | 'plan';
 
+/** KEYS: forecasts hash, issued-at hash; ARGV: (workload, issuedAtMs, json)…; stores where not older. */
+const SAVE_IF_NEWER = `
+local stored = 0
+for i = 1, #ARGV, 3 do
+  local previous = tonumber(redis.call('HGET', KEYS[2], ARGV[i]))
+  if previous == nil or previous <= tonumber(ARGV[i + 1]) then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+    stored = stored + 1
+  end
+end
+return stored`;
+
 /** A condition of the controller as a whole, Kubernetes-style. */
 export interface ControllerCondition {
   readonly type: string;
@@ -46,9 +59,26 @@ export class RedisStateStore {
 
   async saveForecasts(forecasts: Iterable<Forecast>): Promise<void> {
     const fields: string[] = [];
-    for (const forecast of forecasts) fields.push(forecast.workload, encodeForecast(forecast));
+    const issued: string[] = [];
+    for (const forecast of forecasts) {
+      fields.push(forecast.workload, encodeForecast(forecast));
+      issued.push(forecast.workload, String(forecast.issuedAtMs));
+    }
     if (fields.length === 0) return;
-    await this.guard('save forecasts', () => this.redis.hset(this.keys.forecasts, ...fields));
+    await this.guard('save forecasts', () => this.redis.multi().hset(this.keys.forecasts, ...fields).hset(this.keys.forecastIssuedAt, ...issued).exec());
+  }
+
+  /**
+   * Stores each forecast unless the one stored is newer (a batch retried after a later refresh
+   * stored its own): one Lua script per call, so the comparison and the write are atomic.
+   * Returns how many were stored.
+   */
+  async saveForecastsIfNewer(forecasts: Iterable<Forecast>): Promise<number> {
+    const args: string[] = [];
+    for (const forecast of forecasts) args.push(forecast.workload, String(forecast.issuedAtMs), encodeForecast(forecast));
+    if (args.length === 0) return 0;
+    const stored = await this.guard('save forecasts', () => this.redis.eval(SAVE_IF_NEWER, 2, this.keys.forecasts, this.keys.forecastIssuedAt, ...args));
+    return Number(stored);
   }
 
   async loadForecasts(): Promise<Map<string, Forecast>> {

@@ -44,6 +44,8 @@ export class ControllerMetrics {
   private readonly forecastsUnavailable: Counter;
   private readonly reloadFailures: Counter;
   private readonly cycleFailures: Counter;
+  private readonly forecastBatches: Counter;
+  private readonly forecastsComputed: Counter;
   private readonly peakEventsGauge: Gauge;
   private readonly workloadByRef = new Map<string, string>();
   private readonly offlineNames: ReadonlySet<string>;
@@ -90,10 +92,16 @@ export class ControllerMetrics {
       name: 'chuanliu_config_reload_failures_total',
       help: 'Reloads of the config, the calendar or the PeakEvents that failed; the last good one was kept', labelNames: ['part'], registers,
     });
+    this.forecastBatches = new Counter({
+      name: 'chuanliu_forecast_batches_total',
+      help: 'Batches of the spread forecast refresh this replica ran, by outcome (done, failed after its last attempt)', labelNames: ['outcome'], registers,
+    });
+    this.forecastsComputed = new Counter({ name: 'chuanliu_forecasts_computed_total', help: 'Forecasts this replica made for the spread forecast refresh', registers });
     this.cycleFailures = new Counter({ name: 'chuanliu_cycle_failures_total', help: 'Forecast and plan cycles that failed (logged as errors)', labelNames: ['cycle'], registers });
     this.peakEventsGauge = new Gauge({ name: 'chuanliu_peak_events', help: 'PeakEvents the planning source holds, by state (active, cancelled, refused)', labelNames: ['state'], registers });
     for (const part of ['config', 'calendar', 'peakEvents']) this.reloadFailures.inc({ part }, 0);
     for (const cycle of ['forecast', 'plan']) this.cycleFailures.inc({ cycle }, 0);
+    for (const outcome of ['done', 'failed']) this.forecastBatches.inc({ outcome }, 0);
     for (const workload of [...options.inventory.online, ...options.inventory.offline]) {
       this.workloadByRef.set(`${workload.ref.apiKind}/${workload.ref.namespace}/${workload.ref.name}`, workload.name);
     }
@@ -103,6 +111,12 @@ export class ControllerMetrics {
 
   onReloadFailure(part: string): void {
     this.reloadFailures.inc({ part });
+  }
+
+  /** A batch of the spread forecast refresh ran on this replica. */
+  onForecastBatch(outcome: 'done' | 'failed', forecasts: number): void {
+    this.forecastBatches.inc({ outcome });
+    this.forecastsComputed.inc(forecasts);
   }
 
   onCycleFailure(cycle: string): void {

@@ -101,6 +101,47 @@ export async function loadPlanningInputs(configPath: string, request: PlanningIn
 /** The same from a config already loaded (the controller keeps one). */
 export async function preparePlanningInputs(config: ChuanliuConfig, request: PlanningInputsRequest = {}): Promise<PlanningInputs> {
   const online = config.inventory.online;
+  const { slotMs, horizonMs, calendar, now, histories, forecasts, displayTimeZone } = await forecastFromConfig(config, request, online);
+  const forecastable = new Set(histories.map((history) => history.workload));
+
+  const observedBase = request.observed ?? emptyObservedState();
+  const demandRps: Record<string, number> = { ...observedBase.demandRps };
+  for (const history of histories) {
+    if (demandRps[history.workload] !== undefined) continue;
+    const recent = recentRateRps(history.series, now.ms, Math.max(slotMs, config.forecast.bucketMs));
+    if (recent !== undefined) demandRps[history.workload] = recent;
+  }
+  const { input, occurrences } = planningInputFor({
+    config, ...(calendar !== undefined ? { calendar } : {}), nowMs: now.ms, forecasts, slotMs, horizonMs, displayTimeZone,
+    observed: { ...observedBase, demandRps }, ...(request.previousPlan !== undefined ? { previousPlan: request.previousPlan } : {}),
+  });
+  return {
+    config,
+    ...(calendar !== undefined ? { calendar } : {}),
+    input,
+    now,
+    histories,
+    forecasts,
+    occurrences,
+    unforecast: online.filter((workload) => !forecastable.has(workload.name)).map((workload) => workload.name),
+    synthetic: calendar?.synthetic === true,
+  };
+}
+
+/**
+ * Forecasts of some online workloads (`chuanliu controller`'s forecast workers take a batch each):
+ * their histories read and forecast exactly as `preparePlanningInputs` does, without the planning input.
+ */
+export async function forecastWorkloads(config: ChuanliuConfig, request: PlanningInputsRequest & { readonly nowMs: number }, workloads: ReadonlySet<string>): Promise<{ forecasts: readonly Forecast[]; nowMs: number }> {
+  const known = new Set(config.inventory.online.map((workload) => workload.name));
+  const unknown = [...workloads].filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new InputError(`no online workload named ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''} in ${config.source}`, { source: config.source });
+  const { forecasts, now } = await forecastFromConfig(config, request, config.inventory.online.filter((workload) => workloads.has(workload.name)));
+  return { forecasts, nowMs: now.ms };
+}
+
+/** Calendar, `now`, histories and forecasts of `online` (all the config's online workloads, or some). */
+async function forecastFromConfig(config: ChuanliuConfig, request: PlanningInputsRequest, online: readonly ChuanliuConfig['inventory']['online'][number][]) {
   checkHistoryFiles(config, request.historyFiles);
   const slotMs = request.slotMs ?? config.planning.slotMs;
   const horizonMs = request.horizonMs ?? config.planning.horizonMs;
@@ -109,7 +150,7 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
     ? request.calendar ?? undefined
     : config.calendarPath === undefined
       ? undefined
-      : await loadCalendarFile(config.calendarPath, { workloads: online.map((workload) => workload.name) });
+      : await loadCalendarFile(config.calendarPath, { workloads: config.inventory.online.map((workload) => workload.name) });
 
   // Files first: their ends may fix `now`.
   const fileHistories = new Map<string, LoadedHistory>();
@@ -126,7 +167,7 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
   const live = online.filter((workload) => !fileHistories.has(workload.name) && workload.demand?.kind === 'prometheus');
   const missingSource = request.metrics === undefined ? live[0] : undefined;
   if (missingSource !== undefined) {
-    const index = online.indexOf(missingSource);
+    const index = config.inventory.online.indexOf(missingSource);
     throw new InputError(
       `${missingSource.name}'s demand history is the Prometheus query in the config; pass --prometheus-url <url>, or --history ${missingSource.name}=<csv> for a trace file`
         + (live.length > 1 ? ` (the same holds for ${live.filter((workload) => workload !== missingSource).map((workload) => workload.name).join(', ')})` : ''),
@@ -165,28 +206,7 @@ export async function preparePlanningInputs(config: ChuanliuConfig, request: Pla
     }
   });
 
-  const observedBase = request.observed ?? emptyObservedState();
-  const demandRps: Record<string, number> = { ...observedBase.demandRps };
-  for (const history of histories) {
-    if (demandRps[history.workload] !== undefined) continue;
-    const recent = recentRateRps(history.series, now.ms, Math.max(slotMs, bucketMs));
-    if (recent !== undefined) demandRps[history.workload] = recent;
-  }
-  const { input, occurrences } = planningInputFor({
-    config, ...(calendar !== undefined ? { calendar } : {}), nowMs: now.ms, forecasts, slotMs, horizonMs, displayTimeZone,
-    observed: { ...observedBase, demandRps }, ...(request.previousPlan !== undefined ? { previousPlan: request.previousPlan } : {}),
-  });
-  return {
-    config,
-    ...(calendar !== undefined ? { calendar } : {}),
-    input,
-    now,
-    histories,
-    forecasts,
-    occurrences,
-    unforecast: online.filter((workload) => !histories.some((history) => history.workload === workload.name)).map((workload) => workload.name),
-    synthetic: calendar?.synthetic === true,
-  };
+  return { slotMs, horizonMs, calendar, now, histories, forecasts, displayTimeZone };
 }
 
 /** The plan's slot-aligned window: from the slot `now` falls in, a whole number of slots covering the horizon. */

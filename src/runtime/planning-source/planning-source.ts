@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
-import type { PlanningCycles } from '../../adapters/bullmq/planning-cycles.ts';
+import type { ForecastBatchResult, PlanningCycles } from '../../adapters/bullmq/planning-cycles.ts';
 import { parseCalendarText } from '../../calendar/load-calendar.ts';
 import { mergePeakEvents, parsePeakEvent, peakEventWorkloads, type EventClash, type PeakEvent } from '../../calendar/peak-event.ts';
 import { parseConfigText, readInputFile, type ChuanliuConfig } from '../../config/load-config.ts';
@@ -27,7 +27,7 @@ import { planCapacity, type ObservedState } from '../../planner/index.ts';
 import type { ClusterSnapshot } from '../../ports/cluster.ts';
 import type { MetricsSource } from '../../ports/metrics-source.ts';
 import type { PeakEventStore } from '../../ports/peak-events.ts';
-import { planningInputFor, preparePlanningInputs } from './planning-inputs.ts';
+import { forecastWorkloads, planningInputFor, preparePlanningInputs } from './planning-inputs.ts';
 
 export type MaterialPart = 'config' | 'calendar' | 'peakEvents';
 
@@ -94,6 +94,8 @@ export class PlanningSource implements PlanningCycles {
   private readonly forecastEvents = new Map<string, string>();
   /** The last plan made here and the PeakEvents it was made with (their status says Planned). */
   private lastPlanned: { planId: string; eventIds: ReadonlySet<string> } | undefined;
+  /** The refresh (its `nowMs`) whose batches already reloaded the material. */
+  private batchesReloadedFor: number | undefined;
   /** Serializes reloads: a watch poll and a cycle never read at once. */
   private reloading: Promise<ReloadReport> | undefined;
 
@@ -236,6 +238,39 @@ export class PlanningSource implements PlanningCycles {
   async refreshForecasts(nowMs: number): Promise<Forecast[]> {
     await this.ensureLoaded();
     return this.forecast(nowMs, undefined);
+  }
+
+  async forecastTargets(): Promise<readonly string[]> {
+    await this.ensureLoaded();
+    return this.current.config.inventory.online.filter((workload) => workload.demand !== undefined).map((workload) => workload.name);
+  }
+
+  /**
+   * One batch of a refresh spread over the replicas. The material is re-read first (as every cycle
+   * does), so a replica forecasts with the calendar and PeakEvents it sees now; the digests tell the
+   * leader which events each forecast includes.
+   */
+  async forecastBatch(nowMs: number, workloads: readonly string[]): Promise<ForecastBatchResult> {
+    // Once per refresh, not per batch: a 10,000-workload config is not re-parsed a hundred times.
+    if (this.material === undefined || this.batchesReloadedFor !== nowMs) {
+      this.batchesReloadedFor = nowMs;
+      await this.ensureLoaded();
+    }
+    const { config, calendar } = this.current;
+    const { metricsSource, onForecastUnavailable } = this.options;
+    const { forecasts } = await forecastWorkloads(config, {
+      nowMs, calendar: calendar ?? null, ...(metricsSource !== undefined ? { metrics: metricsSource } : {}), ...(onForecastUnavailable !== undefined ? { onForecastUnavailable } : {}),
+    }, new Set(workloads));
+    const eventsDigests: Record<string, string> = {};
+    for (const forecast of forecasts) {
+      eventsDigests[forecast.workload] = eventsDigest(calendar, forecast.workload);
+      this.forecastEvents.set(forecast.workload, eventsDigests[forecast.workload] as string);
+    }
+    return { forecasts, eventsDigests };
+  }
+
+  noteForecastsMadeElsewhere(eventsDigests: Readonly<Record<string, string>>): void {
+    for (const [workload, digest] of Object.entries(eventsDigests)) this.forecastEvents.set(workload, digest);
   }
 
   async plan(input: { nowMs: number; forecasts: ReadonlyMap<string, Forecast>; previousPlan?: CapacityPlan; snapshot: ClusterSnapshot }): Promise<CapacityPlan> {
