@@ -92,7 +92,10 @@ const isTrue = (object: Json, type: string): boolean => (object['status']['condi
 const usableNode = (node: Json): boolean => isTrue(node, 'Ready')
   && !(node['spec']['taints'] ?? []).some((taint: Json) => ['node.kubernetes.io/not-ready', 'karpenter.sh/unregistered'].includes(taint['key']));
 
-/** Timeline of one lane, in local ms (same clock as the API server: both on this machine). */
+/**
+ * Timeline of one lane, in local ms (same clock as the API server: both on this machine), as polled: each
+ * time is when the state was first seen, so at or after it happened (conservative for "Ready before the peak").
+ */
 interface Timeline {
   placeholdersPendingAtMs?: number;
   karpenterNodeCreatedAtMs?: number;
@@ -171,6 +174,18 @@ describe('elastic pools pre-provisioned through Karpenter on the real control pl
     const rel = (ms: number | undefined): string => (ms === undefined ? 'never' : `${((ms - peakAtMs) / 1000).toFixed(1)} s`);
     const since = (from: number | undefined, to: number | undefined): string => (from === undefined || to === undefined ? '?' : `${((to - from) / 1000).toFixed(1)} s`);
     const claims = await list('nodeclaims.karpenter.sh');
+    // The API server's own timestamps (whole seconds): Karpenter's decision (NodeClaim), the Node object, the pods' Ready.
+    const apiTimes = async (lane: ElasticLane): Promise<{ claimAtMs?: number; nodeAtMs?: number; onlineReadyAtMs?: number }> => {
+      const earliest = (objects: Json[]): number | undefined => (objects.length === 0 ? undefined : Math.min(...objects.map((object) => Date.parse(object['metadata']['creationTimestamp']))));
+      const readyTimes = (await list('pods', ['-n', ELASTIC_NAMESPACE, '-l', `app=${lane.workload}`])).filter((pod) => isTrue(pod, 'Ready'))
+        .map((pod) => Date.parse((pod['status']['conditions'] as Json[]).find((condition) => condition['type'] === 'Ready')?.['lastTransitionTime']));
+      return {
+        claimAtMs: earliest(claims.filter((claim) => claim['metadata']['labels']?.['karpenter.sh/nodepool'] === lane.pool)),
+        nodeAtMs: earliest(await list('nodes', ['-l', `karpenter.sh/nodepool=${lane.pool}`])),
+        ...(readyTimes.length >= PEAK_REPLICAS ? { onlineReadyAtMs: Math.max(...readyTimes) } : {}),
+      };
+    };
+    const [preApi, lateApi] = [await apiTimes(PRE), await apiTimes(LATE)];
     const preemptions = (await list('events', ['-n', PLACEHOLDER_NAMESPACE])).filter((event) => event['reason'] === 'Preempted');
     process.stderr.write([
       'node autoscaler (Karpenter kwok provider), relative to the planned peak:',
@@ -178,6 +193,8 @@ describe('elastic pools pre-provisioned through Karpenter on the real control pl
         + ` (placeholders written → nodes usable ${since(placeholdersWrittenAtMs, pre.karpenterNodesUsableAtMs)}), online written ${rel(onlineWrittenAtMs.pre)}, all ${PEAK_REPLICAS} online Ready ${rel(pre.onlineAllReadyAtMs)}`,
       `  burst-late: online written ${rel(onlineWrittenAtMs.late)}, first Karpenter node ${rel(late.karpenterNodeCreatedAtMs)}, 2 nodes usable ${rel(late.karpenterNodesUsableAtMs)}`
         + ` (online written → nodes usable ${since(onlineWrittenAtMs.late, late.karpenterNodesUsableAtMs)}), all ${PEAK_REPLICAS} online Ready ${rel(late.onlineAllReadyAtMs)}`,
+      `  API timestamps: burst-pre NodeClaim ${rel(preApi.claimAtMs)}, Node ${rel(preApi.nodeAtMs)}, last online pod Ready ${rel(preApi.onlineReadyAtMs)};`
+        + ` burst-late NodeClaim ${rel(lateApi.claimAtMs)}, Node ${rel(lateApi.nodeAtMs)}, last online pod Ready ${rel(lateApi.onlineReadyAtMs)}`,
       `  NodeClaims: ${claims.length}; placeholder pods preempted by the scheduler: ${preemptions.length}`,
       '',
     ].join('\n'));
@@ -188,6 +205,9 @@ describe('elastic pools pre-provisioned through Karpenter on the real control pl
     expect(pre.karpenterNodeCreatedAtMs).toBeGreaterThan(pre.placeholdersPendingAtMs as number);
     expect(pre.karpenterNodesUsableAtMs).toBeLessThan(onlineWrittenAtMs.pre as number);
     expect(pre.onlineAllReadyAtMs, `online Ready ${rel(pre.onlineAllReadyAtMs)} after the peak`).toBeLessThanOrEqual(peakAtMs);
+    // The placeholders made way in the online pods' tick (the plan's series is 0 from then on).
+    const placeholderDeployment = JSON.parse(await cluster.kubectlOk(['get', 'deployment', PRE.placeholderDeployment, '-n', PLACEHOLDER_NAMESPACE, '-o', 'json'])) as Json;
+    expect(placeholderDeployment['spec']['replicas']).toBe(0);
     // The online pods run on the nodes the placeholders brought (no node made for them afterwards).
     const preOnline = (await list('pods', ['-n', ELASTIC_NAMESPACE, '-l', `app=${PRE.workload}`])).filter((pod) => isTrue(pod, 'Ready'));
     const onKarpenterNodes = preOnline.filter((pod) => pre.karpenterNodes.has(pod['spec']['nodeName']));
