@@ -32,9 +32,12 @@ const execFileAsync = promisify(execFile);
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const POD_READY_SECONDS = 2;
-const APPLY_LATENCY_SECONDS = 5;
-/** KWOKNodeClass nodeRegistrationDelay: instance boot, as Karpenter's kwok provider models it. */
-const NODE_REGISTRATION_DELAY_SECONDS = 15;
+const APPLY_LATENCY_SECONDS = 8;
+/**
+ * KWOKNodeClass nodeRegistrationDelay: instance boot, as Karpenter's kwok provider models it. Longer than
+ * the online lead (apply + startup = 10 s), so without placeholders the nodes cannot be there by the peak.
+ */
+const NODE_REGISTRATION_DELAY_SECONDS = 20;
 /** What the config tells chuanliu about the pools (p95 with room for this 2-core machine under load). */
 const PROVISIONING_P95_SECONDS = 60;
 const PROVISIONING_P50_SECONDS = 30;
