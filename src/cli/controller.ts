@@ -14,6 +14,7 @@ import { checkRedisUrl, redactRedisUrl } from '../adapters/bullmq/redis-connecti
 import { loadKubeConfig, type KubeconfigSource } from '../adapters/kubernetes/kubeconfig.ts';
 import { KubernetesCluster } from '../adapters/kubernetes/kubernetes-cluster.ts';
 import { KubernetesPeakEvents } from '../adapters/kubernetes/peak-events.ts';
+import { placeholderRefs } from '../adapters/kubernetes/placeholder-manifests.ts';
 import { createLogger, type Logger } from '../adapters/logger.ts';
 import { ControllerMetrics } from '../adapters/metrics/controller-metrics.ts';
 import { startMetricsServer } from '../adapters/metrics/metrics-server.ts';
@@ -60,7 +61,8 @@ export function clusterFor(config: ChuanliuConfig, flags: ClusterFlags, log?: Lo
   return new KubernetesCluster({
     kubeConfig: loadKubeConfig(kubeconfigSource(flags)),
     clock: systemClock,
-    workloads: [...config.inventory.online, ...config.inventory.offline].map((workload) => workload.ref),
+    // The placeholder Deployments too: without them in the snapshot the plan's placeholders are never written.
+    workloads: [...[...config.inventory.online, ...config.inventory.offline].map((workload) => workload.ref), ...placeholderRefs(config.inventory.nodePools)],
     managedSelector: false,
     namespaces: config.controller.namespaces,
     ...(log !== undefined ? { onWarning: (message: string) => log.warn(message) } : {}),

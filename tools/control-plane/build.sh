@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes control plane that the real-cluster tests, fault runs and benchmarks start on
-# loopback: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok, each from the Go module
+# loopback: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and Karpenter's kwok provider
+# (the node autoscaler the elastic-pool test provisions through), each from the Go module
 # proxy at the versions pinned by the wrapper modules beside this script (go.mod + go.sum are committed,
 # so every machine builds the same sources). Nothing is downloaded from anywhere else; no binary is
 # committed.
@@ -24,7 +25,8 @@ pinned_version() { # module path, go.mod file → version required there
 k8s_version="$(pinned_version k8s.io/kubernetes "$here/k8s/go.mod")"
 etcd_version="$(pinned_version go.etcd.io/etcd/server/v3 "$here/etcd/go.mod")"
 kwok_version="$(pinned_version sigs.k8s.io/kwok "$here/kwok/go.mod")"
-if [ -z "$k8s_version" ] || [ -z "$etcd_version" ] || [ -z "$kwok_version" ]; then
+karpenter_version="$(pinned_version sigs.k8s.io/karpenter "$here/karpenter/go.mod")"
+if [ -z "$k8s_version" ] || [ -z "$etcd_version" ] || [ -z "$kwok_version" ] || [ -z "$karpenter_version" ]; then
   echo "control-plane build: cannot read the pinned versions from $here/*/go.mod" >&2
   exit 2
 fi
@@ -45,16 +47,20 @@ mkdir -p "$bin"
 export GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:-} -mod=readonly -trimpath"
 total_start=$(date +%s)
 
-# build <name> <wrapper dir> <ldflags> <package>...: skip when every output is present and its stamp
-# (hash of the wrapper's go.mod, go.sum, sources and flags) matches.
+# build <name> <wrapper dir> <ldflags> <package>[:<executable>]...: skip when every output is present and its
+# stamp (hash of the wrapper's go.mod, go.sum, sources and flags) matches. The executable is named after the
+# package's last element unless `:<executable>` names it (Karpenter's command is also called kwok).
+exe_of() { # package[:executable] → executable name
+  case "$1" in *:*) echo "${1##*:}" ;; *) basename "$1" ;; esac
+}
 build() {
   local name="$1" dir="$2" ldflags="$3"
   shift 3
   local stamp
   stamp="$({ cat "$dir"/go.mod "$dir"/go.sum; cat "$dir"/*.go 2>/dev/null || true; echo "$ldflags $*"; } | sha256sum | cut -c1-16)"
-  local up_to_date=1 pkg
-  for pkg in "$@"; do
-    local exe="$bin/$(basename "$pkg")"
+  local up_to_date=1 entry
+  for entry in "$@"; do
+    local exe="$bin/$(exe_of "$entry")"
     if [ ! -x "$exe" ] || [ "$(cat "$exe.stamp" 2>/dev/null)" != "$stamp" ] || [ -n "${CHUANLIU_CONTROL_PLANE_FORCE:-}" ]; then
       up_to_date=0
     fi
@@ -66,9 +72,17 @@ build() {
   local start
   start=$(date +%s)
   echo "control-plane build: building $name (a cold build takes minutes on 2 cores)…"
-  (cd "$dir" && go build -ldflags "$ldflags" -o "$bin/" "$@")
-  for pkg in "$@"; do
-    echo "$stamp" >"$bin/$(basename "$pkg").stamp"
+  local plain=() entry
+  for entry in "$@"; do
+    case "$entry" in
+      *:*) (cd "$dir" && go build -ldflags "$ldflags" -o "$bin/$(exe_of "$entry")" "${entry%%:*}") ;;
+      *) plain+=("$entry") ;;
+    esac
+  done
+  # One invocation for the rest: go builds their shared packages once, in parallel.
+  if [ ${#plain[@]} -gt 0 ]; then (cd "$dir" && go build -ldflags "$ldflags" -o "$bin/" "${plain[@]}"); fi
+  for entry in "$@"; do
+    echo "$stamp" >"$bin/$(exe_of "$entry").stamp"
   done
   echo "control-plane build: $name built in $(($(date +%s) - start)) s"
 }
@@ -82,6 +96,18 @@ if [ ! -f "$stages/node-heartbeat-with-lease.yaml" ] || [ -n "${CHUANLIU_CONTROL
   cp "$kwok_dir/kustomize/stage/node/fast/node-initialize.yaml" "$kwok_dir/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
     "$kwok_dir"/kustomize/stage/pod/general/pod-*.yaml "$stages/"
   chmod u+w "$stages"/*.yaml
+fi
+
+# Karpenter's CRDs (NodePool, NodeClaim, NodeOverlay, CapacityBuffer as its kwok chart ships them, and
+# KWOKNodeClass) come from the same module as its binary; the node-autoscaler test applies them. Apache-2.0,
+# copied into the cache at build time, never committed.
+karpenter_crds="$out/karpenter-crds"
+if [ ! -f "$karpenter_crds/$karpenter_version" ] || [ -n "${CHUANLIU_CONTROL_PLANE_FORCE:-}" ]; then
+  karpenter_dir="$(cd "$here/karpenter" && go mod download -json "sigs.k8s.io/karpenter@$karpenter_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  rm -rf "$karpenter_crds" && mkdir -p "$karpenter_crds"
+  cp "$karpenter_dir"/kwok/charts/crds/*.yaml "$karpenter_dir"/kwok/apis/crds/*.yaml "$karpenter_crds/"
+  chmod u+w "$karpenter_crds"/*.yaml
+  echo "sigs.k8s.io/karpenter $karpenter_version (Apache-2.0): kwok/charts/crds, kwok/apis/crds" >"$karpenter_crds/$karpenter_version"
 fi
 
 k8s_minor="$(echo "$k8s_version" | cut -d. -f2)"
@@ -98,8 +124,14 @@ build etcd "$here/etcd" "-s -w" chuanliu.io/tools/control-plane/etcd
 build "kwok $kwok_version" "$here/kwok" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$kwok_version" sigs.k8s.io/kwok/cmd/kwok
 build "kubernetes $k8s_version" "$here/k8s" "-s -w ${version_ldflags[*]}" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+# Last: the node autoscaler only the elastic-pool test needs.
+build "karpenter $karpenter_version (kwok provider)" "$here/karpenter" "-s -w -X sigs.k8s.io/karpenter/pkg/operator.Version=$karpenter_version" \
+  sigs.k8s.io/karpenter/kwok:karpenter-kwok
 
 echo "control-plane build: done in $(($(date +%s) - total_start)) s → $bin"
 for exe in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
   printf '  %-24s %s\n' "$exe" "$("$bin/$exe" --version 2>&1 | head -1)"
 done
+# Karpenter has no --version flag: the module version recorded in the binary's build info.
+printf '  %-24s %s\n' karpenter-kwok "$(go version -m "$bin/karpenter-kwok" | awk '$1 == "mod" || $1 == "dep" { if ($2 == "sigs.k8s.io/karpenter") print $2, $3 }')"
+

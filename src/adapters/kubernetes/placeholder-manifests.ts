@@ -9,7 +9,7 @@
  * Node autoscalers: Karpenter provisions for any Pending pod; cluster-autoscaler ignores pods whose
  * priority is below `--expendable-pods-priority-cutoff` (default -10), so keep the priority ≥ that.
  */
-import type { NodePool, PlaceholderSettings } from '../../domain/workload.ts';
+import type { NodePool, PlaceholderSettings, WorkloadRef } from '../../domain/workload.ts';
 import { NAMESPACED_PERMISSIONS } from './required-permissions.ts';
 
 type Manifest = Record<string, unknown>;
@@ -83,6 +83,17 @@ function rulesOf(): Manifest[] {
     rules.set(key, rule);
   }
   return [...rules.values()].map((rule) => ({ ...rule, verbs: [...rule.verbs].sort() }));
+}
+
+/**
+ * The placeholder Deployments of the pre-provisioned pools, as workload refs: the controller's adapter
+ * reads them with the workloads (their replicas are targets of the plan's `placeholders` series).
+ */
+export function placeholderRefs(pools: readonly NodePool[]): WorkloadRef[] {
+  return pools.flatMap((pool) => {
+    const settings = pool.elastic?.placeholders;
+    return settings === undefined ? [] : [{ apiKind: 'Deployment' as const, namespace: settings.namespace, name: settings.deploymentName }];
+  });
 }
 
 /** Every object pre-provisioning needs, for the pools that have `elastic.placeholders`, in apply order. */

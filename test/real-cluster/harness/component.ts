@@ -20,6 +20,8 @@ export class ControlPlaneComponent {
     private readonly binary: string,
     private readonly args: readonly string[],
     private readonly directory: string,
+    /** Extra environment on top of this process's (e.g. KUBECONFIG for a component that reads no flag for it). */
+    private readonly env: Readonly<Record<string, string>> = {},
   ) {
     this.log = createWriteStream(join(directory, `${name}.log`), { flags: 'a' });
   }
@@ -42,7 +44,7 @@ export class ControlPlaneComponent {
     this.starts += 1;
     this.exitNote = undefined;
     this.log.write(`\n=== start #${this.starts}: ${this.binary} ${this.args.join(' ')}\n`);
-    const child = spawn(this.binary, this.args, { cwd: this.directory, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.binary, this.args, { cwd: this.directory, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (chunk: Buffer): void => {
       this.log.write(chunk);

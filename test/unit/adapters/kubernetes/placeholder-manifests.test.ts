@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placeholderManifests, PLACEHOLDER_IMAGE } from '../../../../src/adapters/kubernetes/placeholder-manifests.ts';
+import { placeholderManifests, placeholderRefs, PLACEHOLDER_IMAGE } from '../../../../src/adapters/kubernetes/placeholder-manifests.ts';
 import { NAMESPACED_PERMISSIONS } from '../../../../src/adapters/kubernetes/required-permissions.ts';
 import { parseConfigText } from '../../../../src/config/load-config.ts';
 
@@ -59,5 +59,12 @@ describe('placeholderManifests: the objects behind pre-provisioning, from the co
 
   it('renders nothing without pre-provisioned pools', () => {
     expect(placeholderManifests(parseConfigText(CONFIG.replace(/, placeholders: \{[^}]*\{[^}]*\}[^}]*\}/, '').replace(', placeholders: {}', ''), 'pools.yaml').inventory.nodePools)).toEqual([]);
+  });
+
+  it('names the placeholder Deployments the controller reads with its workloads (the real-cluster adapter lists only named objects)', () => {
+    expect(placeholderRefs(parseConfigText(CONFIG, 'pools.yaml').inventory.nodePools)).toEqual([
+      { apiKind: 'Deployment', namespace: 'chuanliu-placeholders', name: 'burst-warm' },
+      { apiKind: 'Deployment', namespace: 'chuanliu-placeholders', name: 'chuanliu-placeholder-spot' },
+    ]);
   });
 });
