@@ -65,6 +65,25 @@ export interface ResolvedTarget {
   readonly hpaName?: string;
 }
 
+/**
+ * Why an acquire went ahead of a drain it needed the room of: `guard-emergency` (a reactive-guard
+ * floor) or `short-notice` (a plan step already late, or one that waiting would make late).
+ */
+export type UrgencyCode = 'guard-emergency' | 'short-notice';
+
+/**
+ * An urgent acquire written while offline (or online scale-in) work it needs the room of still
+ * drains: the drain is cut short for it (its pods are created now and take the room as the
+ * drained pods terminate). Data for the log, the write's provenance and a Kubernetes Event.
+ */
+export interface DrainCutShort {
+  readonly code: UrgencyCode;
+  /** Drains it did not wait for (sorted). */
+  readonly drains: readonly string[];
+  /** One line, e.g. `pay 4→10 does not wait for etl to drain: guard emergency floor …`. */
+  readonly message: string;
+}
+
 export interface OrderedWrite {
   readonly phase: WritePhase;
   /** 0-based position in execution order. */
@@ -75,6 +94,8 @@ export interface OrderedWrite {
   readonly fromReplicas: number;
   readonly toReplicas: number;
   readonly write: ClusterWrite;
+  /** Set on an urgent acquire that went ahead of drains it needed the room of. */
+  readonly cutShort?: DrainCutShort;
 }
 
 /** An acquire (or pool shrink) held back until released capacity has drained. */
