@@ -18,7 +18,7 @@ import { poolOfPlaceholderTarget, type CapacityPlan } from '../domain/plan.ts';
 import type { Inventory, Workload, WorkloadRef } from '../domain/workload.ts';
 import type { ClusterSnapshot, ClusterWrite, NodePoolState, WorkloadState, WriteProvenance } from '../ports/cluster.ts';
 import type {
-  DeferredWrite, OrderedWrite, ResolvedTarget, SkippedTarget, TargetOverride, WriteDecision, WritePhase,
+  DeferredWrite, HeldRelease, OrderedWrite, ResolvedTarget, SkippedTarget, TargetOverride, WriteDecision, WritePhase,
 } from './decision.ts';
 import { livePods, RoomLedger, urgencyOf, type WorkloadPods } from './acquire-room.ts';
 import { compareText, dueSteps, levelTargets, type LevelTarget } from './level-targets.ts';
@@ -26,6 +26,12 @@ import { checkSafety, DEFAULT_SAFETY_POLICY, refKey, type SafetyPolicy } from '.
 
 /** Kubernetes' default termination grace period: what an online scale-in is assumed to take. */
 export const DEFAULT_ONLINE_DRAIN_MS = 30_000;
+
+/**
+ * Kubernetes' default HPA scale-down stabilization window (behavior.scaleDown.stabilizationWindowSeconds
+ * = 300): the HPA keeps pods above a lowered floor at least this long.
+ */
+export const HPA_SCALE_DOWN_STABILIZATION_MS = 300_000;
 
 export interface DecideWritesInput {
   /** The plan to follow; undefined = no plan (targets are the cluster's current values plus overrides). */
@@ -92,6 +98,7 @@ export function decideWrites(input: DecideWritesInput): WriteDecision {
     targets,
     newlyDueSteps,
     draining: [...drains.keys()].sort(compareText),
+    notYetFree: notYetFree(drains, inventory),
   };
 }
 
@@ -167,6 +174,8 @@ interface Drain {
   readonly untilMs?: number;
   /** Released by a write of this tick (its pods are still live in the snapshot), not earlier. */
   readonly releasedThisTick: boolean;
+  /** Pods of the release that still exist (Running above the new level, or terminating); undefined = unknown. */
+  readonly heldPods?: number;
 }
 
 /**
@@ -179,47 +188,81 @@ interface Drain {
 function findDrains(input: DecideWritesInput, targets: readonly ResolvedTarget[]): Map<string, Drain> {
   const { nowMs, snapshot, inventory } = input;
   const onlineDrainMs = input.onlineDrainMs ?? DEFAULT_ONLINE_DRAIN_MS;
-  const drainMsOf = (workload: Workload): number => (workload.class === 'offline' ? workload.drainMs : onlineDrainMs);
+  // A lowered HPA floor frees nothing until the HPA removes the pods above it, which it does only
+  // after its scale-down stabilization window (and their grace period): until then only the
+  // snapshot can say the room is free.
+  const drainMsOf = (workload: Workload, viaHpa: boolean): number => (workload.class === 'offline'
+    ? workload.drainMs
+    : onlineDrainMs + (viaHpa ? HPA_SCALE_DOWN_STABILIZATION_MS : 0));
   const drains = new Map<string, Drain>();
-  const add = (workload: Workload, untilMs: number | undefined, releasedThisTick = false): void => {
+  const add = (workload: Workload, untilMs: number | undefined, heldPods: number | undefined, releasedThisTick = false): void => {
     drains.set(workload.name, {
       name: workload.name,
       releasedThisTick,
+      ...(heldPods !== undefined ? { heldPods } : {}),
       ...(workload.nodePool !== undefined ? { nodePool: workload.nodePool } : {}),
       ...(untilMs !== undefined ? { untilMs } : {}),
     });
   };
-  const earlierRelease = (workload: Workload, pods: Pick<ResolvedTarget, 'readyReplicas' | 'desiredReplicas' | 'terminatingReplicas'>): void => {
+  const earlierRelease = (
+    workload: Workload,
+    pods: Pick<ResolvedTarget, 'readyReplicas' | 'desiredReplicas' | 'terminatingReplicas'>,
+    hpaFloor: number | undefined,
+  ): void => {
     const startedAtMs = input.releaseStartedAtMs?.get(workload.name);
-    const untilMs = startedAtMs === undefined ? undefined : startedAtMs + drainMsOf(workload);
+    const untilMs = startedAtMs === undefined ? undefined : startedAtMs + drainMsOf(workload, hpaFloor !== undefined);
     if (untilMs !== undefined && untilMs <= nowMs) return;
+    // Pods above a floor lowered inside the HPA's window still run: not freed yet.
+    if (hpaFloor !== undefined && startedAtMs !== undefined && livePods(pods) > hpaFloor) {
+      add(workload, untilMs, livePods(pods) - hpaFloor + (pods.terminatingReplicas ?? 0));
+      return;
+    }
     if (pods.terminatingReplicas !== undefined) {
-      if (pods.terminatingReplicas > 0) add(workload, untilMs);
+      if (pods.terminatingReplicas > 0) add(workload, untilMs, pods.terminatingReplicas);
       return;
     }
     // Ready drops the moment a pod starts terminating, so without a terminating count only the
     // drain time can tell; "Ready above desired" is the last resort when the write time is unknown.
-    if (untilMs !== undefined || pods.readyReplicas > pods.desiredReplicas) add(workload, untilMs);
+    if (pods.readyReplicas > pods.desiredReplicas) add(workload, untilMs, pods.readyReplicas - pods.desiredReplicas);
+    else if (untilMs !== undefined) add(workload, untilMs, undefined);
   };
   const resolvedNames = new Set(targets.map((target) => target.name));
   for (const target of targets) {
     const workload = target.workload;
     if (workload === undefined) continue;
+    const viaHpa = target.hpaName !== undefined;
     if (target.target < target.current) {
-      const drainMs = drainMsOf(workload);
-      if (target.readyReplicas > target.target && drainMs > 0) {
-        add(workload, nowMs + drainMs, true);
+      const drainMs = drainMsOf(workload, viaHpa);
+      // Pods above the new level still run (for an HPA floor: the HPA's replicas above it).
+      if (livePods(target) > target.target && drainMs > 0) {
+        add(workload, nowMs + drainMs, livePods(target) - target.target + (target.terminatingReplicas ?? 0), true);
         continue;
       }
     }
-    earlierRelease(workload, target);
+    earlierRelease(workload, target, viaHpa ? target.current : undefined);
   }
   for (const workload of [...inventory.online, ...inventory.offline]) {
     if (resolvedNames.has(workload.name)) continue;
     const state = stateOf(snapshot, workload);
-    if (state !== undefined) earlierRelease(workload, state);
+    if (state !== undefined) earlierRelease(workload, state, workload.class === 'online' ? state.hpa?.minReplicas : undefined);
   }
   return drains;
+}
+
+/** Released capacity whose pods still exist: not free (dry-run says so instead of counting it freed). */
+function notYetFree(drains: ReadonlyMap<string, Drain>, inventory: Inventory): HeldRelease[] {
+  const byName = new Map([...inventory.online, ...inventory.offline].map((workload) => [workload.name, workload] as const));
+  return [...drains.values()].sort((a, b) => compareText(a.name, b.name)).map((drain) => {
+    const workload = byName.get(drain.name) as Workload;
+    const pods = drain.heldPods;
+    const what = pods === undefined ? 'an unknown number of pods' : `${pods} pod${pods === 1 ? '' : 's'}`;
+    const until = drain.untilMs === undefined ? 'until the snapshot shows them gone' : `at most until ${new Date(drain.untilMs).toISOString()}, earlier when the snapshot shows them gone`;
+    return {
+      target: drain.name,
+      ...(pods !== undefined ? { pods, cpuMillicores: pods * workload.perReplica.cpuMillicores, memoryBytes: pods * workload.perReplica.memoryBytes } : {}),
+      message: `${drain.name}: released, ${what} still running or terminating hold its room; counted free only once they are gone (${until})`,
+    };
+  });
 }
 
 interface Blockers {

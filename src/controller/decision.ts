@@ -159,4 +159,18 @@ export interface WriteDecision {
   readonly newlyDueSteps: readonly PlanStep[];
   /** Targets that are still draining a release (so the recorder can start a drain clock it lacks). */
   readonly draining: readonly string[];
+  /**
+   * Released capacity that is not free yet: its pods still run (above a lowered HPA floor, or
+   * not yet removed) or terminate. Counted free only once the snapshot shows them gone.
+   */
+  readonly notYetFree: readonly HeldRelease[];
+}
+
+export interface HeldRelease {
+  readonly target: string;
+  /** Pods still holding the released room; absent when the snapshot cannot tell. */
+  readonly pods?: number;
+  readonly cpuMillicores?: number;
+  readonly memoryBytes?: number;
+  readonly message: string;
 }

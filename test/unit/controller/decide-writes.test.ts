@@ -210,6 +210,41 @@ describe('decideWrites: ordering', () => {
   });
 });
 
+describe('decideWrites: released capacity counts as free only when its pods are gone', () => {
+  // 3 nodes = 24 cores: pay 4 + refund 10 + etl 10. refund's HPA floor goes 10→3, etl wants 17.
+  const base = {
+    inventory: standardInventory({ nodes: 3 }),
+    plan: { replicas: { pay: [4, 4], refund: [10, 3], etl: [10, 17] } },
+  };
+
+  it('a lowered HPA floor with its pods still running frees nothing: the offline acquire waits, and dry-run says so', () => {
+    const decision = decide({ ...base, states: { pay: { desired: 4 }, refund: { desired: 10, hpa: { min: 10 } }, etl: { desired: 10 } }, atMs: SLOT1 });
+    expect(decision.writes.map(describeWrite)).toEqual(['release hpa-min refund=3']);
+    expect(decision.waits.map((wait) => [wait.target, wait.blockedBy])).toEqual([['etl', ['refund']]]);
+    expect(decision.notYetFree).toEqual([expect.objectContaining({ target: 'refund', pods: 7, cpuMillicores: 7000 })]);
+    expect(decision.notYetFree[0]?.message).toMatch(/refund: released, 7 pods still running or terminating hold its room; counted free only once they are gone/);
+  });
+
+  it('past the online drain time, pods the HPA still runs above the floor are still not freed', () => {
+    const decision = decide({
+      ...base, states: { pay: { desired: 4 }, refund: { desired: 10, hpa: { min: 3 } }, etl: { desired: 10 } },
+      atMs: SLOT1 + 60_000, applied: ['refund@1'], releaseStartedAtMs: { refund: SLOT1 },
+    });
+    expect(decision.writes.map(describeWrite)).toEqual([]);
+    expect(decision.waits.map((wait) => [wait.target, wait.blockedBy])).toEqual([['etl', ['refund']]]);
+    expect(decision.notYetFree.map((held) => [held.target, held.pods])).toEqual([['refund', 7]]);
+  });
+
+  it('once the HPA has removed the pods, the room is free and the offline acquire goes', () => {
+    const decision = decide({
+      ...base, states: { pay: { desired: 4 }, refund: { desired: 3, hpa: { min: 3 }, terminating: 0 }, etl: { desired: 10 } },
+      atMs: SLOT1 + 60_000, applied: ['refund@1'], releaseStartedAtMs: { refund: SLOT1 },
+    });
+    expect(decision.writes.map(describeWrite)).toEqual(['acquire replicas etl=17']);
+    expect(decision.notYetFree).toEqual([]);
+  });
+});
+
 describe('decideWrites: what is written per object kind', () => {
   it.each<Row>([
     {
