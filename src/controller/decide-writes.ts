@@ -260,7 +260,7 @@ function notYetFree(drains: ReadonlyMap<string, Drain>, inventory: Inventory): H
     return {
       target: drain.name,
       ...(pods !== undefined ? { pods, cpuMillicores: pods * workload.perReplica.cpuMillicores, memoryBytes: pods * workload.perReplica.memoryBytes } : {}),
-      message: `${drain.name}: released, ${what} still running or terminating hold its room; counted free only once they are gone (${until})`,
+      message: `${drain.name}: released, ${what} still running or terminating ${pods === 1 ? 'holds' : 'hold'} its room; counted free only once they are gone (${until})`,
     };
   });
 }
