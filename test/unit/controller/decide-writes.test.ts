@@ -225,14 +225,14 @@ describe('decideWrites: released capacity counts as free only when its pods are 
     expect(decision.notYetFree[0]?.message).toMatch(/refund: released, 7 pods still running or terminating hold its room; counted free only once they are gone/);
   });
 
-  it('past the online drain time, pods the HPA still runs above the floor are still not freed', () => {
+  it('past the online drain time, pods the HPA still runs above the floor are reported not yet free (the acquire no longer waits: the HPA may keep them for load)', () => {
     const decision = decide({
       ...base, states: { pay: { desired: 4 }, refund: { desired: 10, hpa: { min: 3 } }, etl: { desired: 10 } },
       atMs: SLOT1 + 60_000, applied: ['refund@1'], releaseStartedAtMs: { refund: SLOT1 },
     });
-    expect(decision.writes.map(describeWrite)).toEqual([]);
-    expect(decision.waits.map((wait) => [wait.target, wait.blockedBy])).toEqual([['etl', ['refund']]]);
+    expect(decision.writes.map(describeWrite)).toEqual(['acquire replicas etl=17']);
     expect(decision.notYetFree.map((held) => [held.target, held.pods])).toEqual([['refund', 7]]);
+    expect(decision.notYetFree[0]?.message).toMatch(/refund: HPA floor lowered to 3 at .*, 7 pods above it still run; counted free only once the HPA removes them/);
   });
 
   it('once the HPA has removed the pods, the room is free and the offline acquire goes', () => {
