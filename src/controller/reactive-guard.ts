@@ -8,6 +8,7 @@
  *
  * Effects (writing the floor through the Cluster port) live in guard-loop.ts.
  */
+import { GUARD_DEFAULTS } from '../domain/guard-defaults.ts';
 import type { OfflineWorkload, OnlineWorkload } from '../domain/workload.ts';
 
 export interface GuardConfig {
@@ -31,14 +32,8 @@ export interface GuardConfig {
   readonly trendHorizonMs: number;
 }
 
-export const DEFAULT_GUARD_CONFIG: GuardConfig = {
-  toleranceFraction: 0.1,
-  consecutiveSamples: 3,
-  headroomFactor: 1.2,
-  coolDownMs: 300_000,
-  stabilizationMs: 300_000,
-  trendHorizonMs: 0,
-};
+/** GUARD_DEFAULTS (one set for the controller config, the guard and the simulator), headroom 1.2. */
+export const DEFAULT_GUARD_CONFIG: GuardConfig = { ...GUARD_DEFAULTS, headroomFactor: 1.2 };
 
 export interface GuardSample {
   readonly timeMs: number;
