@@ -6,12 +6,25 @@
 export const GUARD_DEFAULTS = {
   /** A sample breaches above band × (1 + this); calm is at or below the band (the hysteresis). */
   toleranceFraction: 0.1,
-  /** Breaching samples in a row that engage (5 s apart by default). */
-  consecutiveSamples: 3,
+  /**
+   * Breaching samples in a row that engage (5 s apart by default): the floor is written 5 s after
+   * the monitoring signal crossed band × (1 + tolerance). Measured with 3 (10 s): the same unserved
+   * and core-hours on every shipped scenario, 22 % fewer requests unserved inside the emergencies.
+   */
+  consecutiveSamples: 2,
   /** Least time an emergency floor is held. */
   coolDownMs: 300_000,
-  /** Demand inside the band this long before the floor is released. */
+  /**
+   * Demand inside the band this long before the floor is released. Measured shorter (2 min and
+   * 3 min): more re-engagements and +3.5 % to +6 % online core-hours on sim/twitter-aapl-spiky.yaml
+   * (a pulse train), so the default stays 5 min; the hysteresis (breach above band × 1.1, calm at
+   * or below the band) keeps it from flapping either way.
+   */
   stabilizationMs: 300_000,
-  /** The floor is sized on the rate this far ahead along its trend over the breaching samples; 0 = level only. */
-  trendHorizonMs: 0,
+  /**
+   * The floor is sized on the rate this far ahead along its trend over the breaching samples; 0 = level only.
+   * On (60 s) since the measured effect is neutral on every shipped scenario (±0.2 % core-hours, the
+   * same unserved) and a climbing pulse is met where it will be when the capacity is Ready.
+   */
+  trendHorizonMs: 60_000,
 } as const;

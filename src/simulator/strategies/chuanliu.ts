@@ -101,7 +101,7 @@ export const chuanliuSettingsSchema = z.strictObject({
   guard: z.strictObject({
     /** The live rate is compared with this quantile band. @defaultValue 0.99 */
     bandQuantile: unitIntervalSchema.default(0.99),
-    /** Breaching samples in a row before the guard acts. @defaultValue 3 */
+    /** Breaching samples in a row before the guard acts. @defaultValue GUARD_DEFAULTS.consecutiveSamples (2) */
     consecutiveSamples: z.number().int().min(1).default(GUARD_DEFAULTS.consecutiveSamples),
     /**
      * Emergency capacity = observed × this. The observed rate lags a climbing pulse by the metrics
@@ -119,7 +119,7 @@ export const chuanliuSettingsSchema = z.strictObject({
     stabilization: durationSchema.default(GUARD_DEFAULTS.stabilizationMs),
     /**
      * The floor is sized on the rate this far ahead on its trend over the breaching samples (see
-     * reactive-guard.ts). @defaultValue 0s (off: 60 s was measured worse on sim/twitter-aapl-spiky.yaml)
+     * reactive-guard.ts). @defaultValue GUARD_DEFAULTS.trendHorizonMs (60 s; measured in src/domain/guard-defaults.ts)
      */
     trendHorizon: durationSchema.default(GUARD_DEFAULTS.trendHorizonMs),
   }).prefault({}),
