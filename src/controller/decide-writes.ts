@@ -131,8 +131,12 @@ function admitAcquires(options: {
     const ownDrain = drains.has(target.name);
     const workload = target.workload as Workload;
     const newPods = Math.max(0, target.target - livePods(target));
-    if (blockers.names.length === 0 || (!ownDrain && ledger.admit(workload, newPods))) {
+    if (blockers.names.length === 0) {
       planned.push(entry);
+      continue;
+    }
+    if (!ownDrain && ledger.admit(workload, newPods)) {
+      planned.push({ ...entry, admittedOnFreeRoom: true });
       continue;
     }
     // Its own terminating pods are not a drain to cut short: they go with the grace period either way.

@@ -96,6 +96,8 @@ export interface OrderedWrite {
   readonly write: ClusterWrite;
   /** Set on an urgent acquire that went ahead of drains it needed the room of. */
   readonly cutShort?: DrainCutShort;
+  /** Set on an acquire written while drains were in flight because its new pods fit in the room free now. */
+  readonly admittedOnFreeRoom?: true;
 }
 
 /** An acquire (or pool shrink) held back until released capacity has drained. */
