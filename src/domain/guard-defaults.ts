@@ -15,10 +15,11 @@ export const GUARD_DEFAULTS = {
   /** Least time an emergency floor is held. */
   coolDownMs: 300_000,
   /**
-   * Demand inside the band this long before the floor is released. Measured shorter (2 min and
-   * 3 min): more re-engagements and +3.5 % to +6 % online core-hours on sim/twitter-aapl-spiky.yaml
-   * (a pulse train), so the default stays 5 min; the hysteresis (breach above band × 1.1, calm at
-   * or below the band) keeps it from flapping either way.
+   * Demand inside the band this long before the floor is released. Measured shorter: 2 min with a
+   * 2 min cool-down gave more re-engagements and +6 % online core-hours on sim/twitter-aapl-spiky.yaml
+   * (a pulse train); 2 min alone −2.6 % there but +2 % on sim/nasa-launch-day.yaml, the same
+   * unserved (BENCHMARKS.md, chuanliu, "What was tried"). Not a clear gain, so it stays 5 min; the
+   * hysteresis (breach above band × 1.1, calm at or below the band) keeps it from flapping either way.
    */
   stabilizationMs: 300_000,
   /**
