@@ -126,6 +126,10 @@ export function renderTick(result: ReconcileResult, color: boolean): string {
   for (const wait of result.decision?.waits ?? []) {
     lines.push(`waiting: ${wait.target} ${wait.fromReplicas} → ${wait.toReplicas} — ${wait.message}`);
   }
+  for (const record of result.decision?.writes ?? []) {
+    if (record.cutShort !== undefined) lines.push(`urgent (${record.cutShort.code}): ${record.cutShort.message}`);
+  }
+  for (const held of result.decision?.notYetFree ?? []) lines.push(`not yet free: ${held.message}`);
   for (const refusal of result.decision?.refusals ?? []) lines.push(`refused (${refusal.code}): ${refusal.message}`);
   for (const denial of result.permissionDenials ?? []) lines.push(`not permitted: ${denial.request} — ${denial.reason}`);
   for (const warning of result.decision?.warnings ?? []) lines.push(`warning: ${warning}`);
@@ -147,6 +151,8 @@ export function tickJson(result: ReconcileResult): Record<string, unknown> {
       workload: wait.target, fromReplicas: wait.fromReplicas, toReplicas: wait.toReplicas, blockedBy: wait.blockedBy,
       notBefore: wait.notBeforeMs !== undefined ? new Date(wait.notBeforeMs).toISOString() : null, message: wait.message,
     })),
+    urgent: (result.decision?.writes ?? []).flatMap((write) => (write.cutShort !== undefined ? [{ workload: write.target, ...write.cutShort }] : [])),
+    notYetFree: result.decision?.notYetFree ?? [],
     refusals: result.decision?.refusals ?? [],
     warnings: result.decision?.warnings ?? [],
     stepsMarkedApplied: result.stepsMarkedApplied,

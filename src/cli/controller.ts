@@ -278,7 +278,10 @@ export function registerControllerCommand(program: Command): void {
             liveRates: new PrometheusLiveRates(prometheus, sampled),
             sampleIntervalMs: config.guard.sampleIntervalMs,
             bandQuantile: config.guard.bandQuantile,
-            config: { consecutiveSamples: config.guard.consecutiveSamples, headroomFactor: config.guard.headroomFactor },
+            config: {
+              consecutiveSamples: config.guard.consecutiveSamples, headroomFactor: config.guard.headroomFactor, toleranceFraction: config.guard.toleranceFraction,
+              coolDownMs: config.guard.coolDownMs, stabilizationMs: config.guard.stabilizationMs, trendHorizonMs: config.guard.trendHorizonMs,
+            },
           }
         : undefined;
       const freshnessMonitor = freshnessMonitorFor(config, flags.prometheusUrl, logger);

@@ -33,7 +33,10 @@ export interface ChuanliuConfig {
   planning: { slotMs: number; horizonMs: number; applyLatencyMs: number; scaleInStabilizationMs: number; nodeProvisioningMs?: number };
   /** `quantiles` is sorted and includes every workload's demand quantile and the guard's band quantile. */
   forecast: { quantiles: number[]; bucketMs: number; historyMs: number };
-  guard: { bandQuantile: number; consecutiveSamples: number; sampleIntervalMs: number; headroomFactor: number };
+  guard: {
+    bandQuantile: number; consecutiveSamples: number; sampleIntervalMs: number; headroomFactor: number;
+    toleranceFraction: number; coolDownMs: number; stabilizationMs: number; trendHorizonMs: number;
+  };
   controller: { namespaces: string[]; maxStepReplicas?: number; dataFreshness: { maxSampleAgeMs: number; checkEveryMs: number } };
 }
 
@@ -79,6 +82,10 @@ export function parseConfigText(text: string, source: string, options: ParseConf
       consecutiveSamples: file.guard.consecutiveSamples,
       sampleIntervalMs: file.guard.sampleInterval,
       headroomFactor: file.guard.headroomFactor,
+      toleranceFraction: file.guard.tolerance,
+      coolDownMs: file.guard.coolDown,
+      stabilizationMs: file.guard.stabilization,
+      trendHorizonMs: file.guard.trendHorizon,
     },
     controller: {
       namespaces: file.controller.namespaces ?? [...new Set(workloads.map((workload) => workload.ref.namespace))].sort(),

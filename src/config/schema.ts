@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { allowedOnPool, eligiblePools } from '../domain/pool-eligibility.ts';
 import type { DemandSource, OfflineWorkload, OnlineWorkload, WorkloadRef } from '../domain/workload.ts';
 import { HOUR_MS, MINUTE_MS, SECOND_MS, DAY_MS } from '../domain/units.ts';
+import { GUARD_DEFAULTS } from '../domain/guard-defaults.ts';
 import {
   durationSchema, instantSchema, nameSchema, positiveDurationSchema, resourcesSchema, unitIntervalSchema,
 } from './units-schema.ts';
@@ -168,11 +169,23 @@ export const guardSchema = z.strictObject({
   /** The live rate is compared with this forecast quantile. @defaultValue 0.99 */
   bandQuantile: unitIntervalSchema.default(0.99),
   /** Samples above the band before the guard acts (one spike is noise). @defaultValue 3 */
-  consecutiveSamples: z.number().int().min(1).default(3),
+  consecutiveSamples: z.number().int().min(1).default(GUARD_DEFAULTS.consecutiveSamples),
   /** @defaultValue 5s */
   sampleInterval: positiveDurationSchema.default(5 * SECOND_MS),
   /** Emergency capacity = observed rate × this factor. @defaultValue 1.2 */
   headroomFactor: z.number().min(1).default(1.2),
+  /** A sample breaches above band × (1 + tolerance); it is calm at or below the band (the hysteresis between). @defaultValue 0.1 */
+  tolerance: z.number().min(0).default(GUARD_DEFAULTS.toleranceFraction),
+  /** Least time an emergency floor is held. @defaultValue see GUARD_DEFAULTS.coolDownMs */
+  coolDown: durationSchema.default(GUARD_DEFAULTS.coolDownMs),
+  /** Demand must stay inside the band this long before the floor is released. @defaultValue see GUARD_DEFAULTS.stabilizationMs */
+  stabilization: durationSchema.default(GUARD_DEFAULTS.stabilizationMs),
+  /**
+   * The floor is sized on the rate this far ahead on its trend over the detection window (the
+   * breaching samples), where that is above observed × headroom. 0s = size on the level only.
+   * @defaultValue see GUARD_DEFAULTS.trendHorizonMs
+   */
+  trendHorizon: durationSchema.default(GUARD_DEFAULTS.trendHorizonMs),
 }).prefault({});
 
 /**

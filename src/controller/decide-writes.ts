@@ -6,8 +6,10 @@
  *
  * Ordering rules (design invariants):
  * - releases first: offline down (and online scale-in) are written before anything acquires;
- * - an acquire waits until the capacity released before it has drained: the snapshot shows the
- *   released replicas gone, or the workload's drain time has passed since the release write;
+ * - an acquire that needs the room of a release still draining waits until it has drained (the
+ *   snapshot shows the released replicas gone, or the drain time has passed since the release
+ *   write); one whose pods fit in the room free now, or an urgent one (a guard floor, a plan step
+ *   that waiting would make late), goes at once: acquire-room.ts;
  * - node pools grow first (they take longest) and shrink last (once nothing drains);
  * - level-triggered: targets are absolute levels from the plan (see level-targets.ts), so a tick
  *   repeated or replayed after a crash finds everything at its level and writes nothing more.
@@ -18,11 +20,13 @@ import type { ClusterSnapshot, ClusterWrite, NodePoolState, WorkloadState, Write
 import type {
   DeferredWrite, OrderedWrite, ResolvedTarget, SkippedTarget, TargetOverride, WriteDecision, WritePhase,
 } from './decision.ts';
+import { livePods, RoomLedger, urgencyOf, type WorkloadPods } from './acquire-room.ts';
+import { aboveLoweredFloors, findDrains, notYetFree, type Drain } from './drains.ts';
+import { stateIndex, stateOf } from './snapshot-index.ts';
 import { compareText, dueSteps, levelTargets, type LevelTarget } from './level-targets.ts';
 import { checkSafety, DEFAULT_SAFETY_POLICY, refKey, type SafetyPolicy } from './safety.ts';
 
-/** Kubernetes' default termination grace period: what an online scale-in is assumed to take. */
-export const DEFAULT_ONLINE_DRAIN_MS = 30_000;
+export { DEFAULT_ONLINE_DRAIN_MS, HPA_SCALE_DOWN_STABILIZATION_MS } from './drains.ts';
 
 export interface DecideWritesInput {
   /** The plan to follow; undefined = no plan (targets are the cluster's current values plus overrides). */
@@ -54,6 +58,7 @@ export function decideWrites(input: DecideWritesInput): WriteDecision {
   const planned: Array<Omit<OrderedWrite, 'order'>> = [];
   const waits: DeferredWrite[] = [];
   const blockersOf = blockerLookup(drains);
+  const acquires: Array<{ target: ResolvedTarget; entry: Omit<OrderedWrite, 'order'> }> = [];
   for (const target of targets) {
     if (target.target === target.current) {
       skipped.push({ target: target.name, reason: 'already-at-target', message: `${target.name} already at ${target.current}` });
@@ -62,10 +67,12 @@ export function decideWrites(input: DecideWritesInput): WriteDecision {
     const phase = phaseOf(target);
     const write = writeFor(target, provenanceFor(target, plan, nowMs));
     const entry = { phase, target: target.name, class: target.class, stepId: target.source.stepId, fromReplicas: target.current, toReplicas: target.target, write };
-    if (phase === 'acquire' || phase === 'pool-shrink') {
-      // A target still draining an earlier release waits for its own drain too: its terminating
-      // pods hold the capacity the new ones need.
-      const blockers = blockersOf(target.class === 'pool' ? target.name : target.nodePool);
+    if (phase === 'acquire') {
+      acquires.push({ target, entry });
+      continue;
+    }
+    if (phase === 'pool-shrink') {
+      const blockers = blockersOf(target.name);
       if (blockers.names.length > 0) {
         waits.push({ ...entry, ...describeWait(target, blockers) });
         continue;
@@ -73,7 +80,7 @@ export function decideWrites(input: DecideWritesInput): WriteDecision {
     }
     planned.push(entry);
   }
-
+  admitAcquires({ acquires, drains, blockersOf, input, planned, waits });
   const refused = refusals.length > 0;
   return {
     nowMs,
@@ -86,66 +93,77 @@ export function decideWrites(input: DecideWritesInput): WriteDecision {
     targets,
     newlyDueSteps,
     draining: [...drains.keys()].sort(compareText),
+    notYetFree: [...notYetFree(drains, inventory), ...aboveLoweredFloors(input, targets, drains)].sort((a, b) => compareText(a.target, b.target)),
   };
-}
-
-interface Drain {
-  readonly name: string;
-  readonly nodePool?: string;
-  /** When the drain time is over; undefined when the release time is unknown (only the snapshot can tell). */
-  readonly untilMs?: number;
 }
 
 /**
- * Everything still draining a release, i.e. capacity that is released but not yet free:
- * - a release written in this tick whose removed replicas include running ones (the snapshot was
- *   taken before the write), until its drain time is over;
- * - a release written earlier, until the snapshot shows its terminating replicas gone or its
- *   drain time has passed since the write, whichever comes first.
+ * Acquires, most important first (the order they are written in): one whose new pods fit in the
+ * room free now goes at once, whatever drains elsewhere; one that needs the room of a drain in
+ * flight waits for it, unless it is urgent (acquire-room.ts), in which case it goes at once and the
+ * drain is cut short for it, said in its provenance message. A target still draining an earlier
+ * release of its own waits for that too (its terminating pods hold the room the new ones need).
  */
-function findDrains(input: DecideWritesInput, targets: readonly ResolvedTarget[]): Map<string, Drain> {
-  const { nowMs, snapshot, inventory } = input;
-  const onlineDrainMs = input.onlineDrainMs ?? DEFAULT_ONLINE_DRAIN_MS;
-  const drainMsOf = (workload: Workload): number => (workload.class === 'offline' ? workload.drainMs : onlineDrainMs);
-  const drains = new Map<string, Drain>();
-  const add = (workload: Workload, untilMs: number | undefined): void => {
-    drains.set(workload.name, {
-      name: workload.name,
-      ...(workload.nodePool !== undefined ? { nodePool: workload.nodePool } : {}),
-      ...(untilMs !== undefined ? { untilMs } : {}),
+function admitAcquires(options: {
+  readonly acquires: ReadonlyArray<{ target: ResolvedTarget; entry: Omit<OrderedWrite, 'order'> }>;
+  readonly drains: ReadonlyMap<string, Drain>;
+  readonly blockersOf: (placement: string | undefined) => Blockers;
+  readonly input: DecideWritesInput;
+  readonly planned: Array<Omit<OrderedWrite, 'order'>>;
+  readonly waits: DeferredWrite[];
+}): void {
+  const { acquires, drains, blockersOf, input, planned, waits } = options;
+  const ledger = roomLedger(input, drains);
+  const ordered = [...acquires].sort((a, b) => acquireRank(a.target, b.target));
+  for (const { target, entry } of ordered) {
+    const blockers = blockersOf(target.nodePool);
+    const ownDrain = drains.has(target.name);
+    const workload = target.workload as Workload;
+    const newPods = Math.max(0, target.target - livePods(target));
+    if (blockers.names.length === 0) {
+      planned.push(entry);
+      continue;
+    }
+    if (!ownDrain && ledger.admit(workload, newPods)) {
+      planned.push({ ...entry, admittedOnFreeRoom: true });
+      continue;
+    }
+    // Its own terminating pods are not a drain to cut short: they go with the grace period either way.
+    const urgency = ownDrain ? undefined : urgencyOf(target, blockers.notBeforeMs, input.nowMs);
+    if (urgency === undefined) {
+      waits.push({ ...entry, ...describeWait(target, blockers) });
+      continue;
+    }
+    const message = `${target.name} ${target.current}→${target.target} does not wait for ${namesOf(blockers.names)} to drain: ${urgency.why}; `
+      + 'its pods take the room as the drained pods terminate (drain cut short)';
+    const write = { ...entry.write, provenance: { ...entry.write.provenance, message: `${entry.write.provenance.message} [urgent: ${message}]` } } as ClusterWrite;
+    planned.push({ ...entry, write, cutShort: { code: urgency.code, drains: blockers.names, message } });
+  }
+}
+
+/** Online before offline, most important first, then by name: the acquire phase's write order. */
+function acquireRank(a: ResolvedTarget, b: ResolvedTarget): number {
+  const byClass = (a.class === 'online' ? 0 : 1) - (b.class === 'online' ? 0 : 1);
+  if (byClass !== 0) return byClass;
+  const byPriority = (b.workload?.priority ?? 0) - (a.workload?.priority ?? 0);
+  return byPriority !== 0 ? byPriority : compareText(a.name, b.name);
+}
+
+/** The room every managed workload's existing pods hold, from the snapshot before this tick's writes. */
+function roomLedger(input: DecideWritesInput, drains: ReadonlyMap<string, Drain>): RoomLedger {
+  const entries: WorkloadPods[] = [];
+  for (const workload of [...input.inventory.online, ...input.inventory.offline]) {
+    const state = stateOf(input.snapshot, workload);
+    if (state === undefined) continue;
+    entries.push({
+      workload,
+      livePods: livePods(state),
+      ...(state.terminatingReplicas !== undefined ? { terminatingPods: state.terminatingReplicas } : {}),
+      // A release written in this tick still shows its pods live in the snapshot taken before it.
+      drainCountUnknown: drains.get(workload.name)?.releasedThisTick === false && state.terminatingReplicas === undefined,
     });
-  };
-  const earlierRelease = (workload: Workload, pods: Pick<ResolvedTarget, 'readyReplicas' | 'desiredReplicas' | 'terminatingReplicas'>): void => {
-    const startedAtMs = input.releaseStartedAtMs?.get(workload.name);
-    const untilMs = startedAtMs === undefined ? undefined : startedAtMs + drainMsOf(workload);
-    if (untilMs !== undefined && untilMs <= nowMs) return;
-    if (pods.terminatingReplicas !== undefined) {
-      if (pods.terminatingReplicas > 0) add(workload, untilMs);
-      return;
-    }
-    // Ready drops the moment a pod starts terminating, so without a terminating count only the
-    // drain time can tell; "Ready above desired" is the last resort when the write time is unknown.
-    if (untilMs !== undefined || pods.readyReplicas > pods.desiredReplicas) add(workload, untilMs);
-  };
-  const resolvedNames = new Set(targets.map((target) => target.name));
-  for (const target of targets) {
-    const workload = target.workload;
-    if (workload === undefined) continue;
-    if (target.target < target.current) {
-      const drainMs = drainMsOf(workload);
-      if (target.readyReplicas > target.target && drainMs > 0) {
-        add(workload, nowMs + drainMs);
-        continue;
-      }
-    }
-    earlierRelease(workload, target);
   }
-  for (const workload of [...inventory.online, ...inventory.offline]) {
-    if (resolvedNames.has(workload.name)) continue;
-    const state = stateOf(snapshot, workload);
-    if (state !== undefined) earlierRelease(workload, state);
-  }
-  return drains;
+  return new RoomLedger(input.snapshot.nodePools, entries);
 }
 
 interface Blockers {
@@ -185,14 +203,18 @@ function describeWait(target: ResolvedTarget, blockers: Blockers): Pick<Deferred
   const until = notBeforeMs !== undefined
     ? `until ${new Date(notBeforeMs).toISOString()}`
     : 'until the snapshot shows their released replicas gone';
-  const shown = names.length <= NAMES_IN_MESSAGE
-    ? names.join(', ')
-    : `${names.slice(0, NAMES_IN_MESSAGE).join(', ')} and ${names.length - NAMES_IN_MESSAGE} more`;
+  const shown = namesOf(names);
   return {
     blockedBy: names,
     ...(notBeforeMs !== undefined ? { notBeforeMs } : {}),
     message: `${target.name} ${target.current}→${target.target} waits for ${shown} to drain (${until})`,
   };
+}
+
+function namesOf(names: readonly string[]): string {
+  return names.length <= NAMES_IN_MESSAGE
+    ? names.join(', ')
+    : `${names.slice(0, NAMES_IN_MESSAGE).join(', ')} and ${names.length - NAMES_IN_MESSAGE} more`;
 }
 
 /** Two placements compete for capacity unless both are pinned to different pools. */
@@ -254,22 +276,6 @@ function writeFor(target: ResolvedTarget, provenance: WriteProvenance): ClusterW
     case 'CronJob': return { kind: 'cronjob-suspend', ref, suspend: target.target === 0, provenance };
     default: return { kind: 'replicas', ref, replicas: target.target, provenance };
   }
-}
-
-// Snapshots are immutable values: index each once per tick, not once per workload.
-const stateIndexes = new WeakMap<ClusterSnapshot, Map<string, WorkloadState>>();
-
-function stateIndex(snapshot: ClusterSnapshot): Map<string, WorkloadState> {
-  let index = stateIndexes.get(snapshot);
-  if (index === undefined) {
-    index = new Map(snapshot.workloads.map((state) => [refKey(state.ref), state] as const));
-    stateIndexes.set(snapshot, index);
-  }
-  return index;
-}
-
-function stateOf(snapshot: ClusterSnapshot, workload: Workload): WorkloadState | undefined {
-  return stateIndex(snapshot).get(refKey(workload.ref));
 }
 
 /** Plan levels + overrides → one normalised target per managed object present in the snapshot. */

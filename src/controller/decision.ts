@@ -65,6 +65,25 @@ export interface ResolvedTarget {
   readonly hpaName?: string;
 }
 
+/**
+ * Why an acquire went ahead of a drain it needed the room of: `guard-emergency` (a reactive-guard
+ * floor) or `short-notice` (a plan step already late, or one that waiting would make late).
+ */
+export type UrgencyCode = 'guard-emergency' | 'short-notice';
+
+/**
+ * An urgent acquire written while offline (or online scale-in) work it needs the room of still
+ * drains: the drain is cut short for it (its pods are created now and take the room as the
+ * drained pods terminate). Data for the log, the write's provenance and a Kubernetes Event.
+ */
+export interface DrainCutShort {
+  readonly code: UrgencyCode;
+  /** Drains it did not wait for (sorted). */
+  readonly drains: readonly string[];
+  /** One line, e.g. `pay 4→10 does not wait for etl to drain: guard emergency floor …`. */
+  readonly message: string;
+}
+
 export interface OrderedWrite {
   readonly phase: WritePhase;
   /** 0-based position in execution order. */
@@ -75,6 +94,10 @@ export interface OrderedWrite {
   readonly fromReplicas: number;
   readonly toReplicas: number;
   readonly write: ClusterWrite;
+  /** Set on an urgent acquire that went ahead of drains it needed the room of. */
+  readonly cutShort?: DrainCutShort;
+  /** Set on an acquire written while drains were in flight because its new pods fit in the room free now. */
+  readonly admittedOnFreeRoom?: true;
 }
 
 /** An acquire (or pool shrink) held back until released capacity has drained. */
@@ -138,4 +161,18 @@ export interface WriteDecision {
   readonly newlyDueSteps: readonly PlanStep[];
   /** Targets that are still draining a release (so the recorder can start a drain clock it lacks). */
   readonly draining: readonly string[];
+  /**
+   * Released capacity that is not free yet: its pods still run (above a lowered HPA floor, or
+   * not yet removed) or terminate. Counted free only once the snapshot shows them gone.
+   */
+  readonly notYetFree: readonly HeldRelease[];
+}
+
+export interface HeldRelease {
+  readonly target: string;
+  /** Pods still holding the released room; absent when the snapshot cannot tell. */
+  readonly pods?: number;
+  readonly cpuMillicores?: number;
+  readonly memoryBytes?: number;
+  readonly message: string;
 }

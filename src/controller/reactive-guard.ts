@@ -8,12 +8,13 @@
  *
  * Effects (writing the floor through the Cluster port) live in guard-loop.ts.
  */
+import { GUARD_DEFAULTS } from '../domain/guard-defaults.ts';
 import type { OfflineWorkload, OnlineWorkload } from '../domain/workload.ts';
 
 export interface GuardConfig {
   /** A sample breaches when observed > band × (1 + toleranceFraction). @defaultValue 0.1 */
   readonly toleranceFraction: number;
-  /** Breaching samples in a row that trigger an emergency. @defaultValue 3 */
+  /** Breaching samples in a row that trigger an emergency. @defaultValue GUARD_DEFAULTS.consecutiveSamples (2) */
   readonly consecutiveSamples: number;
   /** Emergency capacity = observed × headroomFactor. @defaultValue 1.2 */
   readonly headroomFactor: number;
@@ -25,20 +26,13 @@ export interface GuardConfig {
    * The floor is sized on the rate this far ahead along its trend over the detection window (the
    * breaching samples), when that is above observed × headroom: a climbing pulse is met where it
    * will be when the capacity is Ready, not where the lagged rate was. 0 = level only.
-   * @defaultValue 0 (off: at 60 s, chuanliu on sim/twitter-aapl-spiky.yaml left 1.81k requests
-   * unserved instead of 1.34k for the same core-hours, which made the HPA at 20 % dominate it)
+   * @defaultValue GUARD_DEFAULTS.trendHorizonMs (60 s; see src/domain/guard-defaults.ts for what was measured)
    */
   readonly trendHorizonMs: number;
 }
 
-export const DEFAULT_GUARD_CONFIG: GuardConfig = {
-  toleranceFraction: 0.1,
-  consecutiveSamples: 3,
-  headroomFactor: 1.2,
-  coolDownMs: 300_000,
-  stabilizationMs: 300_000,
-  trendHorizonMs: 0,
-};
+/** GUARD_DEFAULTS (one set for the controller config, the guard and the simulator), headroom 1.2. */
+export const DEFAULT_GUARD_CONFIG: GuardConfig = { ...GUARD_DEFAULTS, headroomFactor: 1.2 };
 
 export interface GuardSample {
   readonly timeMs: number;

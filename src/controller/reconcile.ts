@@ -318,6 +318,8 @@ function summarize(decision: WriteDecision, records: readonly ApplyRecord[], sta
     ? [`dry-run: ${records.length} writes`]
     : [`${count('applied')} applied`, `${count('unchanged')} unchanged`, `${count('failed')} failed`, `${count('skipped')} skipped`];
   if (decision.waits.length > 0) parts.push(`${decision.waits.length} waiting for drains`);
+  const urgent = decision.writes.flatMap((write) => (write.cutShort !== undefined ? [write.cutShort.message] : []));
+  if (urgent.length > 0) parts.push(`urgent, not waiting for drains: ${urgent.join('; ')}`);
   if (decision.warnings.length > 0) parts.push(`warnings: ${decision.warnings.join('; ')}`);
   return parts.join(', ');
 }

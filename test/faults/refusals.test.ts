@@ -90,8 +90,11 @@ describe('refused plans write nothing and say why', () => {
     const since = kube.requestLog.lastSeq;
     const result = await reconcile({ cluster, plan: planWith(levels), inventory: shift.inventory, appliedSteps: new MemoryAppliedStepStore(), clock: systemClock, safety: DEFAULT_POLICY, dryRun: true });
     expect(result.status).toBe('dry-run');
-    expect(result.records.map((record) => `${record.phase} ${record.target} ${record.fromReplicas}→${record.toReplicas}`)).toEqual(['release etl-0001 4→0']);
-    expect(result.decision?.waits.map((wait) => `${wait.target} ${wait.fromReplicas}→${wait.toReplicas}`)).toEqual(['pay-0001 1→3']);
+    // pay-0001's 2 new replicas fit in the room free now: they do not wait for etl-0001's drain,
+    // whose 4 released pods still run (not counted as freed).
+    expect(result.records.map((record) => `${record.phase} ${record.target} ${record.fromReplicas}→${record.toReplicas}`)).toEqual(['release etl-0001 4→0', 'acquire pay-0001 1→3']);
+    expect(result.decision?.waits).toEqual([]);
+    expect(result.decision?.notYetFree.map((held) => [held.target, held.pods])).toEqual([['etl-0001', 4]]);
     // Asking the authorizer (SelfSubjectAccessReview POSTs) changes nothing; every other request is a read.
     expect(kube.requestLog.list({ sinceSeq: since }).filter((entry) => entry.method !== 'GET' && entry.resource !== 'selfsubjectaccessreviews')).toEqual([]);
     expect(levelsNow(kube.store, shift.inventory)).toEqual(before);

@@ -14,6 +14,7 @@
  * - A workload with an HPA (`hpa:` in the inventory) keeps it: chuanliu writes the HPA's
  *   minReplicas as a floor and the HPA stays the reactive net above it.
  */
+import { GUARD_DEFAULTS } from '../../domain/guard-defaults.ts';
 import { z } from 'zod';
 import { durationSchema, positiveDurationSchema, unitIntervalSchema } from '../../config/units-schema.ts';
 import type { EventOccurrence } from '../../domain/calendar.ts';
@@ -101,8 +102,8 @@ export const chuanliuSettingsSchema = z.strictObject({
   guard: z.strictObject({
     /** The live rate is compared with this quantile band. @defaultValue 0.99 */
     bandQuantile: unitIntervalSchema.default(0.99),
-    /** Breaching samples in a row before the guard acts. @defaultValue 3 */
-    consecutiveSamples: z.number().int().min(1).default(3),
+    /** Breaching samples in a row before the guard acts. @defaultValue GUARD_DEFAULTS.consecutiveSamples (2) */
+    consecutiveSamples: z.number().int().min(1).default(GUARD_DEFAULTS.consecutiveSamples),
     /**
      * Emergency capacity = observed × this. The observed rate lags a climbing pulse by the metrics
      * lag plus the breach samples (≈ 40 s); 1.5 covers a pulse that grows 50 % in that time.
@@ -110,18 +111,18 @@ export const chuanliuSettingsSchema = z.strictObject({
      */
     headroomFactor: z.number().min(1).default(1.5),
     /** A sample breaches above band × (1 + tolerance). @defaultValue 0.1 */
-    tolerance: z.number().min(0).default(0.1),
+    tolerance: z.number().min(0).default(GUARD_DEFAULTS.toleranceFraction),
     /** Rate window of one live sample. @defaultValue 10s */
     rateWindow: positiveDurationSchema.default(10_000),
     /** @defaultValue 5m */
-    coolDown: durationSchema.default(5 * MINUTE_MS),
+    coolDown: durationSchema.default(GUARD_DEFAULTS.coolDownMs),
     /** @defaultValue 5m */
-    stabilization: durationSchema.default(5 * MINUTE_MS),
+    stabilization: durationSchema.default(GUARD_DEFAULTS.stabilizationMs),
     /**
      * The floor is sized on the rate this far ahead on its trend over the breaching samples (see
-     * reactive-guard.ts). @defaultValue 0s (off: 60 s was measured worse on sim/twitter-aapl-spiky.yaml)
+     * reactive-guard.ts). @defaultValue GUARD_DEFAULTS.trendHorizonMs (60 s; measured in src/domain/guard-defaults.ts)
      */
-    trendHorizon: durationSchema.default(0),
+    trendHorizon: durationSchema.default(GUARD_DEFAULTS.trendHorizonMs),
   }).prefault({}),
   /**
    * chuanliu's reactive net: an HPA under the floors chuanliu writes (it raises the HPA's

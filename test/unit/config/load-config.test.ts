@@ -1,3 +1,4 @@
+import { GUARD_DEFAULTS } from '../../../src/domain/guard-defaults.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,10 @@ describe('parseConfigText: a valid config', () => {
     const config = parseConfigText(BASE.join('\n'), SOURCE);
     expect(config.planning).toEqual({ slotMs: 60_000, horizonMs: 6 * 3_600_000, applyLatencyMs: 15_000, scaleInStabilizationMs: 300_000 });
     expect(config.forecast).toEqual({ quantiles: [0.5, 0.9, 0.99], bucketMs: 60_000, historyMs: 28 * 86_400_000 });
-    expect(config.guard).toEqual({ bandQuantile: 0.99, consecutiveSamples: 3, sampleIntervalMs: 5_000, headroomFactor: 1.2 });
+    expect(config.guard).toEqual({
+      bandQuantile: 0.99, sampleIntervalMs: 5_000, headroomFactor: 1.2, consecutiveSamples: GUARD_DEFAULTS.consecutiveSamples,
+      toleranceFraction: GUARD_DEFAULTS.toleranceFraction, coolDownMs: GUARD_DEFAULTS.coolDownMs, stabilizationMs: GUARD_DEFAULTS.stabilizationMs, trendHorizonMs: GUARD_DEFAULTS.trendHorizonMs,
+    });
     expect(config.controller.dataFreshness).toEqual({ maxSampleAgeMs: 300_000, checkEveryMs: 30_000 });
     const [payment] = config.inventory.online;
     expect(payment).toMatchObject({
@@ -61,6 +65,11 @@ describe('parseConfigText: a valid config', () => {
     });
     expect(config.inventory.offline[0]).toMatchObject({ class: 'offline', minReplicas: 0, priority: 0, drainMs: 30_000 });
     expect(config.inventory.nodePools[0]).toEqual({ name: 'shared', perNode: { cpuMillicores: 32_000, memoryBytes: 128 * 1024 ** 3 }, baseNodes: 4, costPerNodeHour: 0 });
+  });
+
+  it('reads the guard settings: trend horizon, hysteresis tolerance, cool-down and stabilization', () => {
+    const config = parseConfigText(`${BASE.join('\n')}\nguard:\n  trendHorizon: 45s\n  tolerance: 0.2\n  coolDown: 90s\n  stabilization: 2m`, SOURCE);
+    expect(config.guard).toMatchObject({ trendHorizonMs: 45_000, toleranceFraction: 0.2, coolDownMs: 90_000, stabilizationMs: 120_000 });
   });
 
   it('adds the demand quantiles and the guard band to the forecast quantiles, sorted', () => {
@@ -163,6 +172,8 @@ describe('parseConfigText: bad input names file, line and field', () => {
     { name: 'slot not a whole number of buckets', text: `${BASE.join('\n')}\nplanning:\n  slot: 90s`, line: 22, field: 'planning.slot', message: /whole number of forecast buckets/ },
     { name: 'invalid demand source kind', text: withLine(13, '    demand: { kind: influx, query: x }'), line: 13, field: 'online[0].demand.kind', message: /expected one of "csv", "prometheus", got "influx"/ },
     { name: 'no node pools', text: withLine(1, 'nodePools: []').replace(/\n  - name: shared\n.*\n.*baseNodes: 4/, ''), line: 1, field: 'nodePools', message: /expected at least 1 item, got a list of 0/ },
+    { name: 'guard trend horizon without unit', text: `${BASE.join('\n')}\nguard:\n  trendHorizon: 30`, line: 22, field: 'guard.trendHorizon', message: /expected a duration with a unit/ },
+    { name: 'negative guard trend horizon', text: `${BASE.join('\n')}\nguard:\n  trendHorizon: -30s`, line: 22, field: 'guard.trendHorizon', message: /expected a duration.*got "-30s"/ },
     { name: 'zero freshness check period', text: `${BASE.join('\n')}\n  dataFreshness: { checkEvery: 0s }`, line: 21, field: 'controller.dataFreshness.checkEvery', message: /greater than zero, got "0s"/ },
     { name: 'freshness age without unit', text: `${BASE.join('\n')}\n  dataFreshness:\n    maxSampleAge: 300`, line: 22, field: 'controller.dataFreshness.maxSampleAge', message: /expected a duration with a unit/ },
     { name: 'nodeSelector no pool has', text: withLine(13, '    nodeSelector: { gpu: "true" }'), line: 13, field: 'online[0].nodeSelector', message: /expected scheduling constraints that some node pool satisfies/ },

@@ -35,21 +35,23 @@ function setUp(options: { inventory?: Inventory; initial: Record<string, number>
 
 describe('Controller with the in-process queue and the in-memory cluster', () => {
   it('runs each plan step at its time, and the waiting acquire once the drain is over', async () => {
-    const { cluster, controller, advanceTo, queue, store } = setUp({ initial: { pay: 4, etl: 20 } });
-    const plan = planOf({ replicas: { pay: [4, 10], etl: [20, 14] } });
+    // The way down on a full cluster (3 nodes, pay 10 + etl 14 = 24 cores): etl takes back the
+    // room pay gives up, after pay's 30 s drain.
+    const { cluster, controller, advanceTo, queue, store } = setUp({ inventory: standardInventory({ nodes: 3 }), initial: { pay: 10, etl: 14 } });
+    const plan = planOf({ replicas: { pay: [10, 4], etl: [14, 20] } });
     expect(await controller.adoptPlan(plan)).toEqual({ scheduled: 3, cancelled: 0 });
     controller.start();
 
     await advanceTo(SLOT1 - 1);
-    expect(await controlledState(cluster)).toMatchObject({ pay: 4, etl: 20 });
+    expect(await controlledState(cluster)).toMatchObject({ pay: 10, etl: 14 });
     await advanceTo(SLOT1);
     expect(await controlledState(cluster)).toMatchObject({ pay: 4, etl: 14 });
-    expect(queue.pending().map((job) => job.id)).toEqual([controllerJobId('plan-1', 'drain', String(SLOT1 + 60_000))]);
-    await advanceTo(SLOT1 + 59_999);
-    expect(await controlledState(cluster)).toMatchObject({ pay: 4 });
-    await advanceTo(SLOT1 + 60_000);
-    expect(await controlledState(cluster)).toMatchObject({ pay: 10, etl: 14 });
-    expect((await store.list('plan-1')).map((record) => [record.stepId, record.appliedAtMs - T0])).toEqual([['etl@1', 60_000], ['pay@1', 120_000]]);
+    expect(queue.pending().map((job) => job.id)).toEqual([controllerJobId('plan-1', 'drain', String(SLOT1 + 30_000))]);
+    await advanceTo(SLOT1 + 29_999);
+    expect(await controlledState(cluster)).toMatchObject({ etl: 14 });
+    await advanceTo(SLOT1 + 30_000);
+    expect(await controlledState(cluster)).toMatchObject({ pay: 4, etl: 20 });
+    expect((await store.list('plan-1')).map((record) => [record.stepId, record.appliedAtMs - T0])).toEqual([['pay@1', 60_000], ['etl@1', 90_000]]);
   });
 
   it('double delivery and re-adoption are harmless: the cluster sees each change once', async () => {
@@ -94,7 +96,8 @@ describe('Controller with the in-process queue and the in-memory cluster', () =>
     expect(dry.status).toBe('dry-run');
     await advanceTo(SLOT1);
     const preview = await controller.reconcileNow({ dryRun: true });
-    expect(preview.records.map((record) => `${record.target}→${record.toReplicas}`)).toEqual(['etl→14']);
+    // pay's 6 new replicas fit in the room free now: they do not wait for etl's drain.
+    expect(preview.records.map((record) => `${record.target}→${record.toReplicas}`)).toEqual(['etl→14', 'pay→10']);
     expect(await controlledState(cluster)).toMatchObject({ pay: 4, etl: 20 });
   });
 });
@@ -118,8 +121,10 @@ describe('Controller: the reactive guard end to end', () => {
     await sample(2000);
     const engaged = await sample(2000);
     expect(engaged.decisions.map((decision) => decision.kind)).toEqual(['engage']);
-    // ceil(2000 × 1.2 / 100) = 24 replicas: 14 more cores, 2 free → 12 taken from etl.
-    expect(await controlledState(cluster)).toMatchObject({ pay: 10, etl: 8 });
+    // ceil(2000 × 1.2 / 100) = 24 replicas: 14 more cores, 2 free → 12 taken from etl; the floor
+    // is written in the same tick, not after etl's 60 s drain (its pods take the room as etl's go).
+    expect(await controlledState(cluster)).toMatchObject({ pay: 24, etl: 8 });
+    expect(engaged.reconcile?.decision?.writes.find((write) => write.target === 'pay')?.cutShort?.code).toBe('guard-emergency');
     expect(misses).toEqual([{ workload: 'pay', startMs: T0 + 10_000, observedRps: 2000, bandRps: 1000, peakObservedRps: 2000 }]);
     const etl = (await cluster.snapshot()).workloads.find((state) => state.ref.name === 'etl');
     expect(etl?.annotations['chuanliu.io/reason']).toBe('guard-emergency');

@@ -3,7 +3,7 @@ import { decideWrites, type DecideWritesInput } from '../../../src/controller/de
 import type { OrderedWrite, TargetOverride } from '../../../src/controller/decision.ts';
 import type { SafetyPolicy } from '../../../src/controller/safety.ts';
 import type { Inventory } from '../../../src/domain/workload.ts';
-import { GIB, planOf, snapshotOf, standardInventory, T0, type StateSpec } from './fixtures.ts';
+import { GIB, LATER_PEAK, planOf, snapshotOf, standardInventory, T0, type StateSpec } from './fixtures.ts';
 import type { ClusterSnapshot } from '../../../src/ports/cluster.ts';
 
 /** `phase kind target=value`, e.g. `release replicas etl=14`. */
@@ -29,6 +29,8 @@ interface Row {
   overrides?: TargetOverride[];
   writes: string[];
   waits?: Array<{ target: string; blockedBy: string[]; notBeforeMs?: number }>;
+  /** Acquires that went ahead of drains: target → [urgency code, drains]. */
+  cutShort?: Record<string, [string, string[]]>;
 }
 
 function decide(row: Pick<Row, 'inventory' | 'pools' | 'plan' | 'states' | 'atMs' | 'applied' | 'releaseStartedAtMs' | 'overrides'> & { safety?: SafetyPolicy }) {
@@ -61,12 +63,51 @@ function pinnedInventory(): Inventory {
 describe('decideWrites: ordering', () => {
   it.each<Row>([
     {
-      name: 'on the way up, offline is released first and online waits for the drain',
-      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      name: 'on the way up, offline is released first; an online acquire that needs its room, with time to spare, waits for the drain',
+      inventory: standardInventory({ nodes: 3 }),
+      plan: LATER_PEAK,
       states: { pay: { desired: 4 }, etl: { desired: 20 } },
       atMs: SLOT1,
       writes: ['release replicas etl=14'],
       waits: [{ target: 'pay', blockedBy: ['etl'], notBeforeMs: SLOT1 + 60_000 }],
+    },
+    {
+      name: 'an acquire whose pods fit in the room free now does not wait for a drain it does not need',
+      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      states: { pay: { desired: 4 }, etl: { desired: 20 } },
+      atMs: SLOT1,
+      writes: ['release replicas etl=14', 'acquire replicas pay=10'],
+    },
+    {
+      name: 'a short-notice online acquire (Ready-by now) that needs the room does not wait: the drain is cut short',
+      inventory: standardInventory({ nodes: 3 }),
+      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      states: { pay: { desired: 4 }, etl: { desired: 20 } },
+      atMs: SLOT1,
+      writes: ['release replicas etl=14', 'acquire replicas pay=10'],
+      cutShort: { pay: ['short-notice', ['etl']] },
+    },
+    {
+      name: 'a guard floor that needs the room of offline work it capped does not wait for its drain',
+      inventory: standardInventory({ nodes: 3 }),
+      plan: { replicas: { pay: [4, 4], etl: [20, 20] } },
+      overrides: [
+        { workload: 'pay', kind: 'floor', replicas: 10, stepId: 'guard/pay/1', reason: 'guard-emergency', message: 'pay left the band' },
+        { workload: 'etl', kind: 'cap', replicas: 14, stepId: 'guard/pay/1', reason: 'guard-emergency', message: 'pay left the band' },
+      ],
+      states: { pay: { desired: 4 }, etl: { desired: 20 } },
+      atMs: SLOT1,
+      writes: ['release replicas etl=14', 'acquire replicas pay=10'],
+      cutShort: { pay: ['guard-emergency', ['etl']] },
+    },
+    {
+      name: 'the room free now goes to the most important acquire; the next one that needs the drain waits for it',
+      inventory: standardInventory({ nodes: 4 }),
+      plan: { replicas: { pay: [4, 4, 4, 9], refund: [3, 3, 3, 9], etl: [20, 14, 14, 14] }, leadMs: { pay: 150_000, refund: 150_000 } },
+      states: { pay: { desired: 4 }, refund: { desired: 3, hpa: { min: 3 } }, etl: { desired: 20 } },
+      atMs: SLOT1,
+      writes: ['release replicas etl=14', 'acquire replicas pay=9'],
+      waits: [{ target: 'refund', blockedBy: ['etl'], notBeforeMs: SLOT1 + 60_000 }],
     },
     {
       name: 'online acquires once the drain time has passed since the release',
@@ -88,7 +129,8 @@ describe('decideWrites: ordering', () => {
     },
     {
       name: 'online keeps waiting while released pods still terminate inside the drain time',
-      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      inventory: standardInventory({ nodes: 3 }),
+      plan: LATER_PEAK,
       states: { pay: { desired: 4 }, etl: { desired: 14, terminating: 6 } },
       atMs: SLOT1 + 10_000,
       applied: ['etl@1'],
@@ -98,7 +140,8 @@ describe('decideWrites: ordering', () => {
     },
     {
       name: 'a release of unknown time waits for the snapshot alone',
-      plan: { replicas: { pay: [4, 10], etl: [20, 14] } },
+      inventory: standardInventory({ nodes: 3 }),
+      plan: LATER_PEAK,
       states: { pay: { desired: 4 }, etl: { desired: 14, ready: 20 } },
       atMs: SLOT1 + 10_000,
       writes: [],
@@ -130,7 +173,8 @@ describe('decideWrites: ordering', () => {
       writes: ['release replicas etl=14', 'acquire replicas pay=10'],
     },
     {
-      name: 'on the way down, online scales in first and offline is restored after its drain',
+      name: 'on the way down, online scales in first and offline is restored after its drain (offline is never urgent)',
+      inventory: standardInventory({ nodes: 3 }),
       plan: { replicas: { pay: [10, 4], etl: [14, 20] } },
       states: { pay: { desired: 10 }, etl: { desired: 14 } },
       atMs: SLOT1,
@@ -158,6 +202,46 @@ describe('decideWrites: ordering', () => {
     expect(decision.writes.map((write) => write.order)).toEqual(row.writes.map((_, index) => index));
     expect(decision.waits.map((wait) => ({ target: wait.target, blockedBy: wait.blockedBy, ...(wait.notBeforeMs !== undefined ? { notBeforeMs: wait.notBeforeMs } : {}) })))
       .toEqual(row.waits ?? []);
+    const cutShort = Object.fromEntries(decision.writes.flatMap((write) => (write.cutShort !== undefined ? [[write.target, [write.cutShort.code, write.cutShort.drains]]] : [])));
+    expect(cutShort).toEqual(row.cutShort ?? {});
+    for (const write of decision.writes) {
+      if (write.cutShort !== undefined) expect(write.write.provenance.message).toContain(`does not wait for ${write.cutShort.drains.join(', ')} to drain`);
+    }
+  });
+});
+
+describe('decideWrites: released capacity counts as free only when its pods are gone', () => {
+  // 3 nodes = 24 cores: pay 4 + refund 10 + etl 10. refund's HPA floor goes 10→3, etl wants 17.
+  const base = {
+    inventory: standardInventory({ nodes: 3 }),
+    plan: { replicas: { pay: [4, 4], refund: [10, 3], etl: [10, 17] } },
+  };
+
+  it('a lowered HPA floor with its pods still running frees nothing: the offline acquire waits, and dry-run says so', () => {
+    const decision = decide({ ...base, states: { pay: { desired: 4 }, refund: { desired: 10, hpa: { min: 10 } }, etl: { desired: 10 } }, atMs: SLOT1 });
+    expect(decision.writes.map(describeWrite)).toEqual(['release hpa-min refund=3']);
+    expect(decision.waits.map((wait) => [wait.target, wait.blockedBy])).toEqual([['etl', ['refund']]]);
+    expect(decision.notYetFree).toEqual([expect.objectContaining({ target: 'refund', pods: 7, cpuMillicores: 7000 })]);
+    expect(decision.notYetFree[0]?.message).toMatch(/refund: released, 7 pods still running or terminating hold its room; counted free only once they are gone/);
+  });
+
+  it('past the online drain time, pods the HPA still runs above the floor are reported not yet free (the acquire no longer waits: the HPA may keep them for load)', () => {
+    const decision = decide({
+      ...base, states: { pay: { desired: 4 }, refund: { desired: 10, hpa: { min: 3 } }, etl: { desired: 10 } },
+      atMs: SLOT1 + 60_000, applied: ['refund@1'], releaseStartedAtMs: { refund: SLOT1 },
+    });
+    expect(decision.writes.map(describeWrite)).toEqual(['acquire replicas etl=17']);
+    expect(decision.notYetFree.map((held) => [held.target, held.pods])).toEqual([['refund', 7]]);
+    expect(decision.notYetFree[0]?.message).toMatch(/refund: HPA floor lowered to 3 at .*, 7 pods above it still run; counted free only once the HPA removes them/);
+  });
+
+  it('once the HPA has removed the pods, the room is free and the offline acquire goes', () => {
+    const decision = decide({
+      ...base, states: { pay: { desired: 4 }, refund: { desired: 3, hpa: { min: 3 }, terminating: 0 }, etl: { desired: 10 } },
+      atMs: SLOT1 + 60_000, applied: ['refund@1'], releaseStartedAtMs: { refund: SLOT1 },
+    });
+    expect(decision.writes.map(describeWrite)).toEqual(['acquire replicas etl=17']);
+    expect(decision.notYetFree).toEqual([]);
   });
 });
 

@@ -140,3 +140,10 @@ export function planOf(options: {
     steps, shortfalls: [], brownoutOrder: [],
   };
 }
+
+/**
+ * etl gives 6 replicas back at slot 1 for pay's peak at slot 3, written 150 s ahead: at slot 1
+ * pay is due, and waiting out etl's 60 s drain still leaves its 45 s startup Ready in time, so
+ * on a full cluster (3 nodes: pay 4 + etl 20 = 24 cores) pay's acquire waits for the drain.
+ */
+export const LATER_PEAK = { replicas: { pay: [4, 4, 4, 10], etl: [20, 14, 14, 14] }, leadMs: { pay: 150_000 } };

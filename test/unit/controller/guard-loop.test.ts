@@ -44,7 +44,7 @@ describe('GuardLoop', () => {
     expect(await controlledState(cluster)).toMatchObject({ pay: 10, etl: 16 });
   });
 
-  it('works without a plan: the cluster as it is, plus the emergency', async () => {
+  it('works without a plan: the cluster as it is, plus the emergency, written at once (the drain is cut short)', async () => {
     // pay 10 + etl 20 = 30 of 32 cores: 5 more replicas need 3 taken from etl.
     const { cluster, clock } = memoryCluster({ inventory, initial: { pay: 10, etl: 20 } });
     const guard = new GuardLoop({ inventory, config });
@@ -53,7 +53,10 @@ describe('GuardLoop', () => {
       reconcile: { cluster, plan: undefined, inventory, appliedSteps: new MemoryAppliedStepStore(), clock },
     });
     expect(result.reconcile?.records.map((record) => `${record.phase} ${record.target}→${record.toReplicas} ${record.write.provenance.reason}`))
-      .toEqual(['release etl→17 guard-emergency']);
-    expect(result.reconcile?.decision?.waits.map((wait) => wait.target)).toEqual(['pay']);
+      .toEqual(['release etl→17 guard-emergency', 'acquire pay→15 guard-emergency']);
+    expect(result.reconcile?.decision?.waits).toEqual([]);
+    const acquire = result.reconcile?.decision?.writes.find((write) => write.target === 'pay');
+    expect(acquire?.cutShort).toMatchObject({ code: 'guard-emergency', drains: ['etl'] });
+    expect(acquire?.write.provenance.message).toMatch(/pay 10→15 does not wait for etl to drain: guard emergency floor/);
   });
 });

@@ -216,4 +216,55 @@ describe('trend sizing (trendHorizonMs)', () => {
     expect(kinds).toEqual(['engage']);
     expect(state.phase).toBe('emergency');
   });
+
+  it('no flapping: a rate that swings across the band every sample after a pulse holds the floor (never calm long enough), then releases once calm', () => {
+    let state: GuardState = INITIAL_GUARD_STATE;
+    const kinds: string[] = [];
+    const swinging = Array.from({ length: 120 }, (_, index) => (index % 2 === 0 ? 950 : 1200));
+    const rates = [2000, 2000, 2000, ...swinging, ...Array.from({ length: 40 }, () => 800)];
+    rates.forEach((observedRps, index) => {
+      const result = observeGuard(state, { timeMs: T0 + index * 5_000, observedRps, bandRps: 1000 }, trend, context);
+      state = result.state;
+      if (result.decision !== undefined && result.decision.kind !== 'raise') kinds.push(`${result.decision.kind}@${index}`);
+    });
+    // Engaged at sample 2; swings for 10 min (no release); released after 120 s (24 samples) of calm.
+    expect(kinds).toEqual(['engage@2', `release@${3 + 120 + 24}`]);
+  });
+
+  it('hysteresis property: any trace oscillating around the threshold engages and releases alternately, each floor held ≥ cool-down and ≥ stabilization, each re-engagement after a full detection window', () => {
+    const sampleMs = 5_000;
+    const guardConfig: GuardConfig = { ...trend, consecutiveSamples: 2, coolDownMs: 60_000, stabilizationMs: 90_000 };
+    // Runs of a level around the threshold (0.8–1.3 × band), 1–30 samples each: calm spells long
+    // enough to release, bursts long enough to engage, and single-sample swings.
+    const runs = fc.array(fc.tuple(fc.double({ min: 0.8, max: 1.3, noNaN: true }), fc.integer({ min: 1, max: 30 })), { minLength: 2, maxLength: 60 });
+    let releases = 0;
+    fc.assert(fc.property(runs, (levels) => {
+      const factors = levels.flatMap(([factor, length]) => Array.from({ length }, () => factor));
+      let state: GuardState = INITIAL_GUARD_STATE;
+      const events: Array<{ kind: string; index: number }> = [];
+      factors.forEach((factor, index) => {
+        const result = observeGuard(state, { timeMs: T0 + index * sampleMs, observedRps: 1000 * factor, bandRps: 1000 }, guardConfig, context);
+        state = result.state;
+        if (result.decision !== undefined && result.decision.kind !== 'raise') events.push({ kind: result.decision.kind, index });
+      });
+      events.forEach((event, position) => {
+        expect(event.kind).toBe(position % 2 === 0 ? 'engage' : 'release');
+        if (event.kind === 'release') {
+          releases += 1;
+          const engagedAt = (events[position - 1] as { index: number }).index;
+          expect((event.index - engagedAt) * sampleMs).toBeGreaterThanOrEqual(Math.max(guardConfig.coolDownMs, guardConfig.stabilizationMs));
+          // The stabilization window before it: every sample inside the band (≤ band).
+          const calm = factors.slice(event.index - guardConfig.stabilizationMs / sampleMs, event.index + 1);
+          expect(calm.every((factor) => factor <= 1)).toBe(true);
+        } else if (position > 0) {
+          const releasedAt = (events[position - 1] as { index: number }).index;
+          expect(event.index - releasedAt).toBeGreaterThanOrEqual(guardConfig.consecutiveSamples);
+          const window = factors.slice(event.index - guardConfig.consecutiveSamples + 1, event.index + 1);
+          expect(window.every((factor) => factor > 1 + guardConfig.toleranceFraction)).toBe(true);
+        }
+      });
+    }), { numRuns: 300 });
+    // The generator does reach releases (the property is not vacuous).
+    expect(releases).toBeGreaterThan(20);
+  });
 });

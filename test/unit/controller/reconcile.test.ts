@@ -8,7 +8,7 @@ import type { AppliedStepStore } from '../../../src/ports/applied-steps.ts';
 import type { Cluster } from '../../../src/ports/cluster.ts';
 import { RuntimeFailure } from '../../../src/domain/errors.ts';
 import type { Clock } from '../../../src/ports/clock.ts';
-import { planOf, standardInventory, T0 } from './fixtures.ts';
+import { LATER_PEAK, planOf, standardInventory, T0 } from './fixtures.ts';
 import {
   controlledState, CrashingCluster, CrashingStore, CrashPoint, FlakySnapshots, memoryCluster, refundHpa, RejectingWrites,
 } from './memory-setup.ts';
@@ -25,11 +25,11 @@ function outcomes(result: Awaited<ReturnType<typeof reconcile>>): string[] {
 }
 
 describe('reconcile against the in-memory cluster', () => {
-  it('releases offline, waits for its drain, then acquires online; each write recorded with its step', async () => {
-    const inventory = standardInventory();
+  it('releases offline, waits for the drain whose room it needs, then acquires online; each write recorded with its step', async () => {
+    const inventory = standardInventory({ nodes: 3 });
     const { cluster, clock } = memoryCluster({ inventory, initial: { pay: 4, etl: 20 } });
     const store = new MemoryAppliedStepStore();
-    const plan = planOf({ replicas: { pay: [4, 10], etl: [20, 14] } });
+    const plan = planOf(LATER_PEAK);
     await clock.advanceTo(SLOT1);
 
     const first = await tick({ cluster, plan, inventory, store, clock });
@@ -45,11 +45,11 @@ describe('reconcile against the in-memory cluster', () => {
     await clock.advance(30_000);
     const third = await tick({ cluster, plan, inventory, store, clock });
     expect(outcomes(third)).toEqual(['acquire pay→10: applied']);
-    expect(third.stepsMarkedApplied).toEqual(['pay@1']);
+    expect(third.stepsMarkedApplied).toEqual(['pay@3']);
     expect(await controlledState(cluster)).toMatchObject({ pay: 10, etl: 14 });
     expect((await store.list('plan-1')).map((record) => [record.stepId, record.direction, record.appliedAtMs - T0])).toEqual([
       ['etl@1', 'release', 60_000],
-      ['pay@1', 'acquire', 120_000],
+      ['pay@3', 'acquire', 120_000],
     ]);
   });
 
@@ -224,7 +224,7 @@ describe('reconcile: drain clock from the written-at annotation when the store l
     { name: 'in-memory cluster key', key: 'chuanliu.io/written-at' },
     { name: 'Kubernetes adapter key', key: 'chuanliu.io/last-write-at' },
   ])('reads the $name', async ({ key }) => {
-    const inventory = standardInventory();
+    const inventory = standardInventory({ nodes: 3 });
     const { cluster, clock } = memoryCluster({ inventory, initial: { pay: 4, etl: 14 } });
     await clock.advanceTo(SLOT1 + 10_000);
     // A release written at SLOT1 by a process that died before recording it; its pods still terminate.
@@ -240,7 +240,7 @@ describe('reconcile: drain clock from the written-at annotation when the store l
       },
       write: (write) => cluster.write(write),
     };
-    const result = await tick({ cluster: annotated, plan: planOf({ replicas: { pay: [4, 10], etl: [20, 14] } }), inventory, store: new MemoryAppliedStepStore(), clock });
+    const result = await tick({ cluster: annotated, plan: planOf(LATER_PEAK), inventory, store: new MemoryAppliedStepStore(), clock });
     expect(result.decision?.waits.map((wait) => wait.notBeforeMs)).toEqual([SLOT1 + 60_000]);
   });
 });

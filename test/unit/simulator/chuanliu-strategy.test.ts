@@ -232,7 +232,7 @@ describe('chuanliu settings', () => {
     expect(settings).toMatchObject({
       sampleInterval: 5_000, replanInterval: 300_000, reforecastInterval: 900_000,
       planning: { slot: 60_000, horizon: 21_600_000, applyLatency: 15_000, scaleInStabilization: 300_000, eventHold: 1_800_000 },
-      guard: { bandQuantile: 0.99, consecutiveSamples: 3, headroomFactor: 1.5, trendHorizon: 0 },
+      guard: { bandQuantile: 0.99, consecutiveSamples: 2, headroomFactor: 1.5, trendHorizon: 60_000 },
       hpa: { metric: 'requests', scope: 'all', targetFrom: 'spread', minTargetUtilization: 60, maxTargetUtilization: 90, floorUtilization: 100 },
     });
   });

@@ -27,6 +27,8 @@ export interface RecordedWrite {
   /** Position of the write in its reconcile tick (ticks are numbered in `tick`). */
   readonly order: number;
   readonly tick: number;
+  /** An acquire written while drains were in flight: `free-room` (its pods fit the room free then) or the urgency code. */
+  readonly aheadOfDrains?: string;
 }
 
 export interface RecordedPlan {
@@ -71,6 +73,11 @@ export class ChuanliuRunRecorder implements ChuanliuObserver {
     this.ticks += 1;
     if (result.status === 'refused') this.refusals.push(result.message);
     const decided = new Map((result.decision?.targets ?? []).map((target) => [target.name, target] as const));
+    const ahead = new Map<string, string>();
+    for (const write of result.decision?.writes ?? []) {
+      if (write.cutShort !== undefined) ahead.set(write.target, write.cutShort.code);
+      else if (write.admittedOnFreeRoom === true) ahead.set(write.target, 'free-room');
+    }
     result.records.forEach((record, order) => {
       if (record.outcome.status === 'dry-run' || record.outcome.status === 'skipped') return;
       const target = decided.get(record.target);
@@ -87,6 +94,7 @@ export class ChuanliuRunRecorder implements ChuanliuObserver {
         outcome: record.outcome.status,
         order,
         tick: this.ticks,
+        ...(ahead.has(record.target) ? { aheadOfDrains: ahead.get(record.target) as string } : {}),
       });
     });
   }
