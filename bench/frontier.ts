@@ -52,16 +52,17 @@ export const frontierBenchPart: BenchPart = {
     });
     const wallSeconds = (performance.now() - startedAt) / 1000;
     const goals = frontiers.flatMap(goalsFor);
-    await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
-    await writeFile(resultsPath, `${JSON.stringify({
+    await mkdir(fileURLToPath(new URL('./out/', import.meta.url)), { recursive: true });
+    await writeFile(htmlPath, renderFrontierHtml(frontiers));
+    log(`wrote ${htmlPath}`);
+    // Every point goes out as the part's figures: the runner writes them to bench/results/frontier.json
+    // (a file written here would be replaced by the runner's).
+    const figures = {
       hpaTargetsPercent: HPA_TARGETS_PERCENT, chuanliuRiskKnob: CHUANLIU_RISK_KNOB, goals: GOALS,
       scenarios: frontiers.map((frontier) => ({ ...frontier, scenario: { ...frontier.scenario, path: `sim/${frontier.scenario.path.split('/').pop()}` } })),
       checks: goals,
-    }, null, 2)}\n`);
-    await mkdir(fileURLToPath(new URL('./out/', import.meta.url)), { recursive: true });
-    await writeFile(htmlPath, renderFrontierHtml(frontiers));
-    log(`wrote ${resultsPath} and ${htmlPath}`);
-    return render(frontiers, goals, wallSeconds, workers);
+    };
+    return { ...render(frontiers, goals, wallSeconds, workers), figures };
   },
 };
 
@@ -156,6 +157,8 @@ function render(frontiers: readonly ScenarioFrontier[], goals: readonly Goal[], 
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await frontierBenchPart.run({ quick: false, log: (line) => process.stderr.write(`${line}\n`) });
+  await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+  await writeFile(resultsPath, `${JSON.stringify(result.figures, null, 2)}\n`);
   process.stdout.write(`${result.markdown}\n`);
   for (const failure of result.failures) process.stderr.write(`MISSED ${failure}\n`);
 }
