@@ -14,6 +14,7 @@ import { checkRedisUrl, redactRedisUrl } from '../adapters/bullmq/redis-connecti
 import { loadKubeConfig, type KubeconfigSource } from '../adapters/kubernetes/kubeconfig.ts';
 import { KubernetesCluster } from '../adapters/kubernetes/kubernetes-cluster.ts';
 import { KubernetesPeakEvents } from '../adapters/kubernetes/peak-events.ts';
+import { controllerEventsFor, reloadEvents } from './controller-events.ts';
 import { createLogger, type Logger } from '../adapters/logger.ts';
 import { ControllerMetrics } from '../adapters/metrics/controller-metrics.ts';
 import { startMetricsServer } from '../adapters/metrics/metrics-server.ts';
@@ -204,6 +205,7 @@ interface ControllerFlags extends ClusterFlags {
   maxConcurrentWrites: string;
   logLevel: string;
   holder?: string;
+  controllerNamespace?: string;
 }
 
 export function registerControllerCommand(program: Command): void {
@@ -223,6 +225,7 @@ export function registerControllerCommand(program: Command): void {
     .option('--max-concurrent-writes <n>', 'writes in flight at once within one phase', '32')
     .option('--holder <name>', 'name of this replica in the lease and logs (default: the host name)')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'info')
+    .option('--controller-namespace <ns>', 'where the pause switch (configmap/chuanliu-controls) and the controller\'s own Events live (default: POD_NAMESPACE, the pod\'s namespace, else chuanliu-system)')
     .action(async (flags: ControllerFlags) => {
       const logger = createLogger({ level: parseLogLevel(flags.logLevel), name: 'chuanliu-controller' });
       checkRedisUrl(flags.redis);
@@ -233,6 +236,8 @@ export function registerControllerCommand(program: Command): void {
       const timings = { forecast: parseTiming(flags.forecastEvery, '--forecast-every'), plan: parseTiming(flags.planEvery, '--plan-every') };
       const config = await loadConfigFile(flags.config);
       const metrics = new ControllerMetrics({ inventory: config.inventory });
+      const holder = flags.holder ?? process.env['HOSTNAME'] ?? 'controller';
+      const operator = controllerEventsFor({ kubeConfig: loadKubeConfig(kubeconfigSource(flags)), holder, metrics, logger, ...(flags.controllerNamespace !== undefined ? { namespace: flags.controllerNamespace } : {}) });
       // Set below; reloads before it exists (the first load) fail the start instead.
       const started: { service?: ControllerService } = {};
       const peakEvents = flags.plan === undefined ? peakEventStoreFor(config, flags) : undefined;
@@ -241,6 +246,7 @@ export function registerControllerCommand(program: Command): void {
             configPath: flags.config, peakEvents,
             onReload: (report) => {
               reportReload(report, logger, metrics);
+              for (const event of reloadEvents(report, operator.controls.object)) operator.recorder.record(event);
               void started.service?.recordCondition(inputsCondition(report), systemClock.nowMs());
             },
             ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}),
@@ -279,7 +285,9 @@ export function registerControllerCommand(program: Command): void {
         safety: safetyFor(config),
         metrics,
         log: logTo(logger),
-        holder: flags.holder ?? process.env['HOSTNAME'] ?? 'controller',
+        holder,
+        events: operator.recorder,
+        controls: operator.controls,
         leaseTtlMs,
         jobLockMs,
         maxConcurrentWrites,
@@ -317,6 +325,7 @@ export function registerControllerCommand(program: Command): void {
       await server.close();
       cluster.close();
       peakEvents?.close();
+      await operator.close();
       logger.info('controller stopped');
     });
 }

@@ -27,6 +27,8 @@ import type { CapacityPlan } from '../../domain/plan.ts';
 import type { Inventory } from '../../domain/workload.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Cluster, ClusterSnapshot } from '../../ports/cluster.ts';
+import type { EventRecorder } from '../../ports/events.ts';
+import type { OperatorControlsSource } from '../../ports/operator-controls.ts';
 import type { RetryPolicy } from '../memory/in-process-queue.ts';
 import type { ControllerMetrics } from '../metrics/controller-metrics.ts';
 import { BullmqJobQueue } from './bullmq-job-queue.ts';
@@ -90,6 +92,10 @@ export interface ControllerServiceOptions {
    * Called after every watch poll while leading (PeakEvent statuses): the plan followed and a way
    * to read the cluster, taken only when the callee needs it.
    */
+  /** Kubernetes Events for what the controller does (see Controller's `events`). */
+  readonly events?: EventRecorder;
+  /** The operators' pause switch, read before every tick (see Controller's `controls`). */
+  readonly controls?: OperatorControlsSource;
   readonly afterWatch?: (view: { readonly plan: CapacityPlan | undefined; readonly snapshot: () => Promise<ClusterSnapshot>; readonly nowMs: number }) => Promise<void>;
 }
 
@@ -237,6 +243,8 @@ export class ControllerService {
       ...(options.safety !== undefined ? { safety: options.safety } : {}),
       ...(options.guard?.config !== undefined ? { guard: options.guard.config } : {}),
       ...(freshnessMonitor !== undefined ? { dataFreshness: () => freshnessMonitor.current() } : {}),
+      ...(options.events !== undefined ? { events: options.events } : {}),
+      ...(options.controls !== undefined ? { controls: options.controls } : {}),
       hooks: this.hooks(coalescing),
     });
     const poll = setInterval(() => void this.pollReadiness(), options.readinessPollMs ?? 2_000);
