@@ -78,10 +78,10 @@ export function safetyFor(config: ChuanliuConfig): SafetyPolicy {
 }
 
 /** `--watch-every`: a duration of at least 1 s, or `off` (0: the service starts no watch). */
-function parseWatchEvery(text: string): number {
+function parseWatchEvery(text: string, flag = '--watch-every'): number {
   if (text.trim() === 'off') return 0;
-  const everyMs = parseDurationMs(text, { source: '--watch-every' });
-  if (everyMs < 1_000) throw new InputError(`"${text}" is too often; expected at least 1s, or off`, { source: '--watch-every' });
+  const everyMs = parseDurationMs(text, { source: flag });
+  if (everyMs < 1_000) throw new InputError(`"${text}" is too often; expected at least 1s, or off`, { source: flag });
   return everyMs;
 }
 
@@ -206,6 +206,7 @@ interface ControllerFlags extends ClusterFlags {
   logLevel: string;
   holder?: string;
   controllerNamespace?: string;
+  resyncEvery: string;
 }
 
 export function registerControllerCommand(program: Command): void {
@@ -225,6 +226,7 @@ export function registerControllerCommand(program: Command): void {
     .option('--max-concurrent-writes <n>', 'writes in flight at once within one phase', '32')
     .option('--holder <name>', 'name of this replica in the lease and logs (default: the host name)')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'info')
+    .option('--resync-every <duration>', 'reconcile this often even with no step due, so pause, resume, overrides and their expiry take effect within it (off: only on jobs)', '10s')
     .option('--controller-namespace <ns>', 'where the pause switch (configmap/chuanliu-controls) and the controller\'s own Events live (default: POD_NAMESPACE, the pod\'s namespace, else chuanliu-system)')
     .action(async (flags: ControllerFlags) => {
       const logger = createLogger({ level: parseLogLevel(flags.logLevel), name: 'chuanliu-controller' });
@@ -288,6 +290,7 @@ export function registerControllerCommand(program: Command): void {
         holder,
         events: operator.recorder,
         controls: operator.controls,
+        resyncEveryMs: parseWatchEvery(flags.resyncEvery, '--resync-every'),
         leaseTtlMs,
         jobLockMs,
         maxConcurrentWrites,

@@ -96,6 +96,13 @@ export interface ControllerServiceOptions {
   readonly events?: EventRecorder;
   /** The operators' pause switch, read before every tick (see Controller's `controls`). */
   readonly controls?: OperatorControlsSource;
+  /**
+   * While leading, reconcile this often even when no job is due (like an informer's resync): an
+   * override, a pause, a resume or an override's expiry takes effect within this, not at the next
+   * plan step. Level-triggered: a resync with nothing to do writes nothing. 0 = never.
+   * @defaultValue 10 s
+   */
+  readonly resyncEveryMs?: number;
   readonly afterWatch?: (view: { readonly plan: CapacityPlan | undefined; readonly snapshot: () => Promise<ClusterSnapshot>; readonly nowMs: number }) => Promise<void>;
 }
 
@@ -110,6 +117,7 @@ interface Term {
   readonly guardTimer?: ReturnType<typeof setInterval>;
   readonly freshnessTimer?: ReturnType<typeof setInterval>;
   readonly watchTimer?: ReturnType<typeof setInterval>;
+  readonly resyncTimer?: ReturnType<typeof setInterval>;
 }
 
 export class ControllerService {
@@ -261,8 +269,13 @@ export class ControllerService {
     const watchTimer = planSource.kind === 'cycles' && planSource.cycles.pollChanges !== undefined && planSource.watchEveryMs !== 0
       ? setInterval(() => void this.watchChanges(), planSource.watchEveryMs ?? 5_000)
       : undefined;
+    const resyncEveryMs = options.resyncEveryMs ?? 10_000;
+    const resyncTimer = resyncEveryMs > 0
+      ? setInterval(() => void controller.reconcileNow().catch((error: Error) => this.log('error', `resync reconcile failed: ${error.message}`)), resyncEveryMs)
+      : undefined;
     this.term = {
       controller, queue, poll, ...(cycles !== undefined ? { cycles } : {}), ...(guardTimer !== undefined ? { guardTimer } : {}),
+      ...(resyncTimer !== undefined ? { resyncTimer } : {}),
       ...(freshnessTimer !== undefined ? { freshnessTimer } : {}), ...(watchTimer !== undefined ? { watchTimer } : {}),
     };
 
@@ -299,6 +312,7 @@ export class ControllerService {
     if (term.guardTimer !== undefined) clearInterval(term.guardTimer);
     if (term.freshnessTimer !== undefined) clearInterval(term.freshnessTimer);
     if (term.watchTimer !== undefined) clearInterval(term.watchTimer);
+    if (term.resyncTimer !== undefined) clearInterval(term.resyncTimer);
     await term.cycles?.close();
     // Closes the queue: waits for the running tick, takes no further job.
     await term.controller.close();
