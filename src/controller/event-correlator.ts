@@ -5,11 +5,13 @@
  * - De-duplication: the same (object, type, reason, action, note) seen again within `windowMs` of
  *   its last sighting updates that Event (count + 1, last seen now) instead of creating another;
  *   after a quiet window the next sighting is a new Event.
- * - Spam filter: a token bucket per object (client-go's defaults: burst 25, one token per 5 min).
- *   Every write (create or update) takes a token; a new Event without one is dropped, while a
- *   repeat without one is only counted, and its count is written with the next repeat that gets a
- *   token. A tick flapping every second therefore writes at most `burst` times per object, then one
- *   write per refill period, whatever the rate: etcd is never flooded.
+ * - Spam filter: a token bucket per Event (object, type, reason, note — client-go's spam key, with
+ *   its defaults: burst 25, one token per 5 min). Every write takes a token; a repeat without one is
+ *   only counted, and its count is written with the next repeat that gets a token. A tick repeating
+ *   an Event every second therefore writes it at most `burst` times, then once per refill period.
+ * - A second bucket per object bounds how many *new* Events it gets (burst 50, one per 30 s): a
+ *   flapping tick whose notes keep changing cannot flood etcd either; a new Event without a token
+ *   is dropped (and counted by the caller).
  * - Memory is bounded: at most `maxTracked` Events are remembered (least recently seen forgotten).
  */
 import type { EventRecord, ObjectEvent } from '../ports/events.ts';
@@ -17,10 +19,14 @@ import type { EventRecord, ObjectEvent } from '../ports/events.ts';
 export interface EventCorrelatorOptions {
   /** @defaultValue 10 min (client-go's aggregation window) */
   readonly windowMs?: number;
-  /** Writes an object may take at once. @defaultValue 25 */
+  /** Writes one Event may take at once. @defaultValue 25 */
   readonly burst?: number;
-  /** One more write per object per this long. @defaultValue 5 min */
+  /** One more write per Event per this long. @defaultValue 5 min */
   readonly refillEveryMs?: number;
+  /** New Events an object may get at once. @defaultValue 50 */
+  readonly createBurst?: number;
+  /** One more new Event per object per this long. @defaultValue 30 s */
+  readonly createRefillEveryMs?: number;
   /** @defaultValue 4096 */
   readonly maxTracked?: number;
 }
@@ -62,6 +68,8 @@ export class EventCorrelator {
   private readonly windowMs: number;
   private readonly burst: number;
   private readonly refillEveryMs: number;
+  private readonly createBurst: number;
+  private readonly createRefillEveryMs: number;
   private readonly maxTracked: number;
   /** Insertion order = least recently seen first (entries are re-inserted when seen). */
   private readonly tracked = new Map<string, EventRecord>();
@@ -72,6 +80,8 @@ export class EventCorrelator {
     this.windowMs = options.windowMs ?? 10 * 60_000;
     this.burst = options.burst ?? 25;
     this.refillEveryMs = options.refillEveryMs ?? 5 * 60_000;
+    this.createBurst = options.createBurst ?? 50;
+    this.createRefillEveryMs = options.createRefillEveryMs ?? 30_000;
     this.maxTracked = options.maxTracked ?? 4096;
   }
 
@@ -81,9 +91,10 @@ export class EventCorrelator {
     const key = JSON.stringify([objectKey(event), event.type, event.reason, event.action, event.note]);
     const previous = this.tracked.get(key);
     const repeat = previous !== undefined && nowMs - previous.lastSeenMs <= this.windowMs;
-    const hasToken = this.takeToken(objectKey(event), nowMs);
     if (!repeat) {
-      if (!hasToken) return { kind: 'dropped', reason: 'rate-limited' };
+      // Both buckets are asked; a new Event takes a token from each.
+      const objectHasRoom = this.takeToken(`object ${objectKey(event)}`, nowMs, this.createBurst, this.createRefillEveryMs);
+      if (!objectHasRoom || !this.takeToken(`event ${key}`, nowMs, this.burst, this.refillEveryMs)) return { kind: 'dropped', reason: 'rate-limited' };
       const record: EventRecord = {
         name: `${event.regarding.name}.${this.uniqueSuffix(nowMs)}`,
         namespace: event.regarding.namespace ?? 'default',
@@ -94,7 +105,7 @@ export class EventCorrelator {
     }
     const record: EventRecord = { ...previous, count: previous.count + 1, lastSeenMs: nowMs };
     this.remember(key, record);
-    return hasToken ? { kind: 'update', record } : { kind: 'deferred', record };
+    return this.takeToken(`event ${key}`, nowMs, this.burst, this.refillEveryMs) ? { kind: 'update', record } : { kind: 'deferred', record };
   }
 
   /** Forgets an Event whose creation failed, so the next sighting creates it afresh. */
@@ -116,17 +127,17 @@ export class EventCorrelator {
     }
   }
 
-  private takeToken(object: string, nowMs: number): boolean {
-    let bucket = this.buckets.get(object);
+  private takeToken(bucketKey: string, nowMs: number, burst: number, refillEveryMs: number): boolean {
+    let bucket = this.buckets.get(bucketKey);
     if (bucket === undefined) {
-      bucket = { tokens: this.burst, refilledAtMs: nowMs };
-      this.buckets.set(object, bucket);
-      if (this.buckets.size > this.maxTracked) this.buckets.delete(this.buckets.keys().next().value as string);
+      bucket = { tokens: burst, refilledAtMs: nowMs };
+      this.buckets.set(bucketKey, bucket);
+      if (this.buckets.size > 2 * this.maxTracked) this.buckets.delete(this.buckets.keys().next().value as string);
     }
-    const refills = Math.floor((nowMs - bucket.refilledAtMs) / this.refillEveryMs);
+    const refills = Math.floor((nowMs - bucket.refilledAtMs) / refillEveryMs);
     if (refills > 0) {
-      bucket.tokens = Math.min(this.burst, bucket.tokens + refills);
-      bucket.refilledAtMs += refills * this.refillEveryMs;
+      bucket.tokens = Math.min(burst, bucket.tokens + refills);
+      bucket.refilledAtMs += refills * refillEveryMs;
     }
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;

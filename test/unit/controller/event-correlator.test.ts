@@ -42,18 +42,24 @@ describe('EventCorrelator (de-duplication and spam filter, like client-go\'s)', 
     expect(correlator.observe(scaled, T0 + 1_200_001).kind).toBe('create');
   });
 
-  it('a flapping object gets `burst` writes, then one per refill: new Events dropped, repeats only counted', () => {
+  it('an Event repeated every second is written `burst` times, then once per refill; the count is never lost', () => {
     const correlator = new EventCorrelator({ burst: 3, refillEveryMs: 300_000 });
     const kinds: string[] = [];
-    for (let second = 0; second < 6; second += 1) kinds.push(correlator.observe({ ...scaled, note: `flap ${second % 2}` }, T0 + second * 1_000).kind);
-    expect(kinds).toEqual(['create', 'create', 'update', 'deferred', 'deferred', 'deferred']);
-    expect(correlator.observe({ ...scaled, note: 'something new' }, T0 + 7_000)).toEqual({ kind: 'dropped', reason: 'rate-limited' });
-    // Another object has its own bucket.
-    expect(correlator.observe({ ...scaled, regarding: { ...payment, name: 'refund' } }, T0 + 7_000).kind).toBe('create');
+    for (let second = 0; second < 6; second += 1) kinds.push(correlator.observe(scaled, T0 + second * 1_000).kind);
+    expect(kinds).toEqual(['create', 'update', 'update', 'deferred', 'deferred', 'deferred']);
+    // Another Event on the same object has its own bucket (client-go's spam key includes reason and note).
+    expect(correlator.observe({ ...scaled, reason: 'OverrideExpired', note: 'expired' }, T0 + 7_000).kind).toBe('create');
     // One refill later, the next repeat writes the count accumulated meanwhile.
-    const refilled = correlator.observe({ ...scaled, note: 'flap 1' }, T0 + 305_000);
-    expect(refilled.kind).toBe('update');
-    if (refilled.kind === 'update') expect(refilled.record.count).toBe(4);
+    const refilled = correlator.observe(scaled, T0 + 305_000);
+    expect(refilled).toMatchObject({ kind: 'update', record: { count: 7 } });
+  });
+
+  it('a flapping tick whose notes keep changing gets `createBurst` new Events per object, then one per refill', () => {
+    const correlator = new EventCorrelator({ createBurst: 4, createRefillEveryMs: 30_000 });
+    const kinds = Array.from({ length: 6 }, (_, index) => correlator.observe({ ...scaled, note: `replicas ${index}→${index + 1}` }, T0 + index).kind);
+    expect(kinds).toEqual(['create', 'create', 'create', 'create', 'dropped', 'dropped']);
+    expect(correlator.observe({ ...scaled, regarding: { ...payment, name: 'refund' } }, T0 + 10).kind).toBe('create');
+    expect(correlator.observe({ ...scaled, note: 'replicas 9→10' }, T0 + 30_000).kind).toBe('create');
   });
 
   it('cuts a note to the API\'s 1 KiB, counting bytes not characters', () => {
