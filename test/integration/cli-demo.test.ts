@@ -35,6 +35,9 @@ describe('chuanliu demo', () => {
     expect(stdout).toMatch(/Plan made at 11-11 17:00 from the history before the run/);
     expect(stdout).toMatch(/lead \d+m(\d+s)? = startup p95/);
     expect(stdout).toMatch(/Reactive guard: /);
+    // The controller's Kubernetes Events, de-duplicated, as kubectl get events would list them.
+    expect(stdout).toMatch(/Kubernetes Events the controller recorded \(\d+ Events after de-duplication; .*ScaledForPeak \d+.*\)/);
+    expect(stdout).toMatch(/^ {2}\d{2}-\d{2} \d{2}:\d{2}:\d{2} {2}(Normal |Warning) \w+ +deployment\//m);
     expect(stderr).toMatch(/chuanliu +done in \d+\.\d s/);
     expect(stderr).toContain(`reports: ${report}`);
     expect(readFileSync(report, 'utf8')).toMatch(/<html/i);

@@ -143,7 +143,8 @@ describe('operators in charge, on the real control plane', () => {
     expect(applied.involvedObject.uid).toBe((await getObject(cluster, 'deployment', 'payments', 'payment'))['metadata']['uid']);
     expect(events.some((event) => event.reason === 'ScaledForPeak' && new RegExp(`replicas \\d+→${floor}: operator override by sre-on-duty`).test(event.message))).toBe(true);
     const described = await cluster.kubectlOk(['describe', 'deployment', 'payment', '-n', 'payments']);
-    expect(described).toMatch(/Normal\s+ScaledForPeak\s+.*chuanliu\.io\/controller/);
+    // FROM is source.component; the Events are selected by the Deployment's uid.
+    expect(described).toMatch(new RegExp(`Normal\\s+ScaledForPeak\\s+.*chuanliu-controller\\s+replicas \\d+→${floor}: operator override by sre-on-duty`));
     expect(described).toMatch(/Normal\s+OverrideApplied\s+.*\(x\d+ over/);
     const table = await cluster.kubectlOk(['get', 'events', '-n', 'payments']);
     expect(table).toMatch(/Normal\s+OverrideApplied\s+deployment\/payment\s+operator floor by sre-on-duty/);
