@@ -180,7 +180,7 @@ export function renderDemoLines(input: DemoLinesInput): string {
   return lines.join('\n');
 }
 
-/** Kubernetes Events shown (the most repeated, then the latest), as `kubectl get events` would list them. */
+/** Kubernetes Events shown (the first of each reason, then the most repeated), as `kubectl get events` would list them. */
 const SHOWN_EVENTS = 8;
 
 function eventLines(recorder: ChuanliuRunRecorder, timeZone: string, color: boolean): string[] {
@@ -189,7 +189,10 @@ function eventLines(recorder: ChuanliuRunRecorder, timeZone: string, color: bool
   const byReason = new Map<string, number>();
   for (const event of events) byReason.set(event.event.reason, (byReason.get(event.event.reason) ?? 0) + event.count);
   const lines = ['', paint(`Kubernetes Events the controller recorded (${events.length} Events after de-duplication; ${[...byReason].map(([reason, count]) => `${reason} ${count}`).join(', ')}), as kubectl get events lists them:`, 'bold', color)];
-  const shown = [...events].sort((a, b) => b.count - a.count || b.lastSeenMs - a.lastSeenMs).slice(0, SHOWN_EVENTS).sort((a, b) => a.lastSeenMs - b.lastSeenMs);
+  // The first of each reason (the evening's story), then the most repeated; in time order.
+  const firstOfReason = [...new Map([...events].reverse().map((record) => [record.event.reason, record] as const)).values()];
+  const repeated = [...events].filter((record) => record.count > 1).sort((a, b) => b.count - a.count);
+  const shown = [...new Set([...firstOfReason, ...repeated])].slice(0, SHOWN_EVENTS).sort((a, b) => a.lastSeenMs - b.lastSeenMs);
   for (const record of shown) {
     const { event } = record;
     const note = event.note.length > 110 ? `${event.note.slice(0, 109)}…` : event.note;
