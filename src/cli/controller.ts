@@ -15,6 +15,7 @@ import { loadKubeConfig, type KubeconfigSource } from '../adapters/kubernetes/ku
 import { KubernetesCluster } from '../adapters/kubernetes/kubernetes-cluster.ts';
 import { KubernetesPeakEvents } from '../adapters/kubernetes/peak-events.ts';
 import { placeholderRefs } from '../adapters/kubernetes/placeholder-manifests.ts';
+import { controllerEventsFor, reloadEvents } from './controller-events.ts';
 import { createLogger, type Logger } from '../adapters/logger.ts';
 import { ControllerMetrics } from '../adapters/metrics/controller-metrics.ts';
 import { startMetricsServer } from '../adapters/metrics/metrics-server.ts';
@@ -79,10 +80,10 @@ export function safetyFor(config: ChuanliuConfig): SafetyPolicy {
 }
 
 /** `--watch-every`: a duration of at least 1 s, or `off` (0: the service starts no watch). */
-function parseWatchEvery(text: string): number {
+function parseWatchEvery(text: string, flag = '--watch-every'): number {
   if (text.trim() === 'off') return 0;
-  const everyMs = parseDurationMs(text, { source: '--watch-every' });
-  if (everyMs < 1_000) throw new InputError(`"${text}" is too often; expected at least 1s, or off`, { source: '--watch-every' });
+  const everyMs = parseDurationMs(text, { source: flag });
+  if (everyMs < 1_000) throw new InputError(`"${text}" is too often; expected at least 1s, or off`, { source: flag });
   return everyMs;
 }
 
@@ -209,6 +210,8 @@ interface ControllerFlags extends ClusterFlags {
   forecastDeadline: string;
   logLevel: string;
   holder?: string;
+  controllerNamespace?: string;
+  resyncEvery: string;
 }
 
 export function registerControllerCommand(program: Command): void {
@@ -231,6 +234,8 @@ export function registerControllerCommand(program: Command): void {
     .option('--forecast-deadline <duration>', 'the leader plans after this even if some batches are not done (they keep their last good forecast, reported)', '5m')
     .option('--holder <name>', 'name of this replica in the lease and logs (default: the host name)')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'info')
+    .option('--resync-every <duration>', 'reconcile this often even with no step due, so pause, resume, overrides and their expiry take effect within it (off: only on jobs)', '10s')
+    .option('--controller-namespace <ns>', 'where the pause switch (configmap/chuanliu-controls) and the controller\'s own Events live (default: POD_NAMESPACE, the pod\'s namespace, else chuanliu-system)')
     .action(async (flags: ControllerFlags) => {
       const logger = createLogger({ level: parseLogLevel(flags.logLevel), name: 'chuanliu-controller' });
       checkRedisUrl(flags.redis);
@@ -246,6 +251,8 @@ export function registerControllerCommand(program: Command): void {
       const timings = { forecast: parseTiming(flags.forecastEvery, '--forecast-every'), plan: parseTiming(flags.planEvery, '--plan-every') };
       const config = await loadConfigFile(flags.config);
       const metrics = new ControllerMetrics({ inventory: config.inventory });
+      const holder = flags.holder ?? process.env['HOSTNAME'] ?? 'controller';
+      const operator = controllerEventsFor({ kubeConfig: loadKubeConfig(kubeconfigSource(flags)), holder, metrics, logger, ...(flags.controllerNamespace !== undefined ? { namespace: flags.controllerNamespace } : {}) });
       // Set below; reloads before it exists (the first load) fail the start instead.
       const started: { service?: ControllerService } = {};
       const peakEvents = flags.plan === undefined ? peakEventStoreFor(config, flags) : undefined;
@@ -254,6 +261,7 @@ export function registerControllerCommand(program: Command): void {
             configPath: flags.config, peakEvents,
             onReload: (report) => {
               reportReload(report, logger, metrics);
+              for (const event of reloadEvents(report, operator.controls.object)) operator.recorder.record(event);
               void started.service?.recordCondition(inputsCondition(report), systemClock.nowMs());
             },
             ...(flags.prometheusUrl !== undefined ? { metricsSource: new PrometheusSource({ baseUrl: flags.prometheusUrl }) } : {}),
@@ -295,7 +303,10 @@ export function registerControllerCommand(program: Command): void {
         safety: safetyFor(config),
         metrics,
         log: logTo(logger),
-        holder: flags.holder ?? process.env['HOSTNAME'] ?? 'controller',
+        holder,
+        events: operator.recorder,
+        controls: operator.controls,
+        resyncEveryMs: parseWatchEvery(flags.resyncEvery, '--resync-every'),
         leaseTtlMs,
         jobLockMs,
         maxConcurrentWrites,
@@ -334,6 +345,7 @@ export function registerControllerCommand(program: Command): void {
       await server.close();
       cluster.close();
       peakEvents?.close();
+      await operator.close();
       logger.info('controller stopped');
     });
 }

@@ -187,7 +187,29 @@ export function renderDemoLines(input: DemoLinesInput): string {
     lines.push(`  ${formatLocalTime(response.onsetMs, { timeZone, withSeconds: true })}  ${response.workload}: ${formatCompact(response.miss.observedRps)} rps against a band of ${formatCompact(response.miss.bandRps)} rps; engaged ${formatDurationMs(response.engagedAtMs - response.onsetMs)} after onset, floor ${response.floorReplicas} replicas, ${ready}`);
   }
   if (recorder.guardResponses.length > SHOWN_GUARD_RESPONSES) lines.push(`  … and ${recorder.guardResponses.length - SHOWN_GUARD_RESPONSES} more`);
+  lines.push(...eventLines(recorder, timeZone, color));
   return lines.join('\n');
+}
+
+/** Kubernetes Events shown (the first of each reason, then the most repeated), as `kubectl get events` would list them. */
+const SHOWN_EVENTS = 8;
+
+function eventLines(recorder: ChuanliuRunRecorder, timeZone: string, color: boolean): string[] {
+  const events = recorder.events.list();
+  if (events.length === 0) return [];
+  const byReason = new Map<string, number>();
+  for (const event of events) byReason.set(event.event.reason, (byReason.get(event.event.reason) ?? 0) + event.count);
+  const lines = ['', paint(`Kubernetes Events the controller recorded (${events.length} Events after de-duplication; ${[...byReason].map(([reason, count]) => `${reason} ${count}`).join(', ')}), as kubectl get events lists them:`, 'bold', color)];
+  // The first of each reason (the evening's story), then the most repeated; in time order.
+  const firstOfReason = [...new Map([...events].reverse().map((record) => [record.event.reason, record] as const)).values()];
+  const repeated = [...events].filter((record) => record.count > 1).sort((a, b) => b.count - a.count);
+  const shown = [...new Set([...firstOfReason, ...repeated])].slice(0, SHOWN_EVENTS).sort((a, b) => a.lastSeenMs - b.lastSeenMs);
+  for (const record of shown) {
+    const { event } = record;
+    const note = event.note.length > 110 ? `${event.note.slice(0, 109)}…` : event.note;
+    lines.push(`  ${formatLocalTime(record.lastSeenMs, { timeZone, withSeconds: true })}  ${event.type.padEnd(7)} ${event.reason.padEnd(16)} ${`${event.regarding.kind.toLowerCase()}/${event.regarding.name}`.padEnd(24)} ${record.count > 1 ? `(x${record.count}) ` : ''}${note}`);
+  }
+  return lines;
 }
 
 function headlineLines(comparison: Comparison, result: SimulationResult): string[] {

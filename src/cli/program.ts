@@ -22,6 +22,9 @@ const commandLoaders: Readonly<Record<string, () => Promise<Register>>> = {
   event: async () => (await import('./event.ts')).registerEventCommand,
   trace: async () => (await import('./trace.ts')).registerTraceCommand,
   placeholders: async () => (await import('./placeholders.ts')).registerPlaceholdersCommand,
+  pause: async () => (await import('./operator-controls.ts')).registerOperatorControlsCommands,
+  resume: async () => (await import('./operator-controls.ts')).registerOperatorControlsCommands,
+  override: async () => (await import('./operator-controls.ts')).registerOperatorControlsCommands,
 };
 
 /**
@@ -36,8 +39,12 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .exitOverride();
   const named = argv?.find((arg) => !arg.startsWith('-'));
   const names = named !== undefined && named in commandLoaders ? [named] : Object.keys(commandLoaders);
+  // One module may register several commands (pause, resume, override): each register runs once.
+  const registered = new Set<Register>();
   for (const name of names) {
     const register = await (commandLoaders[name] as () => Promise<Register>)();
+    if (registered.has(register)) continue;
+    registered.add(register);
     register(program);
   }
   return program;

@@ -16,7 +16,11 @@ import { RedisAppliedStepStore } from '../adapters/bullmq/redis-applied-steps.ts
 import { checkRedisUrl, closeRedis, createRedis } from '../adapters/bullmq/redis-connection.ts';
 import { redisKeys } from '../adapters/bullmq/redis-keys.ts';
 import { RedisStateStore } from '../adapters/bullmq/redis-state.ts';
+import { loadKubeConfig } from '../adapters/kubernetes/kubeconfig.ts';
 import { createLogger } from '../adapters/logger.ts';
+import { tickEvents } from '../controller/tick-events.ts';
+import { describePause } from '../ports/operator-controls.ts';
+import { controllerEventsFor } from './controller-events.ts';
 import { PrometheusSource } from '../adapters/prometheus/prometheus-source.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { reconcile, type ReconcileResult } from '../controller/reconcile.ts';
@@ -28,7 +32,7 @@ import { PlanningSource } from '../runtime/planning-source/planning-source.ts';
 import { shouldUseColor } from '../report/ansi.ts';
 import { failOnTick, renderTick, tickJson, withLease } from './apply.ts';
 import {
-  addClusterOptions, clusterFor, freshnessMonitorFor, parseLogLevel, parseOutput, peakEventStoreFor, readPlanFor, reportReload, safetyFor, type ClusterFlags,
+  addClusterOptions, clusterFor, freshnessMonitorFor, kubeconfigSource, parseLogLevel, parseOutput, peakEventStoreFor, readPlanFor, reportReload, safetyFor, type ClusterFlags,
 } from './controller.ts';
 
 interface ReconcileFlags extends ClusterFlags {
@@ -42,6 +46,7 @@ interface ReconcileFlags extends ClusterFlags {
   dryRun?: boolean;
   output: string;
   logLevel: string;
+  controllerNamespace?: string;
 }
 
 export function registerReconcileCommand(program: Command): void {
@@ -57,6 +62,7 @@ export function registerReconcileCommand(program: Command): void {
     .option('--dry-run', 'print the writes; change nothing (no lease, no state written)')
     .option('-o, --output <format>', 'stdout format: table | json', 'table')
     .option('--log-level <level>', 'log level: debug, info, warn, error', 'info')
+    .option('--controller-namespace <ns>', 'where the pause switch (configmap/chuanliu-controls) and the controller\'s own Events live (default: POD_NAMESPACE, else chuanliu-system)')
     .action(async (flags: ReconcileFlags) => {
       if (flags.once !== true) throw new InputError('only `--once` is supported here; run `chuanliu controller` for the long-running controller', { source: '--once' });
       const output = parseOutput(flags.output);
@@ -72,6 +78,10 @@ export function registerReconcileCommand(program: Command): void {
       const state = new RedisStateStore(redis, keys);
       const freshnessMonitor = freshnessMonitorFor(config, flags.prometheusUrl, logger);
       const peakEvents = peakEventStoreFor(config, flags);
+      const operator = controllerEventsFor({
+        kubeConfig: loadKubeConfig(kubeconfigSource(flags)), holder: process.env['HOSTNAME'] ?? 'reconcile-once', logger,
+        ...(flags.controllerNamespace !== undefined ? { namespace: flags.controllerNamespace } : {}),
+      });
       try {
         const tick = async (): Promise<ReconcileResult> => {
           const nowMs = systemClock.nowMs();
@@ -107,13 +117,24 @@ export function registerReconcileCommand(program: Command): void {
           }
           // Measured right before the tick it gates (a long forecast refresh must not age the result).
           await freshnessMonitor?.refresh();
+          // The operators' pause holds this run as it holds the controller; unreadable: hold.
+          let paused: string | undefined;
+          try {
+            const pause = await operator.controls.read();
+            if (pause.paused) paused = `chuanliu ${describePause(pause)}`;
+          } catch (error) {
+            if (!(error instanceof RuntimeFailure)) throw error;
+            return { status: 'held', atMs: systemClock.nowMs(), planId: plan?.id, records: [], stepsMarkedApplied: [], message: `holding capacity, nothing written: cannot read the pause switch: ${error.message}` };
+          }
           return reconcile({
+            ...(paused !== undefined ? { paused } : {}),
             cluster, plan, inventory: config.inventory, appliedSteps: new RedisAppliedStepStore({ redis, keys }), clock: systemClock,
             safety: safetyFor(config), dryRun: flags.dryRun === true, maxConcurrentWrites: 32,
             ...(freshnessMonitor !== undefined ? { dataFreshness: freshnessMonitor.current() } : {}),
           });
         };
         const result = flags.dryRun === true ? await tick() : await withLease(redis, keys.leader, 'reconcile-once', tick, flags.redis);
+        if (flags.dryRun !== true) for (const event of tickEvents(result, config.inventory)) operator.recorder.record(event);
         const alerts = result.dataAlerts ?? [];
         for (const alert of alerts) logger.warn({ workload: alert.workload, alert: alert.code }, alert.message);
         logger.info({ planId: result.planId, status: result.status }, `reconcile ${result.status}: ${result.message}`);
@@ -128,6 +149,7 @@ export function registerReconcileCommand(program: Command): void {
         await closeRedis(redis);
         cluster.close();
         peakEvents.close();
+        await operator.close();
       }
     });
 }

@@ -13,7 +13,13 @@ import { redisKeys } from '../adapters/bullmq/redis-keys.ts';
 import { RedisStateStore, type ControllerCondition } from '../adapters/bullmq/redis-state.ts';
 import { loadConfigFile, type ChuanliuConfig } from '../config/load-config.ts';
 import type { DataFreshness } from '../controller/data-freshness.ts';
+import { PAUSED_ANNOTATION } from '../controller/decide-writes.ts';
 import { levelTargets } from '../controller/level-targets.ts';
+import { operatorOverrides } from '../controller/operator-overrides.ts';
+import { KubernetesOperatorControls } from '../adapters/kubernetes/operator-controls.ts';
+import { loadKubeConfig } from '../adapters/kubernetes/kubeconfig.ts';
+import { describePause, type PauseState } from '../ports/operator-controls.ts';
+import { controllerNamespace } from './controller-events.ts';
 import { InputError, RuntimeFailure } from '../domain/errors.ts';
 import type { CapacityPlan, PlanStep } from '../domain/plan.ts';
 import { formatDurationMs } from '../domain/units.ts';
@@ -21,7 +27,7 @@ import { systemClock } from '../kube-api/system-clock.ts';
 import type { ClusterSnapshot } from '../ports/cluster.ts';
 import { paint, shouldUseColor } from '../report/ansi.ts';
 import { renderTextTable } from '../report/text-table.ts';
-import { addClusterOptions, clusterFor, freshnessMonitorFor, parseOutput, parsePositiveInt, readPlanFor, type ClusterFlags } from './controller.ts';
+import { addClusterOptions, clusterFor, freshnessMonitorFor, kubeconfigSource, parseOutput, parsePositiveInt, readPlanFor, type ClusterFlags } from './controller.ts';
 
 interface StatusFlags extends ClusterFlags {
   plan?: string;
@@ -30,6 +36,25 @@ interface StatusFlags extends ClusterFlags {
   steps: string;
   output: string;
   prometheusUrl?: string;
+  controllerNamespace?: string;
+}
+
+/** An operator's floor as status shows it. */
+export interface OverrideStatus {
+  readonly workload: string;
+  readonly state: 'active' | 'expired' | 'invalid';
+  readonly minReplicas?: number;
+  readonly until?: string;
+  readonly by?: string;
+  readonly message?: string;
+}
+
+/** The operators' controls: the pause switch (or why it could not be read), overrides, paused workloads. */
+export interface OperatorStatus {
+  readonly pause: PauseState | { readonly unknown: string };
+  readonly overrides: readonly OverrideStatus[];
+  /** Workloads annotated chuanliu.io/paused: "true". */
+  readonly pausedWorkloads: readonly string[];
 }
 
 export interface WorkloadStatus {
@@ -81,6 +106,7 @@ export interface StatusReport {
   readonly heldOnData: number;
   /** Workloads with pods the scheduler could not place. */
   readonly undelivered: number;
+  readonly operator?: OperatorStatus;
   readonly nextSteps: readonly { readonly at: string; readonly inMs: number; readonly workload: string; readonly fromReplicas: number; readonly toReplicas: number; readonly direction: string; readonly reason: string; readonly message: string }[];
 }
 
@@ -93,6 +119,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--steps <n>', 'how many next steps to list', '10')
     .option('-o, --output <format>', 'stdout format: table | json', 'table')
     .option('--prometheus-url <url>', 'also check each workload\'s demand data as the controller does (missing or stale = held)')
+    .option('--controller-namespace <ns>', 'where the pause switch lives (configmap/chuanliu-controls; default: POD_NAMESPACE, else chuanliu-system)')
     .action(async (flags: StatusFlags) => {
       const output = parseOutput(flags.output);
       const stepCount = parsePositiveInt(flags.steps, '--steps', 10_000);
@@ -107,7 +134,9 @@ export function registerStatusCommand(program: Command): void {
         const plan = flags.plan !== undefined ? await readPlanFor(flags.plan, config) : await state?.loadPlan();
         if (plan === undefined) throw new RuntimeFailure('the controller has no plan in Redis yet (has it run a planning cycle?)');
         const [snapshot] = await Promise.all([cluster.snapshot(), freshnessMonitor?.refresh()]);
+        const pause = await readPauseFor(flags);
         const report = statusReport({
+          pause,
           plan, snapshot, config, nowMs: systemClock.nowMs(), stepCount, ...(freshnessMonitor !== undefined ? { freshness: freshnessMonitor.current() } : {}),
         });
         const extra = redis !== undefined && state !== undefined
@@ -131,9 +160,45 @@ function isoOrNull(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
 }
 
+/** The pause switch, or why it could not be read (status still shows the rest). */
+async function readPauseFor(flags: StatusFlags): Promise<PauseState | { unknown: string }> {
+  const controls = new KubernetesOperatorControls({ kubeConfig: loadKubeConfig(kubeconfigSource(flags)), namespace: controllerNamespace(flags.controllerNamespace) });
+  try {
+    return await controls.read();
+  } catch (error) {
+    return { unknown: error instanceof Error ? error.message : String(error) };
+  } finally {
+    controls.close();
+  }
+}
+
+/** Overrides and paused workloads, from the workloads' annotations as the controller reads them. */
+export function operatorStatus(input: { snapshot: ClusterSnapshot; config: ChuanliuConfig; nowMs: number; pause: PauseState | { unknown: string } }): OperatorStatus {
+  const found = operatorOverrides({ snapshot: input.snapshot, inventory: input.config.inventory, nowMs: input.nowMs });
+  const overrideStatus = (override: (typeof found.active)[number], state: 'active' | 'expired'): OverrideStatus => ({
+    workload: override.workload, state, minReplicas: override.minReplicas, until: new Date(override.untilMs).toISOString(), ...(override.by !== undefined ? { by: override.by } : {}),
+  });
+  const byRef = new Map([...input.config.inventory.online, ...input.config.inventory.offline].map((workload) => [`${workload.ref.apiKind}/${workload.ref.namespace}/${workload.ref.name}`, workload.name] as const));
+  return {
+    pause: input.pause,
+    overrides: [
+      ...found.active.map((override) => overrideStatus(override, 'active')),
+      ...found.expired.map((override) => overrideStatus(override, 'expired')),
+      ...found.invalid.map((invalid): OverrideStatus => ({ workload: invalid.workload, state: 'invalid', message: invalid.message })),
+    ],
+    pausedWorkloads: input.snapshot.workloads
+      .filter((state) => state.annotations[PAUSED_ANNOTATION] === 'true')
+      .map((state) => byRef.get(`${state.ref.apiKind}/${state.ref.namespace}/${state.ref.name}`))
+      .filter((name): name is string => name !== undefined)
+      .sort(),
+  };
+}
+
 /** Pure: the plan at `nowMs` against a snapshot. */
 export function statusReport(input: {
   plan: CapacityPlan; snapshot: ClusterSnapshot; config: ChuanliuConfig; nowMs: number; stepCount: number; freshness?: ReadonlyMap<string, DataFreshness>;
+  /** The pause switch as read (absent: not shown). */
+  pause?: PauseState | { unknown: string };
 }): StatusReport {
   const { plan, snapshot, config, nowMs } = input;
   const targets = levelTargets(plan, nowMs);
@@ -189,6 +254,7 @@ export function statusReport(input: {
     drifted: workloads.filter((workload) => workload.missing || (workload.drift ?? 0) !== 0).length,
     heldOnData: workloads.filter((workload) => workload.data?.held === true).length,
     undelivered: workloads.filter((workload) => workload.unschedulable !== undefined).length,
+    ...(input.pause !== undefined ? { operator: operatorStatus({ snapshot, config, nowMs, pause: input.pause }) } : {}),
     nextSteps: upcoming.slice(0, input.stepCount).map((step) => ({
       at: new Date(step.effectiveAtMs).toISOString(), inMs: step.effectiveAtMs - nowMs, workload: step.workload,
       fromReplicas: step.fromReplicas, toReplicas: step.toReplicas, direction: step.direction, reason: step.reason, message: step.message,
@@ -205,6 +271,7 @@ export function renderStatus(
     const text = `${condition.type}=${condition.status} (${condition.reason}) since ${condition.lastTransitionTime}: ${condition.message}`;
     lines.push(condition.status === 'True' ? text : paint(text, 'red', color));
   }
+  lines.push(...renderOperator(report.operator, color));
   lines.push(`${report.drifted === 0 ? 'in line with the plan' : `${report.drifted} workload(s) off the plan`}`);
   if (report.heldOnData > 0) {
     lines.push(paint(`${report.heldOnData} workload(s) held on missing or stale demand metrics: no scale-down until fresh data returns`, 'red', color));
@@ -257,6 +324,21 @@ export function renderStatus(
     lines.push('', 'no further steps in this plan');
   }
   return lines.join('\n');
+}
+
+function renderOperator(operator: OperatorStatus | undefined, color: boolean): string[] {
+  if (operator === undefined) return [];
+  const lines: string[] = [];
+  const { pause } = operator;
+  if ('unknown' in pause) lines.push(paint(`pause switch unreadable (the controller holds while it cannot read it): ${pause.unknown}`, 'red', color));
+  else if (pause.paused) lines.push(paint(`PAUSED: chuanliu ${describePause(pause)}; the controller writes nothing (chuanliu resume)`, 'yellow', color));
+  else lines.push('not paused');
+  if (operator.pausedWorkloads.length > 0) lines.push(paint(`paused workloads (chuanliu.io/paused): ${operator.pausedWorkloads.join(', ')}`, 'yellow', color));
+  for (const override of operator.overrides) {
+    if (override.state === 'invalid') lines.push(paint(`override ignored: ${override.message ?? ''}`, 'red', color));
+    else lines.push(`override ${override.state}: ${override.workload} at least ${override.minReplicas ?? 0} until ${override.until ?? ''}${override.by !== undefined ? ` (by ${override.by})` : ''}`);
+  }
+  return lines;
 }
 
 function dataStatus(freshness: DataFreshness, nowMs: number): NonNullable<WorkloadStatus['data']> {

@@ -14,12 +14,15 @@ import type { Inventory } from '../domain/workload.ts';
 import type { AppliedStepStore } from '../ports/applied-steps.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Cluster } from '../ports/cluster.ts';
+import type { EventRecorder, ObjectEvent } from '../ports/events.ts';
 import type { JobQueue, QueuedJob } from '../ports/job-queue.ts';
+import { describePause, type OperatorControlsSource, type PauseState } from '../ports/operator-controls.ts';
 import type { DataAlert, DataFreshness } from './data-freshness.ts';
 import { GuardLoop, type GuardedSample, type GuardTickResult } from './guard-loop.ts';
 import type { ForecastMiss, GuardConfig, GuardDecision } from './reactive-guard.ts';
 import { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.ts';
 import type { SafetyPolicy } from './safety.ts';
+import { guardEvents, tickEvents } from './tick-events.ts';
 
 export type ControllerJob =
   /** A plan step falls due. */
@@ -67,6 +70,14 @@ export interface ControllerOptions {
    */
   readonly recheckMs?: number;
   readonly hooks?: ControllerHooks;
+  /** Kubernetes Events for what each tick did (fire and forget: never delays a tick). */
+  readonly events?: EventRecorder;
+  /**
+   * The operators' pause switch, read before every tick: while paused, ticks decide and report and
+   * write nothing. Unreadable: the tick holds (a pause it cannot see may be in force).
+   * @defaultValue never paused
+   */
+  readonly controls?: OperatorControlsSource;
 }
 
 /** Job ids safe for BullMQ (no `:`, never a bare integer) and injective: encoded parts joined by dots. */
@@ -81,6 +92,8 @@ export class Controller {
   private scheduledIds: string[] = [];
   private tail: Promise<unknown> = Promise.resolve();
   private started = false;
+  /** The pause state last read, to record Paused/Resumed once per change. */
+  private lastPause: PauseState | undefined;
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -133,7 +146,14 @@ export class Controller {
   /** Feeds live samples to the reactive guard; applies any emergency at once. */
   observe(samples: readonly GuardedSample[]): Promise<GuardTickResult> {
     return this.serialized(async () => {
-      const result = await this.guard.tick({ samples, reconcile: this.reconcileOptions(undefined) });
+      const pause = await this.readPause();
+      if (pause.kind === 'unreadable') {
+        // The guard's own state still advances on the samples; its writes wait for a readable switch.
+        this.log('warn', pause.message);
+      }
+      const paused = pause.kind === 'unreadable' ? pause.message : pause.paused;
+      const result = await this.guard.tick({ samples, reconcile: { ...this.reconcileOptions(undefined), ...(paused !== undefined ? { paused } : {}) } });
+      this.emit(guardEvents(result.decisions, this.options.inventory));
       for (const decision of result.decisions) {
         this.options.hooks?.onGuardDecision?.(decision);
         if (decision.kind === 'engage') this.options.hooks?.onForecastMiss?.(decision.miss);
@@ -172,9 +192,47 @@ export class Controller {
   }
 
   private async runReconcile(job: ControllerJob | undefined, dryRun: boolean | undefined): Promise<ReconcileResult> {
-    const result = await reconcile({ ...this.reconcileOptions(dryRun), overrides: this.guard.overrides() });
+    const pause = await this.readPause();
+    if (pause.kind === 'unreadable') {
+      const result: ReconcileResult = { status: 'held', atMs: this.options.clock.nowMs(), planId: this.plan?.id, records: [], stepsMarkedApplied: [], message: pause.message };
+      await this.afterReconcile(result, job);
+      return result;
+    }
+    const result = await reconcile({ ...this.reconcileOptions(dryRun), overrides: this.guard.overrides(), ...(pause.paused !== undefined ? { paused: pause.paused } : {}) });
     await this.afterReconcile(result, job);
     return result;
+  }
+
+  /**
+   * The pause switch now. A change is recorded once (Paused/Resumed on the switch's object); while
+   * paused every tick says so in its status and log.
+   */
+  private async readPause(): Promise<{ kind: 'read'; paused: string | undefined } | { kind: 'unreadable'; message: string }> {
+    const controls = this.options.controls;
+    if (controls === undefined) return { kind: 'read', paused: undefined };
+    let state: PauseState;
+    try {
+      state = await controls.read();
+    } catch (error) {
+      return { kind: 'unreadable', message: `holding capacity, nothing written: cannot read the pause switch: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    const before = this.lastPause;
+    this.lastPause = state;
+    const changed = before === undefined ? state.paused : before.paused !== state.paused;
+    if (changed && controls.object !== undefined) {
+      const regarding = controls.object;
+      this.emit([state.paused
+        ? { regarding, type: 'Normal', reason: 'Paused', action: 'Pause', note: `chuanliu ${describePause(state)}: ticks decide and report, nothing is written until \`chuanliu resume\`` }
+        : { regarding, type: 'Normal', reason: 'Resumed', action: 'Resume', note: 'chuanliu resumed: writes follow the plan again' }]);
+      this.log('info', state.paused ? `chuanliu ${describePause(state)}: nothing will be written` : 'chuanliu resumed: following the plan again');
+    }
+    return { kind: 'read', paused: state.paused ? `chuanliu ${describePause(state)}` : undefined };
+  }
+
+  private emit(events: readonly ObjectEvent[]): void {
+    const recorder = this.options.events;
+    if (recorder === undefined) return;
+    for (const event of events) recorder.record(event);
   }
 
   private reconcileOptions(dryRun: boolean | undefined): Omit<ReconcileOptions, 'overrides' | 'snapshot'> {
@@ -199,10 +257,12 @@ export class Controller {
       this.log('warn', alert.message, { workload: alert.workload, alert: alert.code });
     }
     this.options.hooks?.onReconcile?.(result, job);
-    const level: LogLevel = result.status === 'refused' || result.status === 'held' || result.status === 'write-failures' || result.undelivered !== undefined ? 'warn' : 'info';
+    this.emit(tickEvents(result, this.options.inventory));
+    for (const invalid of result.operatorOverrides?.invalid ?? []) this.log('warn', invalid.message, { workload: invalid.workload });
+    const level: LogLevel = result.status === 'paused' || result.status === 'refused' || result.status === 'held' || result.status === 'write-failures' || result.undelivered !== undefined ? 'warn' : 'info';
     this.log(level, `reconcile ${result.status}: ${result.message}`, { planId: result.planId, atMs: result.atMs });
     const waits = result.decision?.waits ?? [];
-    if (waits.length === 0 || result.status === 'dry-run' || this.plan === undefined) return;
+    if (waits.length === 0 || result.status === 'dry-run' || result.status === 'paused' || this.plan === undefined) return;
     const nowMs = this.options.clock.nowMs();
     const recheckMs = this.options.recheckMs ?? 15_000;
     const times = new Set(waits.map((wait) => Math.max(nowMs, wait.notBeforeMs ?? nowMs + recheckMs)));

@@ -18,6 +18,7 @@ import type { Cluster, ClusterSnapshot, ClusterWrite, WriteDenial, WriteOutcome 
 import { holdOnStaleData, type DataAlert, type DataFreshness } from './data-freshness.ts';
 import { decideWrites } from './decide-writes.ts';
 import { mapBounded } from './map-bounded.ts';
+import { operatorOverrides, type OperatorOverrides } from './operator-overrides.ts';
 import { WRITE_PHASES, type OrderedWrite, type TargetOverride, type WriteDecision, type WritePhase } from './decision.ts';
 import { refKey, type SafetyPolicy } from './safety.ts';
 
@@ -50,6 +51,11 @@ export interface ReconcileOptions {
   readonly onlineDrainMs?: number;
   /** A snapshot the caller has just read (the guard does); otherwise the tick reads one. */
   readonly snapshot?: ClusterSnapshot;
+  /**
+   * Set while an operator has paused chuanliu (`chuanliu pause`): the tick decides as usual and
+   * writes nothing (status `paused`); the text says who paused it and since when.
+   */
+  readonly paused?: string;
 }
 
 export type ApplyOutcome =
@@ -79,6 +85,8 @@ export type ReconcileStatus =
   | 'held'
   /** A safety check refused the tick: nothing written. */
   | 'refused'
+  /** An operator paused chuanliu: decided, nothing written (`decision.writes` are what it would write). */
+  | 'paused'
   /** Some writes failed; the rest were made. Retrying the tick is safe. */
   | 'write-failures';
 
@@ -102,6 +110,8 @@ export interface ReconcileResult {
    * snapshot this tick read shows them (absent when none). Not a success: the message says so.
    */
   readonly undelivered?: readonly UndeliveredCapacity[];
+  /** Operators' floors found on the workloads (annotations): active, expired, unparseable. Absent when none. */
+  readonly operatorOverrides?: OperatorOverrides;
 }
 
 export interface UndeliveredCapacity {
@@ -150,12 +160,15 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     ? undefined
     : holdOnStaleData({ freshness: options.dataFreshness, inventory: options.inventory, snapshot, nowMs: atMs });
   const undelivered = undeliveredCapacity(snapshot, options.inventory);
+  const undeliveredNote = undelivered.length > 0 ? `; ${describeUndelivered(undelivered)}` : '';
+  const operator = operatorOverrides({ snapshot, inventory: options.inventory, nowMs: atMs });
+  const hasOperatorOverrides = operator.active.length + operator.expired.length + operator.invalid.length > 0;
   const alerts = {
     ...(hold !== undefined && hold.alerts.length > 0 ? { dataAlerts: hold.alerts } : {}),
     ...(undelivered.length > 0 ? { undelivered } : {}),
+    ...(hasOperatorOverrides ? { operatorOverrides: operator } : {}),
   };
-  const undeliveredNote = undelivered.length > 0 ? `; ${describeUndelivered(undelivered)}` : '';
-  const overrides = [...(options.overrides ?? []), ...(hold?.overrides ?? [])];
+  const overrides = [...(options.overrides ?? []), ...(hold?.overrides ?? []), ...operator.floors];
   const decision = decideWrites({
     plan,
     snapshot,
@@ -172,6 +185,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     return {
       status: 'refused', atMs, planId, decision, records: [], stepsMarkedApplied: [],
       message: `refused, nothing written: ${decision.refusals.map((refusal) => refusal.message).join('; ')}`, ...alerts,
+    };
+  }
+  if (options.paused !== undefined) {
+    const would = decision.writes.length === 0 ? 'nothing to write' : `would write ${describeWrites(decision.writes)}`;
+    return {
+      status: 'paused', atMs, planId, decision, records: [], stepsMarkedApplied: [],
+      message: `${options.paused}: nothing written (${would})${undeliveredNote}`, ...alerts,
     };
   }
   // Ask the authorizer before writing: a write outside chuanliu's grant refuses the whole tick.
@@ -310,6 +330,13 @@ async function recordApplied(options: {
   }
   for (const record of toRecord.values()) await store.markApplied(record);
   return [...toRecord.keys()];
+}
+
+const WRITES_IN_MESSAGE = 5;
+
+function describeWrites(writes: readonly OrderedWrite[]): string {
+  const shown = writes.slice(0, WRITES_IN_MESSAGE).map((write) => `${write.target} ${write.fromReplicas}→${write.toReplicas}`).join(', ');
+  return writes.length > WRITES_IN_MESSAGE ? `${shown} and ${writes.length - WRITES_IN_MESSAGE} more` : shown;
 }
 
 function summarize(decision: WriteDecision, records: readonly ApplyRecord[], status: ReconcileStatus): string {

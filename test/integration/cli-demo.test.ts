@@ -39,6 +39,9 @@ describe('chuanliu demo', () => {
     expect(stdout).toMatch(/Short-notice event \[SYNTHETIC\]: PeakEvent livestream "flash-1905" created 11-11 18:40:00 for 11-11 19:05:00/);
     expect(stdout).toMatch(/chuanliu took it in at 11-11 18:40:\d\d/);
     expect(stdout).toMatch(/payment \d+ → \d+ replicas, first write 11-11 18:\d\d:\d\d, Ready by 11-11 19:0\d:\d\d/);
+    // The controller's Kubernetes Events, de-duplicated, as kubectl get events would list them.
+    expect(stdout).toMatch(/Kubernetes Events the controller recorded \(\d+ Events after de-duplication; .*ScaledForPeak \d+.*\)/);
+    expect(stdout).toMatch(/^ {2}\d{2}-\d{2} \d{2}:\d{2}:\d{2} {2}(Normal |Warning) \w+ +deployment\//m);
     expect(stderr).toMatch(/chuanliu +done in \d+\.\d s/);
     expect(stderr).toContain(`reports: ${report}`);
     expect(readFileSync(report, 'utf8')).toMatch(/<html/i);

@@ -24,7 +24,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { CLUSTER_PERMISSIONS, NAMESPACED_PERMISSIONS, permissionKey, type ApiPermission } from '../../src/adapters/kubernetes/required-permissions.ts';
+import { loadKubeConfig } from '../../src/adapters/kubernetes/kubeconfig.ts';
+import { createLogger } from '../../src/adapters/logger.ts';
+import { controllerEventsFor } from '../../src/cli/controller-events.ts';
+import { objectRefOf } from '../../src/controller/tick-events.ts';
+import { CLUSTER_PERMISSIONS, CONTROLLER_NAMESPACE_PERMISSIONS, CONTROLS_CONFIGMAP_NAME, NAMESPACED_PERMISSIONS, permissionKey, type ApiPermission } from '../../src/adapters/kubernetes/required-permissions.ts';
 import { ControllerMetrics } from '../../src/adapters/metrics/controller-metrics.ts';
 import { loadCalendarFile } from '../../src/calendar/load-calendar.ts';
 import { clusterFor, peakEventStoreFor } from '../../src/cli/controller.ts';
@@ -279,11 +283,11 @@ describe.each([
     }
   });
 
-  it('Roles and RoleBindings exist exactly in the namespaces the config manages (controller.namespaces)', () => {
+  it('Roles and RoleBindings exist exactly in the namespaces the config manages (controller.namespaces) and the controller\'s own', () => {
     const managed = [...config.controller.namespaces].sort();
     expect(managed).toEqual(managedNamespaces);
     for (const kind of ['Role', 'RoleBinding']) {
-      expect(ofKind(objectsOf(overlay), kind).map((object) => object['metadata']['namespace']).sort(), kind).toEqual(managed);
+      expect(ofKind(objectsOf(overlay), kind).map((object) => object['metadata']['namespace']).sort(), kind).toEqual([...managed, CONTROLLER_NAMESPACE].sort());
     }
     // Every configured workload lives in a managed namespace, so each has its Role.
     for (const workload of [...config.inventory.online, ...config.inventory.offline]) expect(managed, workload.name).toContain(workload.ref.namespace);
@@ -291,8 +295,13 @@ describe.each([
 
   it('grants exactly the permissions the Kubernetes adapter requires: per managed namespace, and Nodes cluster-wide', () => {
     const { namespaced, cluster } = grantedRules(objectsOf(overlay));
-    expect([...namespaced.keys()].sort()).toEqual([...config.controller.namespaces].sort());
-    for (const [namespace, rules] of namespaced) expect(expandedKeys(rules), namespace).toEqual(sortedKeys(NAMESPACED_PERMISSIONS));
+    expect([...namespaced.keys()].sort()).toEqual([...config.controller.namespaces, CONTROLLER_NAMESPACE].sort());
+    for (const [namespace, rules] of namespaced) {
+      expect(expandedKeys(rules), namespace).toEqual(sortedKeys(namespace === CONTROLLER_NAMESPACE ? CONTROLLER_NAMESPACE_PERMISSIONS : NAMESPACED_PERMISSIONS));
+    }
+    // In its own namespace it reads one ConfigMap, the pause switch, and no other.
+    const configMapRules = (namespaced.get(CONTROLLER_NAMESPACE) ?? []).filter((rule) => (rule.resources ?? []).includes('configmaps'));
+    expect(configMapRules.map((rule) => rule.resourceNames)).toEqual([[CONTROLS_CONFIGMAP_NAME]]);
     expect(expandedKeys(cluster)).toEqual(sortedKeys(CLUSTER_PERMISSIONS));
   });
 
@@ -539,7 +548,7 @@ describe('every request of the Kubernetes adapter is allowed by the rendered RBA
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'chuanliu-manifests-rbac-'));
     ({ config } = await loadRenderedConfig(objectsOf('base'), directory));
-    kube = await startKubeApi({ clock: systemClock, objects: inventoryObjects(config) });
+    kube = await startKubeApi({ clock: systemClock, objects: [...inventoryObjects(config), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CONTROLLER_NAMESPACE } }] });
     await kube.writeKubeconfig(join(directory, 'kubeconfig'));
     await kube.bridge.idle();
   });
@@ -588,6 +597,25 @@ describe('every request of the Kubernetes adapter is allowed by the rendered RBA
       peakEvents.close();
     }
 
+    // Events and the pause switch, as `chuanliu controller` builds them: an Event on a managed
+    // workload, repeated (create, then a count patch), one on the controller's switch, and a read of it.
+    const kubeConfig = loadKubeConfig({ kind: 'file', path: join(directory, 'kubeconfig') });
+    const eventMetrics = new ControllerMetrics({ inventory: config.inventory });
+    const operator = controllerEventsFor({ kubeConfig, holder: 'rbac-check', metrics: eventMetrics, logger: createLogger({ level: 'error', name: 'rbac' }), namespace: CONTROLLER_NAMESPACE });
+    try {
+      const workload = config.inventory.online[0]!;
+      const event = { regarding: objectRefOf(workload.ref), type: 'Normal', reason: 'ScaledForPeak', action: 'Scale', note: 'RBAC cross-check' } as const;
+      operator.recorder.record(event);
+      await operator.recorder.idle();
+      operator.recorder.record(event);
+      operator.recorder.record({ regarding: operator.controls.object, type: 'Warning', reason: 'ConfigReloadFailed', action: 'Reload', note: 'RBAC cross-check' });
+      await operator.recorder.idle();
+      expect((await operator.controls.read()).paused).toBe(false);
+      expect(await eventMetrics.registry.metrics()).toMatch(/chuanliu_events_dropped_total\{reason="write-failed"\} 0/);
+    } finally {
+      await operator.close();
+    }
+
     const requests = kube.requestLog.list({ sinceSeq: since }).filter((entry) => entry.resource !== undefined);
     const { namespaced, cluster: clusterRules } = grantedRules(objectsOf('base'));
     const denied = requests.map(asPermission).filter((request) => {
@@ -597,7 +625,7 @@ describe('every request of the Kubernetes adapter is allowed by the rendered RBA
     expect(denied.map((request) => `${request.verb} ${permissionKey(request)} in ${request.namespace ?? '(cluster)'}`)).toEqual([]);
 
     // The exported list is exactly what the adapter used: nothing missing, nothing stale.
-    expect(sortedKeys(requests.map(asPermission))).toEqual(sortedKeys([...NAMESPACED_PERMISSIONS, ...CLUSTER_PERMISSIONS]));
-    expect([...new Set(requests.map((entry) => entry.namespace).filter((namespace) => namespace !== undefined))].sort()).toEqual([...config.controller.namespaces].sort());
+    expect(sortedKeys(requests.map(asPermission))).toEqual(sortedKeys([...NAMESPACED_PERMISSIONS, ...CLUSTER_PERMISSIONS, ...CONTROLLER_NAMESPACE_PERMISSIONS]));
+    expect([...new Set(requests.map((entry) => entry.namespace).filter((namespace) => namespace !== undefined))].sort()).toEqual([...config.controller.namespaces, CONTROLLER_NAMESPACE].sort());
   });
 });

@@ -10,6 +10,8 @@ import type { CapacityPlan } from '../../domain/plan.ts';
 import type { Inventory } from '../../domain/workload.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Cluster, ClusterSnapshot } from '../../ports/cluster.ts';
+import type { EventRecorder } from '../../ports/events.ts';
+import type { OperatorControlsSource } from '../../ports/operator-controls.ts';
 import type { RetryPolicy } from '../memory/in-process-queue.ts';
 import type { ControllerMetrics } from '../metrics/controller-metrics.ts';
 import type { CycleTiming } from './cycle-schedulers.ts';
@@ -64,15 +66,26 @@ export interface ControllerServiceOptions {
    */
   readonly freshness?: { readonly monitor: DemandFreshnessMonitor; readonly checkEveryMs: number };
   /**
-   * Called after every watch poll while leading (PeakEvent statuses): the plan followed and a way
-   * to read the cluster, taken only when the callee needs it.
-   */
-  /**
    * The forecast refresh spread over the BullMQ forecast workers of every replica (forecast-workers.ts),
    * used when the plan source's cycles can forecast in batches. `false`: the leader forecasts alone.
    * @defaultValue concurrency 2 batches per replica, 50 workloads per batch, deadline 5 min
    */
   readonly forecastWorkers?: false | { readonly concurrency?: number; readonly batchSize?: number; readonly deadlineMs?: number };
+  /** Kubernetes Events for what the controller does (see Controller's `events`). */
+  readonly events?: EventRecorder;
+  /** The operators' pause switch, read before every tick (see Controller's `controls`). */
+  readonly controls?: OperatorControlsSource;
+  /**
+   * While leading, reconcile this often even when no job is due (like an informer's resync): an
+   * override, a pause, a resume or an override's expiry takes effect within this, not at the next
+   * plan step. Level-triggered: a resync with nothing to do writes nothing. 0 = never.
+   * @defaultValue 10 s
+   */
+  readonly resyncEveryMs?: number;
+  /**
+   * Called after every watch poll while leading (PeakEvent statuses): the plan followed and a way
+   * to read the cluster, taken only when the callee needs it.
+   */
   readonly afterWatch?: (view: { readonly plan: CapacityPlan | undefined; readonly snapshot: () => Promise<ClusterSnapshot>; readonly nowMs: number }) => Promise<void>;
 }
 

@@ -49,6 +49,7 @@ interface Term {
   readonly guardTimer?: ReturnType<typeof setInterval>;
   readonly freshnessTimer?: ReturnType<typeof setInterval>;
   readonly watchTimer?: ReturnType<typeof setInterval>;
+  readonly resyncTimer?: ReturnType<typeof setInterval>;
 }
 
 export class ControllerService {
@@ -187,6 +188,8 @@ export class ControllerService {
       ...(options.safety !== undefined ? { safety: options.safety } : {}),
       ...(options.guard?.config !== undefined ? { guard: options.guard.config } : {}),
       ...(freshnessMonitor !== undefined ? { dataFreshness: () => freshnessMonitor.current() } : {}),
+      ...(options.events !== undefined ? { events: options.events } : {}),
+      ...(options.controls !== undefined ? { controls: options.controls } : {}),
       hooks: this.hooks(coalescing),
     });
     const poll = setInterval(() => void this.pollReadiness(), options.readinessPollMs ?? 2_000);
@@ -203,8 +206,13 @@ export class ControllerService {
     const watchTimer = planSource.kind === 'cycles' && planSource.cycles.pollChanges !== undefined && planSource.watchEveryMs !== 0
       ? setInterval(() => void this.watchChanges(), planSource.watchEveryMs ?? 5_000)
       : undefined;
+    const resyncEveryMs = options.resyncEveryMs ?? 10_000;
+    const resyncTimer = resyncEveryMs > 0
+      ? setInterval(() => void controller.reconcileNow().catch((error: Error) => this.log('error', `resync reconcile failed: ${error.message}`)), resyncEveryMs)
+      : undefined;
     this.term = {
       controller, queue, poll, ...(cycles !== undefined ? { cycles } : {}), ...(guardTimer !== undefined ? { guardTimer } : {}),
+      ...(resyncTimer !== undefined ? { resyncTimer } : {}),
       ...(freshnessTimer !== undefined ? { freshnessTimer } : {}), ...(watchTimer !== undefined ? { watchTimer } : {}),
     };
 
@@ -241,6 +249,7 @@ export class ControllerService {
     if (term.guardTimer !== undefined) clearInterval(term.guardTimer);
     if (term.freshnessTimer !== undefined) clearInterval(term.freshnessTimer);
     if (term.watchTimer !== undefined) clearInterval(term.watchTimer);
+    if (term.resyncTimer !== undefined) clearInterval(term.resyncTimer);
     await term.cycles?.close();
     // Closes the queue: waits for the running tick, takes no further job.
     await term.controller.close();

@@ -1,5 +1,6 @@
 /**
- * The Kubernetes API permissions the adapters (kubernetes-cluster.ts, peak-events.ts) need, as RBAC would name
+ * The Kubernetes API permissions the adapters (kubernetes-cluster.ts, peak-events.ts, kubernetes-events.ts,
+ * operator-controls.ts) need, as RBAC would name
  * them, when it is built with `namespaces` (the controller always passes the config's
  * `controller.namespaces`). manifests/base grants exactly these and nothing else;
  * test/integration/manifests.test.ts checks the rendered RBAC against this list, and this list
@@ -48,6 +49,24 @@ export const NAMESPACED_PERMISSIONS: readonly ApiPermission[] = [
   // PeakEvents (peak-events.ts): listed by the planning source, status written by the controller
   { group: 'chuanliu.io', resource: 'peakevents', verb: 'list' },
   { group: 'chuanliu.io', resource: 'peakevents/status', verb: 'patch' },
+  // Kubernetes Events on the objects it changes (kubernetes-events.ts): created, then their count
+  // patched when the same Event repeats (de-duplication, as the kubelet's recorder does)
+  { group: '', resource: 'events', verb: 'create' },
+  { group: '', resource: 'events', verb: 'patch' },
+];
+
+/** The ConfigMap holding the operators' pause switch (operator-controls.ts). */
+export const CONTROLS_CONFIGMAP_NAME = 'chuanliu-controls';
+
+/**
+ * Needed in the controller's own namespace (a Role there, manifests/base/rbac-controller-namespace.yaml):
+ * read the pause switch (that one ConfigMap only: `resourceNames`), and Events about the controller
+ * itself (ConfigReloadFailed, Paused, Resumed on that ConfigMap).
+ */
+export const CONTROLLER_NAMESPACE_PERMISSIONS: readonly ApiPermission[] = [
+  { group: '', resource: 'configmaps', verb: 'get' },
+  { group: '', resource: 'events', verb: 'create' },
+  { group: '', resource: 'events', verb: 'patch' },
 ];
 
 /** Needed cluster-wide (a ClusterRole): Nodes are cluster-scoped; pools are counted from them. */

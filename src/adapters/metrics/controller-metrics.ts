@@ -46,6 +46,7 @@ export class ControllerMetrics {
   private readonly cycleFailures: Counter;
   private readonly forecastBatches: Counter;
   private readonly forecastsComputed: Counter;
+  private readonly eventsDropped: Counter;
   private readonly peakEventsGauge: Gauge;
   private readonly workloadByRef = new Map<string, string>();
   private readonly offlineNames: ReadonlySet<string>;
@@ -99,6 +100,11 @@ export class ControllerMetrics {
     this.forecastsComputed = new Counter({ name: 'chuanliu_forecasts_computed_total', help: 'Forecasts this replica made for the spread forecast refresh', registers });
     this.cycleFailures = new Counter({ name: 'chuanliu_cycle_failures_total', help: 'Forecast and plan cycles that failed (logged as errors)', labelNames: ['cycle'], registers });
     this.peakEventsGauge = new Gauge({ name: 'chuanliu_peak_events', help: 'PeakEvents the planning source holds, by state (active, cancelled, refused)', labelNames: ['state'], registers });
+    this.eventsDropped = new Counter({
+      name: 'chuanliu_events_dropped_total',
+      help: 'Kubernetes Events not written: rate-limited (spam filter), queue-full or write-failed (the tick went on regardless)', labelNames: ['reason'], registers,
+    });
+    for (const reason of ['rate-limited', 'queue-full', 'write-failed']) this.eventsDropped.inc({ reason }, 0);
     for (const part of ['config', 'calendar', 'peakEvents']) this.reloadFailures.inc({ part }, 0);
     for (const cycle of ['forecast', 'plan']) this.cycleFailures.inc({ cycle }, 0);
     for (const outcome of ['done', 'failed']) this.forecastBatches.inc({ outcome }, 0);
@@ -107,6 +113,10 @@ export class ControllerMetrics {
     }
     this.offlineNames = new Set(options.inventory.offline.map((workload) => workload.name));
     this.onlineNames = new Set(options.inventory.online.map((workload) => workload.name));
+  }
+
+  onEventDropped(reason: string): void {
+    this.eventsDropped.inc({ reason });
   }
 
   onReloadFailure(part: string): void {

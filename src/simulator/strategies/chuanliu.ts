@@ -24,6 +24,8 @@ import { bandFor, type Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
 import { DAY_MS, formatDurationMs, HOUR_MS, MINUTE_MS, SECOND_MS } from '../../domain/units.ts';
 import type { Inventory, OnlineWorkload } from '../../domain/workload.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { EventRecorder } from '../../ports/events.ts';
 import { Controller, type ControllerJob } from '../../controller/controller.ts';
 import type { GuardedSample } from '../../controller/guard-loop.ts';
 import type { ForecastMiss, GuardDecision } from '../../controller/reactive-guard.ts';
@@ -186,6 +188,8 @@ export interface ChuanliuObserver {
   onReconcile?(result: ReconcileResult): void;
   /** Once per guard emergency, when its capacity is Ready (or at the end of the run, never Ready). */
   onGuardResponse?(response: GuardResponse): void;
+  /** Where the controller records its Kubernetes Events (on the simulated clock), if anywhere. */
+  eventRecorder?(clock: Clock): EventRecorder;
 }
 
 export function createChuanliuStrategy(observer: ChuanliuObserver = {}): StrategyFactory<ChuanliuSettings> {
@@ -391,6 +395,7 @@ class ChuanliuRun implements Strategy {
       },
       // Retry quickly: in the simulation a held acquire is waiting for a drain that ends in seconds.
       recheckMs: this.settings.sampleInterval,
+      ...(this.observer.eventRecorder !== undefined ? { events: this.observer.eventRecorder(context.clock) } : {}),
       hooks: {
         onReconcile: (result) => this.observer.onReconcile?.(result),
         onGuardDecision: (decision) => this.onGuardDecision(decision, context),

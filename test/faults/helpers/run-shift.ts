@@ -110,7 +110,7 @@ export async function runShift(options: ShiftRunOptions): Promise<ShiftRunReport
   });
   const driven: Cluster = options.wrapCluster?.(cluster, proxy?.url ?? kube.url) ?? cluster;
   const appliedSteps = new MemoryAppliedStepStore();
-  const ticks: Record<ReconcileStatus | 'threw', number> = { done: 0, 'dry-run': 0, held: 0, refused: 0, 'write-failures': 0, threw: 0 };
+  const ticks: Record<ReconcileStatus | 'threw', number> = { done: 0, 'dry-run': 0, held: 0, refused: 0, paused: 0, 'write-failures': 0, threw: 0 };
   const deadlineMs = performance.now() + (options.timeoutMs ?? 90_000);
   let completed = false;
   let completedAtMs = Number.NaN;

@@ -9,6 +9,10 @@ import type { CapacityPlan } from '../../../domain/plan.ts';
 import type { WritePhase } from '../../../controller/decision.ts';
 import type { GuardDecision } from '../../../controller/reactive-guard.ts';
 import type { ReconcileResult } from '../../../controller/reconcile.ts';
+import { CorrelatingEventRecorder } from '../../../adapters/events/correlating-recorder.ts';
+import { MemoryEventSink } from '../../../adapters/memory/memory-events.ts';
+import type { Clock } from '../../../ports/clock.ts';
+import type { EventRecorder } from '../../../ports/events.ts';
 import type { ChuanliuObserver, GuardResponse } from '../chuanliu.ts';
 
 /** One write the controller made, with the snapshot figures it was decided on. */
@@ -46,6 +50,8 @@ export class ChuanliuRunRecorder implements ChuanliuObserver {
   readonly writes: RecordedWrite[] = [];
   /** Reconcile ticks that were refused by a safety check (should stay empty). */
   readonly refusals: string[] = [];
+  /** The Kubernetes Events the controller recorded (de-duplicated as on a cluster), in memory. */
+  readonly events = new MemoryEventSink();
   /** Plans adopted in the run (kept: the first, or all with `keepPlans: 'all'`). */
   planCount = 0;
   /** Plans adopted because a short-notice PeakEvent was announced (always kept: the demo shows them). */
@@ -53,6 +59,10 @@ export class ChuanliuRunRecorder implements ChuanliuObserver {
   private ticks = 0;
 
   constructor(private readonly options: { readonly keepPlans?: 'first' | 'all' } = {}) {}
+
+  eventRecorder(clock: Clock): EventRecorder {
+    return new CorrelatingEventRecorder({ sink: this.events, clock });
+  }
 
   onPlan(event: { readonly atMs: number; readonly reason: string; readonly plan: CapacityPlan; readonly forecasts: ReadonlyMap<string, Forecast> }): void {
     if (this.plans.length === 0) this.firstForecasts = event.forecasts;
