@@ -111,13 +111,13 @@ describe('Controller with operators in charge', () => {
     const second = await controller.reconcileNow();
     for (const result of [first, second]) {
       expect(result.status).toBe('paused');
-      expect(result.message).toMatch(/^chuanliu paused by sre@ops since 2026-11-11T19:40:00Z \(flash sale drill\): nothing written \(would write etl 10→6\)/);
+      expect(result.message).toMatch(/^chuanliu paused by sre@ops since 2026-11-11T19:40:00Z \(flash sale drill\): nothing written \(would write etl 10→6, pay 4→12\)/);
       expect(result.records).toEqual([]);
     }
     expect(await controlledState(cluster)).toMatchObject({ pay: 4, etl: 10 });
     expect(await reasons()).toEqual(expect.arrayContaining([
-      // pay's raise waits for etl's drain, so only etl's release is held back by the pause.
-      'Paused ConfigMap/chuanliu-controls x1', 'Paused Deployment/etl x2',
+      // pay's raise fits the free room (it does not wait for etl's drain), so both are held back by the pause.
+      'Paused ConfigMap/chuanliu-controls x1', 'Paused Deployment/etl x2', 'Paused Deployment/pay x2',
     ]));
 
     controls.state = { paused: false };
