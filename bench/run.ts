@@ -5,7 +5,7 @@
  *
  * To add a part: export a `BenchPart` (bench/part.ts) from bench/<id>.ts and add one line below.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { forecastBenchPart } from './forecast.ts';
 import { forecastRefreshBenchPart } from './forecast-refresh.ts';
@@ -36,10 +36,22 @@ const benchmarksPath = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url
 const resultsDirectory = fileURLToPath(new URL('./results/', import.meta.url));
 
 /** bench/results/<id>.json: the part's figures and targets (when it reports them) and what it missed. */
-async function writeResults(id: string, quick: boolean, result: { figures?: unknown; failures: readonly string[]; markdown: string }): Promise<void> {
+async function writeResults(id: string, quick: boolean, startedAtMs: number, result: { figures?: unknown; failures: readonly string[]; markdown: string }): Promise<void> {
   await mkdir(resultsDirectory, { recursive: true });
-  const document = { part: id, generatedAt: new Date().toISOString(), quick, failures: result.failures, figures: result.figures ?? null, markdown: result.markdown };
-  await writeFile(`${resultsDirectory}${id}.json`, `${JSON.stringify(document, null, 2)}\n`);
+  const path = `${resultsDirectory}${id}.json`;
+  const figures = result.figures ?? await ownResultsWrittenSince(path, startedAtMs);
+  const document = { part: id, generatedAt: new Date().toISOString(), quick, failures: result.failures, figures: figures ?? null, markdown: result.markdown };
+  await writeFile(path, `${JSON.stringify(document, null, 2)}\n`);
+}
+
+/**
+ * A part that wrote bench/results/<id>.json itself during this run (its points, in its own shape)
+ * keeps them as the figures: replacing the file with the summary alone would lose them.
+ */
+async function ownResultsWrittenSince(path: string, startedAtMs: number): Promise<unknown> {
+  const written = await stat(path).then((entry) => entry.mtimeMs, () => 0);
+  if (written < startedAtMs) return undefined;
+  return JSON.parse(await readFile(path, 'utf8')) as unknown;
 }
 
 function parseArguments(argv: readonly string[]): { only: Set<string> | undefined; quick: boolean } {
@@ -72,9 +84,10 @@ async function main(): Promise<number> {
   for (const part of parts) {
     if (only !== undefined && !only.has(part.id)) continue;
     process.stderr.write(`bench ${part.id}${quick ? ' (quick)' : ''}…\n`);
+    const startedAtMs = Date.now();
     const result = await part.run({ quick, log: (line) => process.stderr.write(`  ${line}\n`) });
     document = replaceSection(document, part.id, result.markdown);
-    await writeResults(part.id, quick, result);
+    await writeResults(part.id, quick, startedAtMs, result);
     failures.push(...result.failures.map((failure) => `${part.id}: ${failure}`));
   }
   await writeFile(benchmarksPath, document);
