@@ -173,7 +173,7 @@ export const guardSchema = z.strictObject({
   /** @defaultValue 5s */
   sampleInterval: positiveDurationSchema.default(5 * SECOND_MS),
   /** Emergency capacity = observed rate × this factor. @defaultValue 1.2 */
-  headroomFactor: z.number().min(1).default(1.2),
+  headroomFactor: z.number().min(1).default(GUARD_DEFAULTS.headroomFactor),
   /** A sample breaches above band × (1 + tolerance); it is calm at or below the band (the hysteresis between). @defaultValue 0.1 */
   tolerance: z.number().min(0).default(GUARD_DEFAULTS.toleranceFraction),
   /** Least time an emergency floor is held. @defaultValue see GUARD_DEFAULTS.coolDownMs */

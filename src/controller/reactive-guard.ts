@@ -16,7 +16,7 @@ export interface GuardConfig {
   readonly toleranceFraction: number;
   /** Breaching samples in a row that trigger an emergency. @defaultValue GUARD_DEFAULTS.consecutiveSamples (2) */
   readonly consecutiveSamples: number;
-  /** Emergency capacity = observed × headroomFactor. @defaultValue 1.2 */
+  /** Emergency capacity = observed × headroomFactor. @defaultValue GUARD_DEFAULTS.headroomFactor (1.5) */
   readonly headroomFactor: number;
   /** Least time an emergency floor is held. @defaultValue 5 min */
   readonly coolDownMs: number;
@@ -31,8 +31,8 @@ export interface GuardConfig {
   readonly trendHorizonMs: number;
 }
 
-/** GUARD_DEFAULTS (one set for the controller config, the guard and the simulator), headroom 1.2. */
-export const DEFAULT_GUARD_CONFIG: GuardConfig = { ...GUARD_DEFAULTS, headroomFactor: 1.2 };
+/** GUARD_DEFAULTS: one set for the controller config, the guard and the simulator. */
+export const DEFAULT_GUARD_CONFIG: GuardConfig = { ...GUARD_DEFAULTS };
 
 export interface GuardSample {
   readonly timeMs: number;

@@ -28,4 +28,9 @@ export const GUARD_DEFAULTS = {
    * same unserved) and a climbing pulse is met where it will be when the capacity is Ready.
    */
   trendHorizonMs: 60_000,
+  /**
+   * The emergency floor serves the live rate × this. 1.5 is what every benchmark of the guard
+   * measured (the simulator's chuanliu); the controller's config said 1.2 until both read it here.
+   */
+  headroomFactor: 1.5,
 } as const;

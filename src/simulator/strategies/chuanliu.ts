@@ -111,7 +111,7 @@ export const chuanliuSettingsSchema = z.strictObject({
      * lag plus the breach samples (≈ 40 s); 1.5 covers a pulse that grows 50 % in that time.
      * @defaultValue 1.5 (the config's guard default is 1.2)
      */
-    headroomFactor: z.number().min(1).default(1.5),
+    headroomFactor: z.number().min(1).default(GUARD_DEFAULTS.headroomFactor),
     /** A sample breaches above band × (1 + tolerance). @defaultValue 0.1 */
     tolerance: z.number().min(0).default(GUARD_DEFAULTS.toleranceFraction),
     /** Rate window of one live sample. @defaultValue 10s */
