@@ -11,11 +11,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CapacityPlan } from '../../src/domain/plan.ts';
 import type { Workload } from '../../src/domain/workload.ts';
 import { runSimulation } from '../../src/simulator/engine.ts';
-import { loadScenarioFile } from '../../src/simulator/load-scenario.ts';
+import { loadScenarioFile, parseScenarioText } from '../../src/simulator/load-scenario.ts';
 import type { Scenario } from '../../src/simulator/scenario.ts';
 import { createChuanliuStrategy } from '../../src/simulator/strategies/chuanliu.ts';
 import { ChuanliuRunRecorder, type RecordedWrite } from '../../src/simulator/strategies/chuanliu/run-recorder.ts';
@@ -30,11 +32,20 @@ async function run(options: { seed?: number; hours?: number; offsetHours?: numbe
   const builtin = builtinStrategies();
   const registry = new StrategyRegistry();
   for (const name of builtin.names()) registry.register(name === 'chuanliu' ? createChuanliuStrategy(recorder) : builtin.get(name));
-  const loaded = await loadScenarioFile(scenarioPath, { registry, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
-  const startMs = loaded.startMs + (options.offsetHours ?? 0) * HOUR;
-  const scenario: Scenario = options.hours === undefined && options.offsetHours === undefined ? loaded : {
-    ...loaded, startMs, endMs: options.hours === undefined ? loaded.endMs : startMs + options.hours * HOUR,
-  };
+  const seedOption = options.seed !== undefined ? { seed: options.seed } : {};
+  let scenario: Scenario;
+  if (options.hours === undefined && options.offsetHours === undefined) {
+    scenario = await loadScenarioFile(scenarioPath, { registry, ...seedOption });
+  } else {
+    // A window of the evening, loaded as such: the traffic is generated for the window it is loaded with.
+    const text = await readFile(scenarioPath, 'utf8');
+    const fileStartMs = Date.parse(/^start: (.*)$/m.exec(text)?.[1] ?? '');
+    const fileEndMs = Date.parse(/^end: (.*)$/m.exec(text)?.[1] ?? '');
+    const startMs = fileStartMs + (options.offsetHours ?? 0) * HOUR;
+    const endMs = options.hours === undefined ? fileEndMs : Math.min(fileEndMs, startMs + options.hours * HOUR);
+    const windowText = text.replace(/^start: .*$/m, `start: ${new Date(startMs).toISOString()}`).replace(/^end: .*$/m, `end: ${new Date(endMs).toISOString()}`);
+    scenario = await parseScenarioText(windowText, scenarioPath, { registry, baseDir: dirname(scenarioPath), ...seedOption });
+  }
   const result = await runSimulation(scenario, { strategies: options.withHpa === true ? ['chuanliu', 'hpa'] : ['chuanliu'], registry, workloadTimelines: false });
   return { scenario, result, recorder };
 }
