@@ -85,6 +85,8 @@ describe('reactive guard in the cluster controller', () => {
       const annotationsOfPay = (): Record<string, string> => kube.store.get(Types.deployment, 'shop', 'pay-0000')?.metadata.annotations ?? {};
       await waitFor('pay-0000 annotated', () => Object.keys(annotationsOfPay()).length > 0);
       expect(Object.values(annotationsOfPay()).join(' ')).toMatch(/guard-emergency/);
+      // The miss is counted once the guard's tick returns, which can be after its writes land.
+      await waitFor('the forecast miss counted', async () => /^chuanliu_forecast_misses_total\{workload="pay-0000"\} 1$/m.test(await metrics.registry.metrics()));
       const text = await metrics.registry.metrics();
       expect(text).toMatch(/^chuanliu_forecast_misses_total\{workload="pay-0000"\} 1$/m);
       expect(text).toMatch(/^chuanliu_actual_rps\{workload="pay-0000"\} 400$/m);
