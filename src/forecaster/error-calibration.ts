@@ -30,6 +30,18 @@ export interface ErrorCalibration {
    * (see `recentCoverageLevels`); a quantile not in the map is read at its own level.
    */
   readonly levels?: readonly ReadonlyMap<number, number>[];
+  /**
+   * A calibration kept from an earlier fit (see `calibrationTable`): per anchor, the scaled error
+   * already read at each of `quantiles`. When present, `sortedScaledErrors` may be empty.
+   */
+  readonly table?: CalibrationTable;
+}
+
+export interface CalibrationTable {
+  /** The exact quantiles readers ask for (0.5, each band quantile, and the mirrors `1 − q`). */
+  readonly quantiles: readonly number[];
+  /** values[a][j] = the scaled error quantile `quantiles[j]` at anchors[a]; NaN = no samples. */
+  readonly values: readonly Float64Array[];
 }
 
 /** Share of each anchor's replayed errors, the most recent ones, held out to check coverage. */
@@ -171,16 +183,52 @@ export function recentCoverageLevels(errors: Float64Array, quantiles: readonly n
 
 /** Scaled error quantile `quantile` at `lead`, interpolated between anchors; 0 without samples. */
 export function scaledErrorQuantile(calibration: ErrorCalibration, lead: number, quantile: number): number {
-  const { anchors, sortedScaledErrors } = calibration;
+  const { anchors } = calibration;
   let upper = anchors.findIndex((anchor) => anchor >= lead);
   if (upper < 0) upper = anchors.length - 1;
   const lower = Math.max(0, upper - 1);
   const a = anchors[lower] as number;
   const b = anchors[upper] as number;
   const weight = b === a ? 1 : Math.min(1, Math.max(0, (lead - a) / (b - a)));
-  const levelAt = (anchor: number): number => calibration.levels?.[anchor]?.get(quantile) ?? quantile;
-  const low = quantileOfSorted(sortedScaledErrors[lower] as Float64Array, levelAt(lower));
-  const high = quantileOfSorted(sortedScaledErrors[upper] as Float64Array, levelAt(upper));
+  const low = anchorErrorQuantile(calibration, lower, quantile);
+  const high = anchorErrorQuantile(calibration, upper, quantile);
   const value = Number.isFinite(low) && Number.isFinite(high) ? low * (1 - weight) + high * weight : Number.isFinite(high) ? high : low;
   return Number.isFinite(value) ? value : 0;
+}
+
+/** The scaled error quantile at one anchor, read at its recent-coverage level (or from the table). */
+function anchorErrorQuantile(calibration: ErrorCalibration, anchorIndex: number, quantile: number): number {
+  const { table } = calibration;
+  if (table !== undefined) {
+    let nearest = 0;
+    for (let j = 1; j < table.quantiles.length; j++) {
+      if (Math.abs((table.quantiles[j] as number) - quantile) < Math.abs((table.quantiles[nearest] as number) - quantile)) nearest = j;
+    }
+    return (table.values[anchorIndex] as Float64Array)[nearest] ?? Number.NaN;
+  }
+  const level = calibration.levels?.[anchorIndex]?.get(quantile) ?? quantile;
+  return quantileOfSorted(calibration.sortedScaledErrors[anchorIndex] as Float64Array, level);
+}
+
+/**
+ * The calibration reduced to what a forecast reads from it: the scaled error at each quantile a band
+ * asks for (`readQuantiles`: 0.5, the bands and their mirrors), per anchor. A few dozen numbers
+ * instead of thousands of sorted errors, so a fit can be kept between refreshes (the controller
+ * stores it beside the forecast); bands made from the table equal those made from the full
+ * calibration for these quantiles.
+ */
+export function calibrationTable(calibration: ErrorCalibration, readQuantiles: readonly number[]): ErrorCalibration {
+  const quantiles = [...new Set(readQuantiles)].sort((a, b) => a - b);
+  const values = calibration.anchors.map((_anchor, a) => Float64Array.from(quantiles, (quantile) => anchorErrorQuantile(calibration, a, quantile)));
+  return { anchors: calibration.anchors, sortedScaledErrors: [], exponent: calibration.exponent, floor: calibration.floor, table: { quantiles, values } };
+}
+
+/** Every quantile a forecast with bands at `quantiles` reads from its calibration (see bandsAround). */
+export function quantilesReadByBands(quantiles: readonly number[]): number[] {
+  const read = new Set<number>([0.5]);
+  for (const quantile of quantiles) {
+    read.add(quantile);
+    read.add(1 - quantile);
+  }
+  return [...read];
 }

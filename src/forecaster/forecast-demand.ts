@@ -21,6 +21,7 @@ import { FORECAST_METHODS, type Forecast, type ForecastMethod } from '../domain/
 import { seriesBefore, type RegularSeries } from '../domain/series.ts';
 import { isValidTimeZone } from '../domain/time-zones.ts';
 import { DAY_MS, formatDurationMs } from '../domain/units.ts';
+import { fitSettings, fitToReuse, DEMAND_FIT_VERSION, type DemandFit } from './demand-fit.ts';
 import { scaleFor, scaledErrorQuantile } from './error-calibration.ts';
 import { overlayEvents } from './event-overlays.ts';
 import {
@@ -30,7 +31,7 @@ import {
 import { resolveParams, type ForecasterParams } from './params.ts';
 import type { DetectedPeriod } from './period-detection.ts';
 import { allFinite, bandsAround } from './quantile-bands.ts';
-import { fitStatisticalModel, MIN_HISTORY_BUCKETS } from './statistical-fit.ts';
+import { fitStatisticalModel, MIN_HISTORY_BUCKETS, type ReusableFit } from './statistical-fit.ts';
 
 export interface ForecastDemandInput {
   readonly workload: string;
@@ -49,12 +50,33 @@ export interface ForecastDemandInput {
    */
   readonly occurrences?: readonly EventOccurrence[];
   readonly params?: Partial<ForecasterParams>;
+  /**
+   * This workload's fit from an earlier forecast (`ForecastWithFit.fit`): reused while it is young
+   * enough (`params.refitAfterMs`, demand-fit.ts), which skips nine tenths of the work.
+   */
+  readonly priorFit?: DemandFit;
+}
+
+export interface ForecastWithFit {
+  readonly forecast: Forecast;
+  /**
+   * The fit to pass as `priorFit` next time: the new one, or the reused one unchanged. Undefined
+   * when the full model was not the method used (a fallback's forecast is never reused).
+   */
+  readonly fit: DemandFit | undefined;
+  /** True when `priorFit` was reused; else why it was not (no earlier fit, due, settings changed…). */
+  readonly fitReused: true | string;
 }
 
 /** A forecast never reaches further than this many buckets (guards against a typo'd horizon). */
 const MAX_HORIZON_BUCKETS = 100_000;
 
 export function forecastDemand(input: ForecastDemandInput): Forecast {
+  return forecastDemandWithFit(input).forecast;
+}
+
+/** `forecastDemand`, also returning the fit a later forecast of the workload may reuse. */
+export function forecastDemandWithFit(input: ForecastDemandInput): ForecastWithFit {
   const params = resolveParams(input.params);
   const quantiles = checkQuantiles(input.quantiles);
   if (!(input.horizonMs > 0) || !Number.isFinite(input.horizonMs)) {
@@ -97,6 +119,12 @@ export function forecastDemand(input: ForecastDemandInput): Forecast {
   // give a finite band everywhere, and the forecast says which step made it and why.
   const failures: string[] = [];
   let periods: readonly DetectedPeriod[] = [];
+  const settings = fitSettings(params, quantiles, stepMs);
+  const reuse = fitToReuse(input.priorFit, { workload: input.workload, nowMs: input.nowMs, settings, horizon: context.statisticalHorizon, refitAfterMs: params.refitAfterMs });
+  // Set by the full model's attempt: the fit it used, and whether that was the prior one.
+  const fitOutcome: { fitted: ReusableFit | undefined; reused: true | string } = {
+    fitted: undefined, reused: 'reuse' in reuse ? 'the kept fit was not tried' : reuse.refitBecause,
+  };
   const attempt = (method: ForecastMethod, run: () => StageForecast | string): StageForecast | undefined => {
     let result: StageForecast | string;
     try {
@@ -117,12 +145,24 @@ export function forecastDemand(input: ForecastDemandInput): Forecast {
     return result;
   };
   const chosen = attempt('full', () => {
-    const result = statisticalForecast(context, undefined);
+    if ('reuse' in reuse) {
+      // A reused fit that cannot fill every bucket (the history changed shape under it) is refit.
+      const result = reusedForecast(context, reuse.reuse, reuse.ageMs);
+      if (typeof result === 'string') fitOutcome.reused = result;
+      else {
+        fitOutcome.reused = true;
+        fitOutcome.fitted = reuse.reuse;
+        periods = result.periods;
+        return result;
+      }
+    }
+    const result = statisticalForecast(context, undefined, undefined);
     periods = result.periods;
+    fitOutcome.fitted = result.reusable;
     return result;
   }) ?? attempt('shorter-seasonality', () => {
     if (periods.length < 2) return `not applicable: the full model had ${periods.length === 0 ? 'no seasonal period' : 'one seasonal period'}`;
-    return statisticalForecast(context, [(periods[0] as DetectedPeriod).periodBuckets]);
+    return statisticalForecast(context, [(periods[0] as DetectedPeriod).periodBuckets], undefined);
   }) ?? attempt('recent-level', () => recentLevelForecast(context))
     ?? attempt('recent-maximum', () => recentMaximumForecast(context));
   const method = FORECAST_METHODS[failures.length] as ForecastMethod;
@@ -132,7 +172,7 @@ export function forecastDemand(input: ForecastDemandInput): Forecast {
   const fallbackWarning = failures.length > 0
     ? [`forecast fell back to ${method} (step ${failures.length + 1} of ${FORECAST_METHODS.length}) because ${failures.join('; ')}`]
     : [];
-  return {
+  const forecast: Forecast = {
     workload: input.workload,
     issuedAtMs: input.nowMs,
     startMs: startMs + outputFrom * stepMs,
@@ -146,15 +186,34 @@ export function forecastDemand(input: ForecastDemandInput): Forecast {
     method,
     warnings: [...fallbackWarning, ...upliftWarnings(chosen.components)],
   };
+  const { fitted, reused } = fitOutcome;
+  const fit: DemandFit | undefined = failures.length > 0 || fitted === undefined ? undefined
+    : reused === true && input.priorFit !== undefined ? input.priorFit
+      : { version: DEMAND_FIT_VERSION, workload: input.workload, fittedAtMs: input.nowMs, settings, statistical: fitted };
+  return { forecast, fit, fitReused: reused };
+}
+
+/** The full model on a reused fit; why not, when it leaves a bucket blank or no longer fits the history. */
+function reusedForecast(context: StageContext, reuse: ReusableFit, ageMs: number): (StageForecast & { periods: readonly DetectedPeriod[] }) | string {
+  try {
+    const result = statisticalForecast(context, undefined, reuse);
+    if (!allFinite(result.bands)) return 'the kept fit left buckets blank';
+    return { ...result, model: `${result.model} (fit of ${formatDurationMs(ageMs)} ago reused)` };
+  } catch (error) {
+    if (error instanceof InputError) return error.bareMessage;
+    throw error;
+  }
 }
 
 /** The full model (or, with `periodsBuckets`, the same with those periods only): statistical baseline + events + calibrated bands. */
-function statisticalForecast(context: StageContext, periodsBuckets: readonly number[] | undefined): StageForecast & { periods: readonly DetectedPeriod[] } {
+function statisticalForecast(
+  context: StageContext, periodsBuckets: readonly number[] | undefined, reuse: ReusableFit | undefined,
+): StageForecast & { periods: readonly DetectedPeriod[]; reusable: ReusableFit } {
   const { series, masked, occurrences, quantiles, outputFrom, outputLength } = context;
   const { startMs, stepMs } = series;
   const n = series.values.length;
   const params = periodsBuckets !== undefined ? { ...context.params, periodsBuckets } : context.params;
-  const fit = fitStatisticalModel({ values: masked, startMs, stepMs, horizon: context.statisticalHorizon, quantiles, params });
+  const fit = fitStatisticalModel({ values: masked, startMs, stepMs, horizon: context.statisticalHorizon, quantiles, params, ...(reuse !== undefined ? { reuse } : {}) });
 
   // Event-free median per statistical lead.
   const medianShift = (lead: number, level: number): number =>
@@ -183,6 +242,7 @@ function statisticalForecast(context: StageContext, periodsBuckets: readonly num
     components: [{ kind: 'baseline', name: 'baseline', values: baseline }, ...overlay.components.map(toForecastComponent)],
     model: `${fit.description}${eventNote(overlay.components)}${context.params.pulseReserve ? '+pulse-reserve' : ''}`,
     periods: fit.periods,
+    reusable: fit.reusable,
   };
 }
 

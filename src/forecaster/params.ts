@@ -47,6 +47,11 @@ export interface ForecasterParams {
   readonly shortWindowMs: number;
   /** Split the upper band into noise and a reserve for unscheduled pulses. @defaultValue true */
   readonly pulseReserve: boolean;
+  /**
+   * A fit passed back in (`priorFit`) is reused until it is between ½ and 1 × this old (by the
+   * workload's name), then refit; 0 = refit every time (demand-fit.ts). @defaultValue 24 h
+   */
+  readonly refitAfterMs: number;
 }
 
 export const DEFAULT_FORECASTER_PARAMS: ForecasterParams = {
@@ -68,6 +73,7 @@ export const DEFAULT_FORECASTER_PARAMS: ForecasterParams = {
   levelWindowMs: 30 * MINUTE_MS,
   shortWindowMs: HOUR_MS,
   pulseReserve: true,
+  refitAfterMs: DAY_MS,
 };
 
 export function resolveParams(overrides: Partial<ForecasterParams> | undefined): ForecasterParams {

@@ -9,7 +9,9 @@ import { DAY_MS } from '../domain/units.ts';
 import {
   levelStructure, PrefixSums, profileReader, seasonalStructure, type BaseStructure,
 } from './base-structure.ts';
-import { calibrateErrors, collectLeadErrors, type ErrorCalibration } from './error-calibration.ts';
+import {
+  calibrateErrors, calibrationTable, collectLeadErrors, quantilesReadByBands, scaledErrorQuantile, scaleFor, type ErrorCalibration,
+} from './error-calibration.ts';
 import { localLagIndex, type LagIndex } from './local-time-lags.ts';
 import type { ForecasterParams } from './params.ts';
 import { detectSeasonalPeriods, type DetectedPeriod } from './period-detection.ts';
@@ -27,6 +29,28 @@ export interface StatisticalFitInput {
   /** Quantiles the calibration must serve well (their mirrors are added for the pulse reserve). */
   readonly quantiles: readonly number[];
   readonly params: ForecasterParams;
+  /**
+   * A fit made earlier on this workload's history (`StatisticalFit.reusable`): its periods, profile
+   * shape, correction coefficients and error calibration are taken as they are; only the base
+   * structure is rebuilt on the new history. Skips the fitting and the replayed-error calibration,
+   * which are nine tenths of the cost. The caller decides whether it is recent enough.
+   */
+  readonly reuse?: ReusableFit;
+}
+
+/** What a later forecast of the same workload may reuse of a fit: a few hundred numbers. */
+export interface ReusableFit {
+  readonly periods: readonly DetectedPeriod[];
+  readonly cyclesLong: number;
+  readonly smoothingHalfWidth: number;
+  /** Trailing window of the level base (no seasonality); 0 with seasonal periods. */
+  readonly levelWindow: number;
+  /** Statistical horizon the correction was fitted for: a later forecast may reach at most this far. */
+  readonly horizon: number;
+  /** Per residual scaling ('combined' = two), the correction coefficients per anchor lead. */
+  readonly corrections: readonly CorrectionModel[];
+  /** In table form (`calibrationTable`). */
+  readonly calibration: ErrorCalibration;
 }
 
 export interface StatisticalFit {
@@ -39,6 +63,8 @@ export interface StatisticalFit {
   readonly calibration: ErrorCalibration;
   /** What a normal bucket at a past `index` looked like (for learning event uplifts); NaN = unknown. */
   profileAt(index: number): number;
+  /** This fit (or the one reused) in the form a later forecast can reuse. */
+  readonly reusable: ReusableFit;
 }
 
 /** Fewer finite buckets than this and no model is meaningful. */
@@ -59,7 +85,13 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
     throw new InputError(`history too short: ${finite} usable buckets, need at least ${MIN_HISTORY_BUCKETS}`, { field: 'history' });
   }
   const raw = new PrefixSums(values);
-  const periods: DetectedPeriod[] = params.periodsBuckets !== undefined
+  const reuse = input.reuse;
+  // A fresh fit keeps only periods the history holds twice; a kept fit must still meet that.
+  const tooLong = reuse?.periods.find((period) => period.periodBuckets * 2 > n);
+  if (tooLong !== undefined) {
+    throw new InputError(`the kept fit's period of ${tooLong.periodBuckets} buckets needs ${tooLong.periodBuckets * 2} buckets of history, there are ${n}`, { field: 'history' });
+  }
+  const periods: readonly DetectedPeriod[] = reuse !== undefined ? reuse.periods : params.periodsBuckets !== undefined
     ? params.periodsBuckets.filter((period) => period >= 2 && period * 2 <= n)
       .map((period) => ({ periodBuckets: period, autocorrelation: Number.NaN, label: 'other' as const }))
     : detectSeasonalPeriods(values, { stepMs, minAutocorrelation: params.minAutocorrelation });
@@ -76,6 +108,7 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
 
   let cyclesLong = 0;
   let smoothingHalfWidth = 0;
+  let levelWindow = 0;
   let profileAt: (index: number) => number;
   let buildStructure: (scaleExponent: number) => { structure: BaseStructure; windows: CorrectionWindows; fromOrigin: number };
 
@@ -83,22 +116,26 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
     const longPeriod = periodLengths[periodLengths.length - 1] as number;
     const shortPeriod = periodLengths[0] as number;
     const lagIndex = localLagIndex(input.startMs, stepMs, n + horizon, params.timeZone);
-    ({ cyclesLong, smoothingHalfWidth } = chooseProfileShape({ values, raw, period: longPeriod, stepMs, params, lagIndex }));
+    ({ cyclesLong, smoothingHalfWidth } = reuse ?? chooseProfileShape({ values, raw, period: longPeriod, stepMs, params, lagIndex }));
     const reader = profileReader(values, smoothingHalfWidth, cyclesLong, raw, lagIndex);
     profileAt = (index) => reader(index, index, longPeriod, cyclesLong);
     const shortWindow = clamp(Math.round(params.shortWindowMs / stepMs), 2, Math.max(2, Math.floor(shortPeriod / 4)));
     const windows: CorrectionWindows = { shortWindow, longWindow: shortPeriod };
     const fromOrigin = Math.max(longPeriod + 1, n - trainingWindow);
+    // A reused fit replays no past origins: the base is needed only as far back as the correction's
+    // widest residual window reaches from now.
+    const widestWindow = Math.max(windows.longWindow, 4 * windows.shortWindow, 3);
+    const startIndex = reuse !== undefined ? n - widestWindow - DRIFT_CHECK_BUCKETS - 1 : Math.min(fromOrigin, n - calibrationWindow) - shortPeriod - 1;
     buildStructure = (scaleExponent) => ({
       structure: seasonalStructure({
         values, periods: periodLengths, cyclesLong, cyclesShort: params.shortCycles, smoothingHalfWidth, scaleExponent,
-        startIndex: Math.max(0, Math.min(fromOrigin, n - calibrationWindow) - shortPeriod - 1), endIndex: n + horizon, prefixSums: raw, lagIndex,
+        startIndex: Math.max(0, startIndex), endIndex: n + horizon, prefixSums: raw, lagIndex,
       }),
       windows,
       fromOrigin: Math.min(fromOrigin, Math.max(longPeriod + 1, n - horizon - 1)),
     });
   } else {
-    const levelWindow = chooseLevelWindow(values, raw, clamp(Math.round(params.levelWindowMs / stepMs), 3, Math.max(3, Math.floor(n / 2))), horizon);
+    levelWindow = reuse?.levelWindow || chooseLevelWindow(values, raw, clamp(Math.round(params.levelWindowMs / stepMs), 3, Math.max(3, Math.floor(n / 2))), horizon);
     profileAt = (index) => raw.mean(index - levelWindow, index);
     const windows: CorrectionWindows = {
       shortWindow: Math.max(1, Math.round(levelWindow / 12)),
@@ -115,9 +152,10 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
   // forecasts averaged: relative residuals win at short leads on nyc_taxi (a level shift scales with
   // the profile), absolute ones further out, and the average beat picking either per lead from the
   // replayed errors.
-  const members: Member[] = scalings.map((scaleExponent) => {
+  const members: Member[] = scalings.map((scaleExponent, index) => {
     const { structure, windows, fromOrigin } = buildStructure(scaleExponent);
-    const correction = fitCorrection({
+    const kept = reuse?.corrections[index];
+    const correction = kept !== undefined ? { ...kept, windows } : fitCorrection({
       values, structure, windows, horizon, fromOrigin,
       maxOrigins: params.maxTrainingOrigins, ridge: params.ridge, huberScale: params.huberScale,
     });
@@ -137,11 +175,15 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
     return count > 0 ? sum / count : Number.NaN;
   };
   const first = members[0] as Member;
-  const samples = collectLeadErrors({
-    values, anchors, maxOrigins: params.maxCalibrationOrigins,
-    fromOrigin: Math.max(first.structure.firstOrigin, first.fromOrigin, n - calibrationWindow),
-    predict,
-  });
+  const calibration = reuse !== undefined
+    ? reuse.calibration
+    : calibrateErrors(collectLeadErrors({
+      values, anchors, maxOrigins: params.maxCalibrationOrigins,
+      fromOrigin: Math.max(first.structure.firstOrigin, first.fromOrigin, n - calibrationWindow),
+      predict,
+    }), calibrationQuantiles, { recentCoverageCheck: params.recentCoverageCheck });
+
+  if (reuse !== undefined) checkKeptFitStillHolds(values, calibration, (origin) => predict(origin, 1));
 
   const point = new Float64Array(horizon);
   for (let lead = 1; lead <= horizon; lead++) {
@@ -157,9 +199,53 @@ export function fitStatisticalModel(input: StatisticalFitInput): StatisticalFit 
     cyclesLong,
     smoothingHalfWidth,
     point,
-    calibration: calibrateErrors(samples, calibrationQuantiles, { recentCoverageCheck: params.recentCoverageCheck }),
+    calibration,
     profileAt,
+    reusable: reuse ?? {
+      periods, cyclesLong, smoothingHalfWidth, levelWindow, horizon,
+      corrections: members.map((member) => member.correction),
+      calibration: calibrationTable(calibration, quantilesReadByBands(input.quantiles)),
+    },
   };
+}
+
+/** The last buckets a kept fit is checked on before it is reused. */
+const DRIFT_CHECK_BUCKETS = 8;
+/** At least this many of them outside the fit's widest band, and the fit is dropped (see below). */
+const DRIFT_OUTSIDE_LIMIT = 4;
+
+/**
+ * A kept fit learned how residuals behaved *then*. After a regime change — a level shift, a new
+ * daily shape — its correction coefficients can be near zero where a fresh fit would learn that the
+ * shift persists (a ×1.5 shift two days after the fit: a fresh fit follows to +43 %, the kept one to
+ * +4 %). So before reuse, the kept fit forecasts each of the last DRIFT_CHECK_BUCKETS buckets one
+ * step ahead; when DRIFT_OUTSIDE_LIMIT or more of them fall outside its own widest calibrated band
+ * (e.g. p1–p99: by chance 4 of 8 happens about once in 10⁵ checks), it no longer describes the
+ * traffic and the forecast refits (InputError → the caller fits afresh).
+ */
+function checkKeptFitStillHolds(values: Float64Array, calibration: ErrorCalibration, predictNext: (origin: number) => number): void {
+  const quantiles = calibration.table?.quantiles ?? [];
+  const low = quantiles[0];
+  const high = quantiles[quantiles.length - 1];
+  if (low === undefined || high === undefined || !(low < 0.5 && high > 0.5)) return;
+  const n = values.length;
+  const lowError = scaledErrorQuantile(calibration, 1, low);
+  const highError = scaledErrorQuantile(calibration, 1, high);
+  let outside = 0;
+  for (let index = Math.max(0, n - DRIFT_CHECK_BUCKETS); index < n; index++) {
+    const actual = values[index] as number;
+    const forecast = predictNext(index);
+    if (!Number.isFinite(actual) || !Number.isFinite(forecast)) continue;
+    const error = (actual - forecast) / scaleFor(calibration, forecast);
+    if (error < lowError || error > highError) outside++;
+  }
+  if (outside >= DRIFT_OUTSIDE_LIMIT) {
+    throw new InputError(`the kept fit no longer describes the traffic: ${outside} of the last ${DRIFT_CHECK_BUCKETS} buckets outside its p${percent(low)}–p${percent(high)} band`, { field: 'history' });
+  }
+}
+
+function percent(quantile: number): number {
+  return Number((quantile * 100).toPrecision(6));
 }
 
 function clamp(value: number, low: number, high: number): number {
