@@ -32,7 +32,7 @@ export interface ChuanliuConfig {
   calendarPath?: string;
   planning: { slotMs: number; horizonMs: number; applyLatencyMs: number; scaleInStabilizationMs: number; nodeProvisioningMs?: number };
   /** `quantiles` is sorted and includes every workload's demand quantile and the guard's band quantile. */
-  forecast: { quantiles: number[]; bucketMs: number; historyMs: number };
+  forecast: { quantiles: number[]; bucketMs: number; historyMs: number; refitEveryMs: number };
   guard: {
     bandQuantile: number; consecutiveSamples: number; sampleIntervalMs: number; headroomFactor: number;
     toleranceFraction: number; coolDownMs: number; stabilizationMs: number; trendHorizonMs: number;
@@ -76,7 +76,7 @@ export function parseConfigText(text: string, source: string, options: ParseConf
       scaleInStabilizationMs: file.planning.scaleInStabilization,
       ...(nodeProvisioningMs !== undefined ? { nodeProvisioningMs } : {}),
     },
-    forecast: { quantiles, bucketMs: file.forecast.bucket, historyMs: file.forecast.history },
+    forecast: { quantiles, bucketMs: file.forecast.bucket, historyMs: file.forecast.history, refitEveryMs: file.forecast.refitEvery },
     guard: {
       bandQuantile: file.guard.bandQuantile,
       consecutiveSamples: file.guard.consecutiveSamples,

@@ -163,6 +163,12 @@ export const forecastSettingsSchema = z.strictObject({
   bucket: positiveDurationSchema.default(MINUTE_MS),
   /** History read before `now`. @defaultValue 28d */
   history: positiveDurationSchema.default(28 * DAY_MS),
+  /**
+   * A refresh reuses a workload's last fit (coefficients, error calibration) until it is between ½
+   * and 1 × this old, and rebuilds only the base on the new history: ~15× cheaper. A fit that the
+   * recent traffic has moved away from is refit at once. 0s = refit at every refresh. @defaultValue 24h
+   */
+  refitEvery: durationSchema.default(DAY_MS),
 }).prefault({});
 
 export const guardSchema = z.strictObject({

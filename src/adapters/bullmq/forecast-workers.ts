@@ -47,6 +47,8 @@ export interface BatchOutcome {
   readonly failed?: string;
   readonly eventsDigests: Readonly<Record<string, string>>;
   readonly computeMs: number;
+  /** Forecasts made on a kept fit (the rest were fit afresh: first refresh, fit due, settings changed, drift). */
+  readonly fitsReused?: number;
 }
 
 export interface ForecastWorkersOptions {
@@ -101,12 +103,18 @@ export class ForecastWorkers {
     const startedMs = Date.now();
     let outcome: BatchOutcome;
     try {
-      const result = await options.forecastBatch(nowMs, workloads);
+      // Fits are kept in Redis, not in the replica: the next refresh's batch may run anywhere.
+      const { fits, unreadable } = await options.state.loadDemandFits(workloads);
+      if (unreadable.length > 0) options.onError?.(new Error(`stored forecast fits could not be read, refitting: ${unreadable.join('; ')}`));
+      const result = await options.forecastBatch(nowMs, workloads, fits);
       await options.state.saveForecastsIfNewer(result.forecasts);
       const made = new Set(result.forecasts.map((forecast) => forecast.workload));
+      const keptFits = result.forecasts.flatMap((forecast) => fits.get(forecast.workload) ?? []);
+      await options.state.saveDemandFits(keptFits.filter((fit) => fit.fittedAtMs === nowMs));
       outcome = {
         holder: options.holder, workloads: workloads.length, forecasts: made.size,
         unavailable: workloads.filter((workload) => !made.has(workload)), eventsDigests: result.eventsDigests, computeMs: Date.now() - startedMs,
+        fitsReused: keptFits.filter((fit) => fit.fittedAtMs < nowMs).length,
       };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -149,6 +157,8 @@ export interface RefreshOutcome {
   readonly failures: readonly string[];
   readonly eventsDigests: Readonly<Record<string, string>>;
   readonly elapsedMs: number;
+  /** Forecasts of this refresh made on a kept fit (demand-fit.ts). */
+  readonly fitsReused: number;
 }
 
 export interface ForecastRefreshCoordinatorOptions {
@@ -213,6 +223,7 @@ export class ForecastRefreshCoordinator {
     const failures: string[] = [];
     const eventsDigests: Record<string, string> = {};
     let forecasts = 0;
+    let fitsReused = 0;
     for (const batch of batches) {
       const text = recorded[batch.id];
       if (text === undefined) {
@@ -230,11 +241,12 @@ export class ForecastRefreshCoordinator {
       const holder = byHolder[outcome.holder] ?? { batches: 0, forecasts: 0 };
       byHolder[outcome.holder] = { batches: holder.batches + 1, forecasts: holder.forecasts + outcome.forecasts };
       forecasts += outcome.forecasts;
+      fitsReused += outcome.fitsReused ?? 0;
       unavailable.push(...outcome.unavailable);
       Object.assign(eventsDigests, outcome.eventsDigests);
     }
     return {
-      refreshId, batches: batches.length, workloads: workloads.length, forecasts, byHolder, unavailable, failed, late, failures, eventsDigests,
+      refreshId, batches: batches.length, workloads: workloads.length, forecasts, fitsReused, byHolder, unavailable, failed, late, failures, eventsDigests,
       elapsedMs: options.clock.nowMs() - startedMs,
     };
   }

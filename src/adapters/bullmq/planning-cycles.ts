@@ -3,6 +3,7 @@
  * another. `PlanningSource` (src/runtime/planning-source/planning-source.ts) implements it from the
  * config, the calendar, the PeakEvents and the demand sources with the same forecasting and planning-input code as `chuanliu plan`.
  */
+import type { DemandFit } from '../../forecaster/demand-fit.ts';
 import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
 import type { ClusterSnapshot } from '../../ports/cluster.ts';
@@ -23,7 +24,7 @@ export interface PlanningCycles {
    */
   forecastTargets?(): Promise<readonly string[]>;
   /** …the forecasts of one batch (on whichever replica takes it; unavailable ones left out and reported)… */
-  forecastBatch?(nowMs: number, workloads: readonly string[]): Promise<ForecastBatchResult>;
+  forecastBatch?(nowMs: number, workloads: readonly string[], fits?: Map<string, DemandFit>): Promise<ForecastBatchResult>;
   /** …and, on the leader, which events the forecasts made elsewhere include. */
   noteForecastsMadeElsewhere?(eventsDigests: Readonly<Record<string, string>>): void;
   plan(input: { nowMs: number; forecasts: ReadonlyMap<string, Forecast>; previousPlan?: CapacityPlan; snapshot: ClusterSnapshot }): Promise<CapacityPlan>;

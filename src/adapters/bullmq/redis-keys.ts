@@ -17,6 +17,8 @@ export interface RedisKeys {
   readonly forecasts: string;
   /** Hash workload → issuedAtMs of its stored forecast (a late batch never overwrites a newer one). */
   readonly forecastIssuedAt: string;
+  /** Hash workload → its last forecast fit (demand-fit.ts), reused by later refreshes until due. */
+  readonly demandFits: string;
   /** Hash batch id → outcome JSON of one spread forecast refresh (forecast-workers.ts). */
   forecastRefresh(refreshId: string): string;
   /** Hash of cycle bookkeeping: when forecasts and plans were last refreshed. */
@@ -37,6 +39,7 @@ export function redisKeys(prefix = 'chuanliu'): RedisKeys {
     plan: `${prefix}:state:plan`,
     forecasts: `${prefix}:state:forecasts`,
     forecastIssuedAt: `${prefix}:state:forecast-issued-at`,
+    demandFits: `${prefix}:state:demand-fits`,
     forecastRefresh: (refreshId) => `${prefix}:forecast-refresh:${refreshId}`,
     cycles: `${prefix}:state:cycles`,
     leader: `${prefix}:leader`,

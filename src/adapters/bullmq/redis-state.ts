@@ -9,6 +9,7 @@
 import { InputError, RuntimeFailure } from '../../domain/errors.ts';
 import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
+import { decodeDemandFit, encodeDemandFit, type DemandFit } from '../../forecaster/demand-fit.ts';
 import { decodePlan, encodePlan } from '../plan-file.ts';
 import { decodeForecast, encodeForecast } from './forecast-codec.ts';
 import type { Redis } from './redis-connection.ts';
@@ -86,6 +87,35 @@ export class RedisStateStore {
     const forecasts = new Map<string, Forecast>();
     for (const [workload, text] of Object.entries(entries)) forecasts.set(workload, decodeForecast(text, `redis:${this.keys.forecasts}/${workload}`));
     return forecasts;
+  }
+
+  /**
+   * The stored fits of `workloads` (demand-fit.ts). A fit that cannot be read back is left out and
+   * named in `unreadable` (the caller says so; that workload is simply refit).
+   */
+  async loadDemandFits(workloads: readonly string[]): Promise<{ fits: Map<string, DemandFit>; unreadable: string[] }> {
+    const fits = new Map<string, DemandFit>();
+    const unreadable: string[] = [];
+    if (workloads.length === 0) return { fits, unreadable };
+    const texts = await this.guard('read forecast fits', () => this.redis.hmget(this.keys.demandFits, ...workloads));
+    texts.forEach((text, index) => {
+      const workload = workloads[index] as string;
+      if (text === null) return;
+      try {
+        fits.set(workload, decodeDemandFit(text));
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        unreadable.push(`${workload}: ${error.bareMessage}`);
+      }
+    });
+    return { fits, unreadable };
+  }
+
+  async saveDemandFits(fits: Iterable<DemandFit>): Promise<void> {
+    const fields: string[] = [];
+    for (const fit of fits) fields.push(fit.workload, encodeDemandFit(fit));
+    if (fields.length === 0) return;
+    await this.guard('save forecast fits', () => this.redis.hset(this.keys.demandFits, ...fields));
   }
 
   /** Records a controller condition (e.g. InputsLoaded); the latest per type wins. */

@@ -73,8 +73,8 @@ export class SpreadForecastRefresh {
         { alert: 'forecast-unavailable', failures: outcome.failures.slice(0, 5), late: outcome.late.slice(0, 20) });
     }
     const shares = Object.entries(outcome.byHolder).map(([holder, share]) => `${holder}: ${share.forecasts} in ${share.batches} batches`).join(', ');
-    this.log('info', `forecasts refreshed for ${outcome.forecasts} of ${outcome.workloads} workloads in ${(outcome.elapsedMs / 1000).toFixed(1)} s over ${Object.keys(outcome.byHolder).length} replicas (${shares})`,
-      { refreshId: outcome.refreshId, byHolder: outcome.byHolder });
+    this.log('info', `forecasts refreshed for ${outcome.forecasts} of ${outcome.workloads} workloads in ${(outcome.elapsedMs / 1000).toFixed(1)} s over ${Object.keys(outcome.byHolder).length} replicas (${shares}); ${outcome.fitsReused} on a kept fit, ${outcome.forecasts - outcome.fitsReused} fit afresh`,
+      { refreshId: outcome.refreshId, byHolder: outcome.byHolder, fitsReused: outcome.fitsReused });
     if (outcome.forecasts === 0 && outcome.workloads > 0) {
       throw new Error(`no forecast made in refresh ${outcome.refreshId}: ${outcome.failures[0] ?? 'no batch done within the deadline'}`);
     }

@@ -26,7 +26,8 @@ import type { CapacityPlan } from '../../domain/plan.ts';
 import { seriesEndMs, type RegularSeries } from '../../domain/series.ts';
 import { isValidTimeZone } from '../../domain/time-zones.ts';
 import { formatDurationMs } from '../../domain/units.ts';
-import { forecastDemand } from '../../forecaster/forecast-demand.ts';
+import type { DemandFit } from '../../forecaster/demand-fit.ts';
+import { forecastDemandWithFit } from '../../forecaster/forecast-demand.ts';
 import { emptyObservedState, type ObservedState, type PlanningInput } from '../../planner/index.ts';
 import type { MetricsSource } from '../../ports/metrics-source.ts';
 import { readTraceFile, type TraceReadOptions } from '../../adapters/traces/read-trace.ts';
@@ -63,6 +64,11 @@ export interface PlanningInputsRequest {
    * merged with PeakEvents); null = none. @defaultValue the config's calendar file, read now
    */
   readonly calendar?: PeakCalendar | null;
+  /**
+   * Workload → its last fit (demand-fit.ts): read to reuse a fit young enough (`forecast.refitEvery`),
+   * and updated with every fit made or kept. The controller keeps it between refreshes. @defaultValue every forecast fits afresh
+   */
+  readonly fits?: Map<string, DemandFit>;
 }
 
 export interface LoadedHistory {
@@ -198,7 +204,7 @@ async function forecastFromConfig(config: ChuanliuConfig, request: PlanningInput
   const displayTimeZone = request.displayTimeZone ?? calendarTimeZone(calendar) ?? 'UTC';
   const forecasts = histories.flatMap((history) => {
     try {
-      return [forecastOne(config, history, { nowMs: now.ms, horizonMs: planEndMs - now.ms, occurrences: forecastOccurrences, timeZone: displayTimeZone })];
+      return [forecastOne(config, history, { nowMs: now.ms, horizonMs: planEndMs - now.ms, occurrences: forecastOccurrences, timeZone: displayTimeZone, fits: request.fits })];
     } catch (error) {
       if (!(error instanceof ForecastUnavailableError) || request.onForecastUnavailable === undefined) throw error;
       request.onForecastUnavailable(history.workload, error);
@@ -331,7 +337,8 @@ function windowOf(history: LoadedHistory, startMs: number, endMs: number): Loade
 }
 
 function forecastOne(
-  config: ChuanliuConfig, history: LoadedHistory, options: { nowMs: number; horizonMs: number; occurrences: readonly EventOccurrence[]; timeZone: string },
+  config: ChuanliuConfig, history: LoadedHistory,
+  options: { nowMs: number; horizonMs: number; occurrences: readonly EventOccurrence[]; timeZone: string; fits: Map<string, DemandFit> | undefined },
 ): Forecast {
   const bucketMs = config.forecast.bucketMs;
   const stepMs = history.series.stepMs;
@@ -341,15 +348,19 @@ function forecastOne(
     throw new InputError(`${history.workload}: the history's step ${formatDurationMs(stepMs)} does not divide forecast.bucket ${formatDurationMs(bucketMs)}`, { source: history.origin });
   }
   try {
-    return forecastDemand({
+    const priorFit = options.fits?.get(history.workload);
+    const { forecast, fit } = forecastDemandWithFit({
       workload: history.workload,
       history: history.series,
       nowMs: options.nowMs,
       horizonMs: options.horizonMs,
       quantiles: config.forecast.quantiles,
       occurrences: options.occurrences,
-      params: { timeZone: options.timeZone, ...(stepMs < bucketMs ? { stepMs: bucketMs } : {}) },
+      params: { timeZone: options.timeZone, refitAfterMs: config.forecast.refitEveryMs, ...(stepMs < bucketMs ? { stepMs: bucketMs } : {}) },
+      ...(priorFit !== undefined ? { priorFit } : {}),
     });
+    if (fit !== undefined) options.fits?.set(history.workload, fit);
+    return forecast;
   } catch (error) {
     if (error instanceof ForecastUnavailableError) {
       throw new ForecastUnavailableError(error.reason, `${history.workload}: cannot forecast from this history: ${error.message}`, { source: history.origin });

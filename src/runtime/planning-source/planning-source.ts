@@ -23,6 +23,7 @@ import { eventsForWorkload } from '../../domain/calendar-occurrences.ts';
 import { InputError, type ForecastUnavailableError } from '../../domain/errors.ts';
 import type { Forecast } from '../../domain/forecast.ts';
 import type { CapacityPlan } from '../../domain/plan.ts';
+import type { DemandFit } from '../../forecaster/demand-fit.ts';
 import { planCapacity, type ObservedState } from '../../planner/index.ts';
 import type { ClusterSnapshot } from '../../ports/cluster.ts';
 import type { MetricsSource } from '../../ports/metrics-source.ts';
@@ -96,6 +97,11 @@ export class PlanningSource implements PlanningCycles {
   private lastPlanned: { planId: string; eventIds: ReadonlySet<string> } | undefined;
   /** The refresh (its `nowMs`) whose batches already reloaded the material. */
   private batchesReloadedFor: number | undefined;
+  /**
+   * Workload → its last forecast fit, reused by later refreshes until due (`forecast.refitEvery`).
+   * In memory: a refresh spread over replicas keeps fits in Redis instead (forecast-workers.ts).
+   */
+  private readonly fits = new Map<string, DemandFit>();
   /** Serializes reloads: a watch poll and a cycle never read at once. */
   private reloading: Promise<ReloadReport> | undefined;
 
@@ -250,7 +256,7 @@ export class PlanningSource implements PlanningCycles {
    * does), so a replica forecasts with the calendar and PeakEvents it sees now; the digests tell the
    * leader which events each forecast includes.
    */
-  async forecastBatch(nowMs: number, workloads: readonly string[]): Promise<ForecastBatchResult> {
+  async forecastBatch(nowMs: number, workloads: readonly string[], fits: Map<string, DemandFit> = this.fits): Promise<ForecastBatchResult> {
     // Once per refresh, not per batch: a 10,000-workload config is not re-parsed a hundred times.
     if (this.material === undefined || this.batchesReloadedFor !== nowMs) {
       this.batchesReloadedFor = nowMs;
@@ -259,7 +265,7 @@ export class PlanningSource implements PlanningCycles {
     const { config, calendar } = this.current;
     const { metricsSource, onForecastUnavailable } = this.options;
     const { forecasts } = await forecastWorkloads(config, {
-      nowMs, calendar: calendar ?? null, ...(metricsSource !== undefined ? { metrics: metricsSource } : {}), ...(onForecastUnavailable !== undefined ? { onForecastUnavailable } : {}),
+      nowMs, calendar: calendar ?? null, fits, ...(metricsSource !== undefined ? { metrics: metricsSource } : {}), ...(onForecastUnavailable !== undefined ? { onForecastUnavailable } : {}),
     }, new Set(workloads));
     const eventsDigests: Record<string, string> = {};
     for (const forecast of forecasts) {
@@ -306,7 +312,7 @@ export class PlanningSource implements PlanningCycles {
     const { metricsSource } = this.options;
     const { onForecastUnavailable } = this.options;
     const inputs = await preparePlanningInputs(config, {
-      nowMs, calendar: calendar ?? null, ...(metricsSource !== undefined ? { metrics: metricsSource } : {}), ...(onForecastUnavailable !== undefined ? { onForecastUnavailable } : {}),
+      nowMs, calendar: calendar ?? null, fits: this.fits, ...(metricsSource !== undefined ? { metrics: metricsSource } : {}), ...(onForecastUnavailable !== undefined ? { onForecastUnavailable } : {}),
     });
     const forecasts = inputs.forecasts.filter((forecast) => only === undefined || only.includes(forecast.workload));
     for (const forecast of forecasts) this.forecastEvents.set(forecast.workload, eventsDigest(calendar, forecast.workload));

@@ -51,7 +51,7 @@ describe('parseConfigText: a valid config', () => {
   it('applies the documented defaults', () => {
     const config = parseConfigText(BASE.join('\n'), SOURCE);
     expect(config.planning).toEqual({ slotMs: 60_000, horizonMs: 6 * 3_600_000, applyLatencyMs: 15_000, scaleInStabilizationMs: 300_000 });
-    expect(config.forecast).toEqual({ quantiles: [0.5, 0.9, 0.99], bucketMs: 60_000, historyMs: 28 * 86_400_000 });
+    expect(config.forecast).toEqual({ quantiles: [0.5, 0.9, 0.99], bucketMs: 60_000, historyMs: 28 * 86_400_000, refitEveryMs: 86_400_000 });
     expect(config.guard).toEqual({
       bandQuantile: 0.99, sampleIntervalMs: 5_000, headroomFactor: GUARD_DEFAULTS.headroomFactor, consecutiveSamples: GUARD_DEFAULTS.consecutiveSamples,
       toleranceFraction: GUARD_DEFAULTS.toleranceFraction, coolDownMs: GUARD_DEFAULTS.coolDownMs, stabilizationMs: GUARD_DEFAULTS.stabilizationMs, trendHorizonMs: GUARD_DEFAULTS.trendHorizonMs,
