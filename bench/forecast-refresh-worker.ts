@@ -24,7 +24,7 @@ const redis = createRedis(redisUrl, { name: `bench-${holder}` });
 const keys = redisKeys(prefix);
 const workers = new ForecastWorkers({
   connection: redisOptionsFromUrl(redisUrl), prefix: keys.bullmqPrefix, redis, keys, state: new RedisStateStore(redis, keys),
-  forecastBatch: (nowMs, workloads) => source.forecastBatch(nowMs, workloads), holder, concurrency: Number(concurrency), lockDurationMs: 30_000,
+  forecastBatch: (nowMs, workloads, fits) => source.forecastBatch(nowMs, workloads, fits), holder, concurrency: Number(concurrency), lockDurationMs: 30_000,
   onError: (error) => process.stderr.write(`${holder}: ${error.message}\n`),
 });
 workers.start();

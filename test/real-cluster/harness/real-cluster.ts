@@ -57,6 +57,12 @@ export interface RealClusterOptions {
   /** API priority and fairness: total concurrent requests the server takes (--max-requests-inflight + --max-mutating-requests-inflight). Defaults as kube-apiserver's (400/200). */
   readonly maxRequestsInflight?: number;
   readonly maxMutatingRequestsInflight?: number;
+  /**
+   * How many pod (and node) stages kwok plays at once. kwok's default, 4, caps it at 4 API round
+   * trips in flight: ~11 pod status patches/s (≈5 pods/s to Ready) on a loaded API server, which
+   * is what limited the first 10,000-workload run. @defaultValue 4 (kwok's own)
+   */
+  readonly kwokParallelism?: number;
   /** Extra kube-apiserver flags (e.g. a short --watch-cache-sizes to provoke 410 Gone). */
   readonly extraApiServerArgs?: readonly string[];
 }
@@ -176,6 +182,12 @@ async function kwokStages(binDir: string, options: RealClusterOptions): Promise<
       }
       documents.push(stringify(stage));
     }
+  }
+  if (options.kwokParallelism !== undefined) {
+    documents.push(stringify({
+      apiVersion: 'config.kwok.x-k8s.io/v1alpha1', kind: 'KwokConfiguration',
+      options: { podPlayStageParallelism: options.kwokParallelism, nodePlayStageParallelism: options.kwokParallelism },
+    }));
   }
   return documents.join('---\n');
 }
