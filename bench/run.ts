@@ -8,6 +8,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { forecastBenchPart } from './forecast.ts';
+import { forecastKeptFitsBenchPart } from './forecast-kept-fits.ts';
 import { forecastRefreshBenchPart } from './forecast-refresh.ts';
 import { grandShift10kBenchPart, grandShiftBenchPart } from './grand-shift.ts';
 import { grandShiftReal10kBenchPart, grandShiftRealBenchPart } from './grand-shift-real.ts';
@@ -21,6 +22,7 @@ import type { BenchPart } from './part.ts';
 const parts: readonly BenchPart[] = [
   forecastBenchPart,
   forecastRefreshBenchPart,
+  forecastKeptFitsBenchPart,
   grandShiftBenchPart,
   grandShift10kBenchPart,
   grandShiftRealBenchPart,
