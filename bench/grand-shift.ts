@@ -79,6 +79,8 @@ export interface GrandShiftFigure {
   readonly baselineWritesPerSecond: number;
   readonly speedupOverSequential: number;
   readonly scaleWritesPerWorkloadMax: number;
+  /** Scale writes of the flow-back steps after the peak that fell inside the waits (not the shift's). */
+  readonly flowBackWrites: number;
 }
 
 function accepted(entry: RequestLogEntry): number {
@@ -157,11 +159,26 @@ export async function measureGrandShift(options: { onlineCount: number; offlineC
     ], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
     const exited = (): string | undefined => (controller.exited() ? `the controller exited:\n${controller.output()}` : undefined);
     try {
-      const shiftWrites = (): RequestLogEntry[] => kube!.requestLog.list({ sinceSeq: firstSeq, verb: 'patch', subresource: 'scale' }).filter((entry) => entry.status < 300);
-      const expectedWrites = new Set([...releases, ...acquires].map((step) => step.workload)).size;
+      // The shift's writes are those setting a workload to its level before the peak. Each workload
+      // also has a flow-back step after the peak (online 3 → 1, offline back to 4): when the waits run
+      // long (10,000 workloads) those writes fall inside them and are counted apart, not as the shift's.
+      const refOf = new Map([...shift.inventory.online, ...shift.inventory.offline].map((workload) => [workload.name, workload.ref] as const));
+      const shiftLevel = new Map([...releases, ...acquires].map((step) => [`${refOf.get(step.workload)?.namespace}/${refOf.get(step.workload)?.name}`, step.toReplicas] as const));
+      const writtenReplicas = (entry: RequestLogEntry): number | undefined => {
+        try {
+          return (JSON.parse(entry.body ?? '') as { spec?: { replicas?: number } }).spec?.replicas;
+        } catch {
+          return undefined;
+        }
+      };
+      const isScaleWrite = (entry: RequestLogEntry): boolean => entry.verb === 'patch' && entry.subresource === 'scale' && entry.status < 300;
+      const isShiftWrite = (entry: RequestLogEntry): boolean => isScaleWrite(entry) && shiftLevel.get(`${entry.namespace}/${entry.name}`) === writtenReplicas(entry);
+      const scaleWrites = (): RequestLogEntry[] => kube!.requestLog.list({ sinceSeq: firstSeq, verb: 'patch', subresource: 'scale' }).filter(isScaleWrite);
+      const shiftWrites = (): RequestLogEntry[] => scaleWrites().filter(isShiftWrite);
+      const expectedWrites = shiftLevel.size;
       let acceptedWrites = 0;
       const stopCounting = kube.requestLog.onEntry((entry) => {
-        if (entry.verb === 'patch' && entry.subresource === 'scale' && entry.status < 300) acceptedWrites += 1;
+        if (isShiftWrite(entry)) acceptedWrites += 1;
       });
       // A miss is a figure too (10,000 workloads on a loaded machine): how far it got, not an exception.
       const missed = (what: string) => (error: Error): number => {
@@ -201,6 +218,7 @@ export async function measureGrandShift(options: { onlineCount: number; offlineC
         // wait between them is the plan's, not the writer's).
         activeWritesMs: phaseMs(releaseWrites) + phaseMs(acquireWrites),
         scaleWritesPerWorkloadMax: Math.max(...perWorkload.values()),
+        flowBackWrites: scaleWrites().length - writes.length,
       };
       log(`controller: ${writes.length} writes accepted ${(controllerFigures.writesAcceptedMs / 1000).toFixed(2)} s after the first due step; Ready ${(controllerFigures.readyFromFirstDueMs / 1000).toFixed(1)} s after it`);
 
@@ -240,6 +258,7 @@ export async function measureGrandShift(options: { onlineCount: number; offlineC
         baselineWritesPerSecond: targets.length / (baselineSequentialMs / 1000),
         speedupOverSequential: (controllerFigures.writes / controllerFigures.activeWritesMs) / (targets.length / baselineSequentialMs),
         scaleWritesPerWorkloadMax: controllerFigures.scaleWritesPerWorkloadMax,
+        flowBackWrites: controllerFigures.flowBackWrites,
       };
     } finally {
       await controller.stop();
@@ -264,7 +283,8 @@ export function renderGrandShift(figure: GrandShiftFigure): string {
     '',
     '| figure | value | target |',
     '| --- | ---: | --- |',
-    `| scale writes (one per workload; most per workload: ${figure.scaleWritesPerWorkloadMax}) | ${figure.writes} of ${figure.expectedWrites} | |`,
+    `| scale writes of the shift (one per workload; most per workload: ${figure.scaleWritesPerWorkloadMax}) | ${figure.writes} of ${figure.expectedWrites} | |`,
+    `| flow-back writes after the peak that fell inside the waits (counted apart) | ${figure.flowBackWrites} | |`,
     `| first step due → every write accepted (drain wait included) | ${seconds(figure.writesAcceptedMs)} | |`,
     `| release steps due → every release accepted | ${seconds(figure.releasesAcceptedMs)} | ≤ 10 s (${met(figure.releasesAcceptedMs, WRITES_TARGET_MS)}) |`,
     `| acquire steps due → every acquire accepted | ${seconds(figure.acquiresAcceptedMs)} | ≤ 10 s (${met(figure.acquiresAcceptedMs, WRITES_TARGET_MS)}) |`,
