@@ -186,7 +186,13 @@ async function kwokStages(binDir: string, options: RealClusterOptions): Promise<
   if (options.kwokParallelism !== undefined) {
     documents.push(stringify({
       apiVersion: 'config.kwok.x-k8s.io/v1alpha1', kind: 'KwokConfiguration',
-      options: { podPlayStageParallelism: options.kwokParallelism, nodePlayStageParallelism: options.kwokParallelism },
+      // A KwokConfiguration read from a file is not defaulted: every option kwok's defaults set is
+      // given (kwok v0.8.0's SetObjectDefaults_KwokConfiguration), with the two parallelisms raised.
+      options: {
+        cidr: '10.0.0.0/24', manageAllNodes: false, enableDebuggingHandlers: true, enableContentionProfiling: false, enableProfilingHandler: true,
+        podPlayStageParallelism: options.kwokParallelism, nodePlayStageParallelism: options.kwokParallelism, nodeLeaseParallelism: 4,
+        podsOnNodeSyncParallelism: 1, enablePodsOnNodeSyncListPager: true, enablePodsOnNodeSyncStreamWatch: false,
+      },
     }));
   }
   return documents.join('---\n');
