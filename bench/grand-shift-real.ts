@@ -209,6 +209,9 @@ function planFor(inventory: Inventory, nowMs: number, peakAtMs: number, shape: S
 }
 
 /** Creates the objects as the harness's admin, 16 requests in flight (kubectl create sends them one by one). */
+/** Lists of 10,000+ objects on a busy 2-core API server: minutes, not the harness's 60 s. */
+const BIG_LIST = { timeoutMs: 300_000 };
+
 async function createAll(cluster: RealCluster, objects: readonly object[]): Promise<void> {
   const config = new KubeConfig();
   config.loadFromFile(cluster.adminKubeconfigPath);
@@ -226,7 +229,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 /** Ready pods per Deployment (by the app label) and when each turned Ready. */
 async function podReadiness(cluster: RealCluster, namespace: string): Promise<{ ready: Map<string, number>; readyAtMs: Map<string, number[]> }> {
-  const pods = JSON.parse(await cluster.kubectlOk(['get', 'pods', '-n', namespace, '-o', 'json'])) as { items: Json[] };
+  const pods = JSON.parse(await cluster.kubectlOk(['get', 'pods', '-n', namespace, '-o', 'json'], BIG_LIST)) as { items: Json[] };
   const ready = new Map<string, number>();
   const readyAtMs = new Map<string, number[]>();
   for (const pod of pods.items) {
@@ -255,9 +258,9 @@ async function until(what: string, condition: () => Promise<boolean>, timeoutMs:
 
 /** Where online capacity stands: Deployments at 3, HPA floors at 3, pods Pending or not yet Ready. */
 async function whereStuck(cluster: RealCluster, inventory: Inventory, shape: ShiftShape): Promise<string> {
-  const deployments = JSON.parse(await cluster.kubectlOk(['get', 'deployments', '-n', ONLINE_NAMESPACE, '-o', 'json'])) as { items: Json[] };
-  const hpas = JSON.parse(await cluster.kubectlOk(['get', 'hpa', '-n', ONLINE_NAMESPACE, '-o', 'json'])) as { items: Json[] };
-  const pods = JSON.parse(await cluster.kubectlOk(['get', 'pods', '-n', ONLINE_NAMESPACE, '-o', 'json'])) as { items: Json[] };
+  const deployments = JSON.parse(await cluster.kubectlOk(['get', 'deployments', '-n', ONLINE_NAMESPACE, '-o', 'json'], BIG_LIST)) as { items: Json[] };
+  const hpas = JSON.parse(await cluster.kubectlOk(['get', 'hpa', '-n', ONLINE_NAMESPACE, '-o', 'json'], BIG_LIST)) as { items: Json[] };
+  const pods = JSON.parse(await cluster.kubectlOk(['get', 'pods', '-n', ONLINE_NAMESPACE, '-o', 'json'], BIG_LIST)) as { items: Json[] };
   const specAt3 = deployments.items.filter((item) => item['spec']['replicas'] >= shape.onlineTo).length;
   const floorsAt3 = hpas.items.filter((item) => item['spec']['minReplicas'] >= shape.onlineTo).length;
   const hpaDeploymentsAt3 = deployments.items.filter((item) => item['spec']['replicas'] >= shape.onlineTo && hpas.items.some((hpa) => hpa['metadata']['name'] === item['metadata']['name'])).length;
@@ -286,7 +289,7 @@ async function timeline(cluster: RealCluster, firstDueMs: number, floorWrites: r
       floorAcceptedAt.delete(event.objectRef?.name ?? '');
     }
   }
-  const pods = JSON.parse(await cluster.kubectlOk(['get', 'pods', '-n', ONLINE_NAMESPACE, '-o', 'json'])) as { items: Json[] };
+  const pods = JSON.parse(await cluster.kubectlOk(['get', 'pods', '-n', ONLINE_NAMESPACE, '-o', 'json'], BIG_LIST)) as { items: Json[] };
   const created: number[] = [];
   const bound: number[] = [];
   const ready: number[] = [];

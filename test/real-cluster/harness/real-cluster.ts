@@ -88,7 +88,7 @@ export interface RealCluster {
   /** kubectl with the admin kubeconfig (or `kubeconfig`); never throws on a non-zero exit. */
   kubectl(args: readonly string[], options?: { kubeconfig?: string; input?: string; timeoutMs?: number }): Promise<CommandResult>;
   /** kubectl that throws with its stderr on a non-zero exit. */
-  kubectlOk(args: readonly string[], options?: { kubeconfig?: string; input?: string }): Promise<string>;
+  kubectlOk(args: readonly string[], options?: { kubeconfig?: string; input?: string; timeoutMs?: number }): Promise<string>;
   /** `kubectl apply -f -` of objects (admin). */
   apply(objects: readonly object[]): Promise<void>;
   addNodes(spec: KwokNodeSpec): Promise<string[]>;
@@ -336,7 +336,8 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     const kubectl: RealCluster['kubectl'] = async (args, kubectlOptions = {}) => {
       const child = execFileAsync('kubectl', ['--kubeconfig', kubectlOptions.kubeconfig ?? adminKubeconfigPath, ...args], {
         timeout: kubectlOptions.timeoutMs ?? 60_000,
-        maxBuffer: 64 * 1024 * 1024,
+        // A list of 20,000 pods as JSON is ~80 MB (the 10,000-workload grand shift).
+        maxBuffer: 512 * 1024 * 1024,
       });
       if (kubectlOptions.input !== undefined) {
         child.child.stdin?.end(kubectlOptions.input);
@@ -346,7 +347,8 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
         return { code: 0, stdout, stderr };
       } catch (error) {
         const failed = error as { code?: number | string; stdout?: string; stderr?: string; message: string };
-        return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? failed.message };
+        // A killed or overflowing kubectl has an empty stderr: the error's message says what happened.
+        return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '', stderr: failed.stderr || failed.message };
       }
     };
     const kubectlOk: RealCluster['kubectlOk'] = async (args, kubectlOptions) => {
