@@ -74,25 +74,27 @@ function replaceSection(document: string, id: string, markdown: string): string 
   return `${document.trimEnd()}\n\n${section}\n`;
 }
 
+/** BENCHMARKS.md as it is now: read again for every part, so hand edits made during a long run are kept. */
+async function readBenchmarks(): Promise<string> {
+  try {
+    return await readFile(benchmarksPath, 'utf8');
+  } catch {
+    return '# Benchmarks\n\nWritten by `npm run bench`; each section is replaced when its part runs again.\n';
+  }
+}
+
 async function main(): Promise<number> {
   const { only, quick } = parseArguments(process.argv.slice(2));
-  let document: string;
-  try {
-    document = await readFile(benchmarksPath, 'utf8');
-  } catch {
-    document = '# Benchmarks\n\nWritten by `npm run bench`; each section is replaced when its part runs again.\n';
-  }
   const failures: string[] = [];
   for (const part of parts) {
     if (only !== undefined && !only.has(part.id)) continue;
     process.stderr.write(`bench ${part.id}${quick ? ' (quick)' : ''}…\n`);
     const startedAtMs = Date.now();
     const result = await part.run({ quick, log: (line) => process.stderr.write(`  ${line}\n`) });
-    document = replaceSection(document, part.id, result.markdown);
+    await writeFile(benchmarksPath, replaceSection(await readBenchmarks(), part.id, result.markdown));
     await writeResults(part.id, quick, startedAtMs, result);
     failures.push(...result.failures.map((failure) => `${part.id}: ${failure}`));
   }
-  await writeFile(benchmarksPath, document);
   process.stderr.write(`wrote ${benchmarksPath}\n`);
   for (const failure of failures) process.stderr.write(`MISSED ${failure}\n`);
   return failures.length > 0 ? 1 : 0;
